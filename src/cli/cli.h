@@ -1,0 +1,61 @@
+/*
+ * cli.h - the command-line layer: one binary, `mamori CMD [options]`.
+ *
+ * Each subcommand lives in cmd_<name>.c and exports cmd_<name>(argc, argv)
+ * (argv[0] is the subcommand name) and usage_<name>(FILE *). Exit codes are
+ * the same everywhere: 0 ok, 1 runtime error, 2 usage error. Only this layer
+ * prints; library modules return error codes and struct mm_diag lines.
+ */
+#ifndef MAMORI_CLI_CLI_H
+#define MAMORI_CLI_CLI_H
+
+#include <stdio.h>
+
+#define EXIT_OK		0
+#define EXIT_RUNTIME	1
+#define EXIT_USAGE	2
+
+enum out_format {
+	OUT_TABLE = 0,
+	OUT_CSV,
+	OUT_JSON
+};
+
+struct command {
+	const char	*name;
+	const char	*summary;
+	int		(*run)(int argc, char **argv);
+	void		(*usage)(FILE *fp);
+};
+
+/* The command table (NULL-terminated by name). */
+extern const struct command commands[];
+
+/* Data directory: --data DIR if given, else $MAMORI_DATA, else
+ * ./mamori-data. Returns a static or argument string. */
+const char	*cli_datadir(const char *opt);
+/* Parses "table", "csv", "json"; returns 0 or -1. */
+int		 cli_out_format(const char *s, enum out_format *f);
+/* Prints "mamori CMD: msg" to stderr (printf style). */
+void		 cli_err(const char *cmd, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+/* Creates `dir` and its parents (mode 0755). Returns 0 or -1 (errno). */
+int		 cli_mkdirs(const char *dir);
+/* 1 if stderr is a terminal (progress lines are shown only then). */
+int		 cli_progress_enabled(void);
+
+#define CLI_DECL(name) \
+	int cmd_##name(int argc, char **argv); \
+	void usage_##name(FILE *fp)
+
+CLI_DECL(collect);
+CLI_DECL(flows);
+CLI_DECL(import);
+CLI_DECL(findings);
+CLI_DECL(expire);
+CLI_DECL(gen);
+
+#endif
