@@ -56,6 +56,6 @@ CLI_DECL(flows);
 CLI_DECL(import);
 CLI_DECL(findings);
 CLI_DECL(expire);
-CLI_DECL(gen);
+CLI_DECL(lab);
 
 #endif

@@ -23,8 +23,8 @@ const struct command commands[] = {
 	    cmd_findings, usage_findings },
 	{ "expire",   "remove flow data by age or total size",
 	    cmd_expire, usage_expire },
-	{ "gen",      "generate a synthetic ISP flow stream (NetFlow v5/v9, IPFIX)",
-	    cmd_gen, usage_gen },
+	{ "lab",      "lab generators: synthetic ISP flow streams (NetFlow v5/v9, IPFIX)",
+	    cmd_lab, usage_lab },
 	{ NULL, NULL, NULL, NULL }
 };
 
