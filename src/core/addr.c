@@ -3,6 +3,7 @@
  * Parsing uses inet_pton (which is strict: no leading zeros tricks in v4).
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,6 +81,8 @@ addr_fmt(const struct mm_addr *a, char *buf, size_t len)
 {
 	struct in_addr in4;
 
+	if (len == 0)
+		return buf;
 	if (addr_is_v4(a)) {
 		in4.s_addr = htonl(addr_v4(a));
 		if (inet_ntop(AF_INET, &in4, buf, (socklen_t)len) == NULL)
@@ -123,7 +126,8 @@ prefix_parse(const char *s, struct mm_prefix *p)
 	max = v4 ? 32 : 128;
 	n = max;
 	if (slash != NULL) {
-		if (*slash == '\0')
+		/* digits only: strtol would take " 8", "+8" and "-0" */
+		if (!isdigit((unsigned char)*slash) || strlen(slash) > 3)
 			return MM_ESYNTAX;
 		n = strtol(slash, &end, 10);
 		if (*end != '\0')

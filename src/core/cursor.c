@@ -25,6 +25,9 @@ cur_left(const struct cursor *c)
 const uint8_t *
 cur_ptr(const struct cursor *c)
 {
+	/* NULL + 0 is undefined behaviour in C; an empty cursor has no bytes */
+	if (c->p == NULL)
+		return NULL;
 	return c->p + c->off;
 }
 
@@ -46,6 +49,8 @@ get_uint_n(struct cursor *c, size_t n, uint64_t *v)
 	uint64_t x = 0;
 	size_t i;
 
+	if (c->err != 0)
+		return c->err;
 	if (n == 0 || n > 8)
 		return c->err = MM_EINVAL;
 	if (cur_need(c, n))
@@ -69,7 +74,7 @@ get_u8(struct cursor *c, uint8_t *v)
 int
 get_u16(struct cursor *c, uint16_t *v)
 {
-	uint64_t x;
+	uint64_t x = 0;
 	int rc = get_uint_n(c, 2, &x);
 
 	if (rc == 0)
@@ -80,7 +85,7 @@ get_u16(struct cursor *c, uint16_t *v)
 int
 get_u24(struct cursor *c, uint32_t *v)
 {
-	uint64_t x;
+	uint64_t x = 0;
 	int rc = get_uint_n(c, 3, &x);
 
 	if (rc == 0)
@@ -91,7 +96,7 @@ get_u24(struct cursor *c, uint32_t *v)
 int
 get_u32(struct cursor *c, uint32_t *v)
 {
-	uint64_t x;
+	uint64_t x = 0;
 	int rc = get_uint_n(c, 4, &x);
 
 	if (rc == 0)
@@ -123,7 +128,7 @@ get_le(struct cursor *c, size_t n, uint64_t *v)
 int
 get_u16_le(struct cursor *c, uint16_t *v)
 {
-	uint64_t x;
+	uint64_t x = 0;
 	int rc = get_le(c, 2, &x);
 
 	if (rc == 0)
@@ -134,7 +139,7 @@ get_u16_le(struct cursor *c, uint16_t *v)
 int
 get_u32_le(struct cursor *c, uint32_t *v)
 {
-	uint64_t x;
+	uint64_t x = 0;
 	int rc = get_le(c, 4, &x);
 
 	if (rc == 0)
@@ -154,7 +159,7 @@ get_bytes(struct cursor *c, void *dst, size_t n)
 	if (cur_need(c, n))
 		return c->err;
 	if (dst != NULL && n > 0)
-		memcpy(dst, c->p + c->off, n);
+		memcpy(dst, cur_ptr(c), n);
 	c->off += n;
 	return 0;
 }
@@ -168,9 +173,13 @@ cur_skip(struct cursor *c, size_t n)
 int
 get_sub(struct cursor *c, size_t n, struct cursor *sub)
 {
-	if (cur_need(c, n))
+	if (cur_need(c, n)) {
+		/* a failed carve yields an empty, failed child, never garbage */
+		cur_init(sub, NULL, 0);
+		sub->err = c->err;
 		return c->err;
-	cur_init(sub, c->p + c->off, n);
+	}
+	cur_init(sub, cur_ptr(c), n);
 	c->off += n;
 	return 0;
 }

@@ -45,7 +45,8 @@ int	get_uint_n(struct cursor *c, size_t n, uint64_t *v);
 /* Copies `n` bytes into `dst` (may be NULL to skip). */
 int	get_bytes(struct cursor *c, void *dst, size_t n);
 int	cur_skip(struct cursor *c, size_t n);
-/* Child cursor over the next `n` bytes; the parent advances past them. */
+/* Child cursor over the next `n` bytes; the parent advances past them. On
+ * failure `sub` is set to an empty cursor carrying the error. */
 int	get_sub(struct cursor *c, size_t n, struct cursor *sub);
 
 #endif

@@ -53,6 +53,16 @@ civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
 	*y += *m <= 2;
 }
 
+static int
+days_in_month(int y, int m)
+{
+	static const int dm[12] = { 31,28,31,30,31,30,31,31,30,31,30,31 };
+
+	if (m == 2 && (y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
+		return 29;
+	return dm[m - 1];
+}
+
 /* Reads exactly `n` digits. */
 static int
 digits(const char **sp, int n, int *out)
@@ -114,13 +124,15 @@ mtime_parse(const char *s, mtime_t *t)
 				s++;
 			if (digits(&s, 2, &tzm) != 0)
 				return MM_ESYNTAX;
+			if (tzh > 23 || tzm > 59)
+				return MM_ERANGE;
 			off = sign * ((int64_t)tzh * 3600 + tzm * 60);
 		}
 	}
 	if (*s != '\0')
 		return MM_ESYNTAX;
-	if (M < 1 || M > 12 || D < 1 || D > 31 || h > 23 || mi > 59 ||
-	    sec > 60)
+	if (M < 1 || M > 12 || D < 1 || D > days_in_month(Y, M) || h > 23 ||
+	    mi > 59 || sec > 60)
 		return MM_ERANGE;
 	days = days_from_civil(Y, (unsigned)M, (unsigned)D);
 	*t = ((days * 86400 + h * 3600 + mi * 60 + sec) - off) * 1000 + ms;
@@ -130,15 +142,20 @@ mtime_parse(const char *s, mtime_t *t)
 char *
 mtime_fmt(mtime_t t, int always_ms, char *buf, size_t len)
 {
-	int64_t days, secs, y;
+	int64_t days, secs, y, rem;
 	unsigned m, d;
 	int ms;
 
+	/* floor division without forming days * 86400000, which can
+	 * overflow near INT64_MIN */
+	rem = t % 86400000;
 	days = t / 86400000;
-	if (t % 86400000 < 0)
+	if (rem < 0) {
+		rem += 86400000;
 		days--;
-	secs = (t - days * 86400000) / 1000;
-	ms = (int)((t - days * 86400000) % 1000);
+	}
+	secs = rem / 1000;
+	ms = (int)(rem % 1000);
 	civil_from_days(days, &y, &m, &d);
 	if (ms != 0 || always_ms)
 		snprintf(buf, len, "%04lld-%02u-%02uT%02d:%02d:%02d.%03dZ",

@@ -43,6 +43,7 @@ struct exporter_stats {
 	uint64_t	malformed;	/* datagrams/sets/records rejected */
 	uint64_t	missing_template;	/* data sets with no template */
 	uint64_t	templates;	/* templates currently cached */
+	uint64_t	ignored;	/* sFlow counter and unknown samples */
 	mtime_t		last_seen;
 };
 

@@ -73,7 +73,16 @@ struct store_block_info {
 /* Opens a store file. Returns 0, or an error naming the file. */
 int	store_reader_open(const char *path, struct store_reader **r,
 	    struct mm_diag *diag);
+/* Opens a store file image held in memory (`len` bytes at `buf`, which the
+ * caller keeps alive and unchanged until store_reader_close()); `name` is
+ * used in diagnostics (may be NULL). Returns 0 or an error. */
+int	store_reader_open_mem(const void *buf, size_t len, const char *name,
+	    struct store_reader **r, struct mm_diag *diag);
+/* Closes and frees; NULL-safe. */
 void	store_reader_close(struct store_reader *r);
+/* Interval start and rotation length recorded in the file header. */
+void	store_reader_interval(const struct store_reader *r, mtime_t *start,
+	    mtime_t *rotate_ms);
 /*
  * Moves to the next block and fills `info`. Returns 1 when a block is
  * available, 0 at end of file, or a negative error for a block that is torn
@@ -86,6 +95,10 @@ int	store_reader_next(struct store_reader *r, struct store_block_info *info,
  * (Bloom filter / min-max says so), else 1. */
 int	store_reader_may_contain(const struct store_reader *r,
 	    const struct mm_addr *a);
+/* Verifies the checksum over the whole current block (store_reader_load
+ * does this itself). Returns 0, or MM_ECORRUPT with `diag` naming the file
+ * and offset. */
+int	store_reader_check(struct store_reader *r, struct mm_diag *diag);
 /* Decompresses the columns in `colmask` (FCOL_BIT()s) of the current block
  * into `b` (which is cleared first). Returns 0 or MM_ECORRUPT etc. */
 int	store_reader_load(struct store_reader *r, uint32_t colmask,

@@ -1,0 +1,103 @@
+/*
+ * collector.h - the flow collector engine behind `mamori collect`.
+ *
+ * Shape: for every listen address, `threads` receive threads, each with its
+ * own UDP socket (SO_REUSEPORT when threads > 1: the kernel hashes each
+ * exporter to one socket, so a decoder's template cache sees all of that
+ * exporter's datagrams) and its own struct decoder. A receive thread pulls
+ * datagrams with recvmmsg, decodes them and appends the flows to a batch;
+ * full (or 20 ms old) batches go through a bounded queue (flowq.h) to the
+ * single writer thread, which owns the store writer, runs the per-flow hook
+ * (anonymisation, ClickHouse sink) and ticks the store at least every 100 ms
+ * so that no row stays unflushed for much more than the store's flush_ms.
+ * When the queue is full the receive threads drop flows and count them; they
+ * never block. Memory: threads * rx_batch * rx_bufsize for receive slots,
+ * queue_flows * sizeof(struct flow) for the queue, plus the decoder and
+ * store caps.
+ *
+ * The library never prints: messages go to conf->log (called from any
+ * thread; decoder diagnostics are rate-limited per exporter: the first 10,
+ * then one per 10 s with a count of those suppressed). Signals are the
+ * caller's business: collector threads block all signals.
+ */
+#ifndef MAMORI_COLLECT_COLLECTOR_H
+#define MAMORI_COLLECT_COLLECTOR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+#include "flow/decode.h"
+#include "store/store.h"
+#include "collect/stats.h"
+#include "collect/udp.h"
+
+enum collector_loglevel {
+	COLLECT_LOG_ERR = 0,
+	COLLECT_LOG_INFO = 1,
+	COLLECT_LOG_DEBUG = 2
+};
+
+/* Called in the writer thread. */
+struct collector_hooks {
+	void	*arg;
+	/* Per flow before it is stored; may rewrite it (anonymisation). */
+	void	(*flow)(void *arg, struct flow *f);
+	/* Per batch after it was stored (sinks); returns flows refused. */
+	size_t	(*batch)(void *arg, const struct flow *f, size_t n,
+		    mtime_t now);
+	/* At least every 100 ms. */
+	void	(*tick)(void *arg, mtime_t now);
+};
+
+struct collector_conf {
+	const struct udp_listen	*listen;	/* nlisten addresses */
+	size_t			 nlisten;
+	unsigned		 threads;	/* per address; 0 = 1 */
+	size_t			 rcvbuf;	/* 0 = 64 MiB */
+	unsigned		 rx_batch;	/* recvmmsg vlen; 0 = 64 */
+	size_t			 rx_bufsize;	/* 0 = 65535 */
+	size_t			 queue_flows;	/* 0 = 4 Mi flows */
+	size_t			 batch_flows;	/* 0 = 4096 */
+	const char		*datadir;
+	struct store_conf	 store;
+	struct decoder_conf	 dec;
+	struct collector_hooks	 hooks;
+	void			(*log)(void *arg, int level, const char *msg);
+	void			*log_arg;
+	int			 verbose;
+};
+
+#define COLLECT_DEF_RCVBUF	((size_t)64 << 20)
+#define COLLECT_DEF_QUEUE	((size_t)4 << 20)
+#define COLLECT_DEF_BATCH	4096
+
+struct collector;
+
+/*
+ * Opens and binds every socket (do this before dropping privileges).
+ * `conf` is copied (the listen array too; datadir must outlive the
+ * collector). Returns 0 or an error with `diag` naming the address.
+ */
+int	collector_open(const struct collector_conf *conf, struct collector **c,
+	    struct mm_diag *diag);
+/* Kernel receive buffer granted (the smallest over all sockets). */
+size_t	collector_rcvbuf(const struct collector *c);
+/*
+ * Opens the store writer and starts the threads. Returns 0 or an error
+ * (store open, thread creation) with `diag`.
+ */
+int	collector_start(struct collector *c, struct mm_diag *diag);
+/* Fills `s` (caller frees with stats_clear()). Thread-safe. Returns 0 or
+ * MM_ENOMEM. */
+int	collector_snapshot(struct collector *c, struct collect_stats *s);
+/*
+ * Stops the receive threads, lets the writer drain the queue, flushes and
+ * closes the store. Returns 0 or the store's close error with `diag`.
+ * Safe to call once; collector_free() calls it if needed.
+ */
+int	collector_stop(struct collector *c, struct mm_diag *diag);
+/* Stops if running, closes the sockets, frees; NULL-safe. */
+void	collector_free(struct collector *c);
+
+#endif

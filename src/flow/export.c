@@ -1,0 +1,603 @@
+/*
+ * export.c - NetFlow v5 / v9 / IPFIX encoder (see export.h).
+ *
+ * Approach: one datagram buffer of `mtu` bytes per exporter, written through
+ * the bounds-checked wbuf (explicit big-endian puts, no structs on the wire).
+ * A datagram is opened lazily by the first record that needs it: the header
+ * is written with zero placeholders, then (v9/IPFIX) the template set when a
+ * refresh is due. Records are appended to an open data set of the right
+ * template (IPv4 or IPv6); a family change closes the set and opens another,
+ * so a datagram may hold several sets. When the next record (plus a set
+ * header if needed) does not fit, the datagram is finished: the open set's
+ * length is patched (v9 pads sets to 4 bytes as RFC 3954 section 5.3 asks;
+ * IPFIX sets are not padded), the header's count/length, times and sequence
+ * number are patched in, and the bytes go to the caller's emit callback.
+ *
+ * Times. v5 and v9 records carry first/last as sysUptime milliseconds; the
+ * exporter picks a boot time (conf.boot, default one day before the first
+ * `now`) so record times are exact in ms: the v9 header has whole seconds
+ * only, so its sysUptime is computed for now truncated to the second, which
+ * makes unix_secs*1000 - sysUptime == boot exactly. The boot time is moved
+ * forward when sysUptime would come near 2^32 ms (49.7 days). IPFIX uses
+ * flowStartMilliseconds/flowEndMilliseconds (IEs 152/153), absolute.
+ *
+ * Cost: O(fields) byte writes per record, O(1) memory (one mtu buffer); no
+ * allocation after exporter_new().
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/addr.h"
+#include "core/err.h"
+#include "flow/export.h"
+#include "flow/wbuf.h"
+
+#define V5_HDRLEN	24
+#define V5_RECLEN	48
+#define V9_HDRLEN	20
+#define IPFIX_HDRLEN	16
+#define SET_HDRLEN	4
+#define V9_TMPL_SETID	0
+#define IPFIX_TMPL_SETID 2
+#define AS_TRANS	23456
+#define DAY_MS		(86400 * 1000LL)
+#define UPTIME_REBASE	0xE0000000LL
+
+/* What one template field is filled from. */
+enum ef {
+	EF_SRC4, EF_DST4, EF_NH4, EF_SRC6, EF_DST6, EF_NH6,
+	EF_SPORT, EF_DPORT, EF_PROTO, EF_TOS, EF_FLAGS, EF_SMASK, EF_DMASK,
+	EF_INIF, EF_OUTIF, EF_SRCAS, EF_DSTAS, EF_BYTES, EF_PKTS,
+	EF_FIRST, EF_LAST, EF_VLAN, EF_DIR, EF_ICMP
+};
+
+struct efield {
+	uint16_t	ie;		/* IPFIX IE; v9 type unless noted */
+	uint16_t	ie_v9;
+	uint8_t		len;		/* IPFIX length */
+	uint8_t		len_v9;
+	uint8_t		kind;		/* enum ef */
+};
+
+/*
+ * IPFIX IEs (RFC 7012 registry) and their v9 counterparts (RFC 3954 sec. 8).
+ * Differences: tcpControlBits is 2 bytes in IPFIX (RFC 7125), 1 in v9; times
+ * are 152/153 (ms since epoch) in IPFIX and 22/21 (sysUptime) in v9.
+ */
+static const struct efield tmpl4[] = {
+	{ 8, 8, 4, 4, EF_SRC4 },	/* sourceIPv4Address */
+	{ 12, 12, 4, 4, EF_DST4 },	/* destinationIPv4Address */
+	{ 15, 15, 4, 4, EF_NH4 },	/* ipNextHopIPv4Address */
+	{ 7, 7, 2, 2, EF_SPORT },	/* sourceTransportPort */
+	{ 11, 11, 2, 2, EF_DPORT },	/* destinationTransportPort */
+	{ 4, 4, 1, 1, EF_PROTO },	/* protocolIdentifier */
+	{ 5, 5, 1, 1, EF_TOS },		/* ipClassOfService */
+	{ 6, 6, 2, 1, EF_FLAGS },	/* tcpControlBits */
+	{ 9, 9, 1, 1, EF_SMASK },	/* sourceIPv4PrefixLength */
+	{ 13, 13, 1, 1, EF_DMASK },	/* destinationIPv4PrefixLength */
+	{ 10, 10, 4, 4, EF_INIF },	/* ingressInterface */
+	{ 14, 14, 4, 4, EF_OUTIF },	/* egressInterface */
+	{ 16, 16, 4, 4, EF_SRCAS },	/* bgpSourceAsNumber */
+	{ 17, 17, 4, 4, EF_DSTAS },	/* bgpDestinationAsNumber */
+	{ 1, 1, 8, 8, EF_BYTES },	/* octetDeltaCount */
+	{ 2, 2, 8, 8, EF_PKTS },	/* packetDeltaCount */
+	{ 152, 22, 8, 4, EF_FIRST },	/* flowStartMilliseconds/FIRST_SW */
+	{ 153, 21, 8, 4, EF_LAST },	/* flowEndMilliseconds/LAST_SW */
+	{ 58, 58, 2, 2, EF_VLAN },	/* vlanId */
+	{ 61, 61, 1, 1, EF_DIR },	/* flowDirection */
+	{ 32, 32, 2, 2, EF_ICMP }	/* icmpTypeCodeIPv4 */
+};
+
+static const struct efield tmpl6[] = {
+	{ 27, 27, 16, 16, EF_SRC6 },	/* sourceIPv6Address */
+	{ 28, 28, 16, 16, EF_DST6 },	/* destinationIPv6Address */
+	{ 62, 62, 16, 16, EF_NH6 },	/* ipNextHopIPv6Address */
+	{ 7, 7, 2, 2, EF_SPORT },
+	{ 11, 11, 2, 2, EF_DPORT },
+	{ 4, 4, 1, 1, EF_PROTO },
+	{ 5, 5, 1, 1, EF_TOS },
+	{ 6, 6, 2, 1, EF_FLAGS },
+	{ 29, 29, 1, 1, EF_SMASK },	/* sourceIPv6PrefixLength */
+	{ 30, 30, 1, 1, EF_DMASK },	/* destinationIPv6PrefixLength */
+	{ 10, 10, 4, 4, EF_INIF },
+	{ 14, 14, 4, 4, EF_OUTIF },
+	{ 16, 16, 4, 4, EF_SRCAS },
+	{ 17, 17, 4, 4, EF_DSTAS },
+	{ 1, 1, 8, 8, EF_BYTES },
+	{ 2, 2, 8, 8, EF_PKTS },
+	{ 152, 22, 8, 4, EF_FIRST },
+	{ 153, 21, 8, 4, EF_LAST },
+	{ 58, 58, 2, 2, EF_VLAN },
+	{ 61, 61, 1, 1, EF_DIR },
+	{ 139, 139, 2, 2, EF_ICMP }	/* icmpTypeCodeIPv6 */
+};
+
+#define NTMPL4	(sizeof(tmpl4) / sizeof(tmpl4[0]))
+#define NTMPL6	(sizeof(tmpl6) / sizeof(tmpl6[0]))
+
+struct flow_exporter {
+	enum export_format	 fmt;
+	struct export_conf	 conf;
+	uint8_t			*buf;		/* conf.mtu bytes */
+	struct wbuf		 w;
+	int			 open;		/* a datagram is being built */
+	unsigned		 nrec;		/* data records in it */
+	unsigned		 ntmplrec;	/* template records in it */
+	size_t			 set_off;	/* open data set header offset */
+	uint16_t		 set_id;	/* its id; 0 = none open */
+	mtime_t			 boot;
+	int			 have_boot;
+	uint64_t		 seq;		/* per-format sequence base */
+	unsigned		 since_tmpl;	/* datagrams since templates */
+	mtime_t			 tmpl_at;
+	int			 tmpl_ever;
+	size_t			 reclen4, reclen6;
+	struct export_counters	 c;
+};
+
+static size_t
+tmpl_reclen(const struct efield *t, size_t n, int v9)
+{
+	size_t i, len = 0;
+
+	for (i = 0; i < n; i++)
+		len += v9 ? t[i].len_v9 : t[i].len;
+	return len;
+}
+
+struct flow_exporter *
+exporter_new(enum export_format fmt, const struct export_conf *conf)
+{
+	struct flow_exporter *e;
+
+	if (fmt != EXPORT_NFV5 && fmt != EXPORT_NFV9 && fmt != EXPORT_IPFIX)
+		return NULL;
+	if ((e = calloc(1, sizeof(*e))) == NULL)
+		return NULL;
+	e->fmt = fmt;
+	if (conf != NULL)
+		e->conf = *conf;
+	if (e->conf.mtu == 0)
+		e->conf.mtu = EXPORT_DEF_MTU;
+	if (e->conf.tmpl_every_pkts == 0)
+		e->conf.tmpl_every_pkts = EXPORT_DEF_TMPL_PKTS;
+	if (e->conf.tmpl_every_ms == 0)
+		e->conf.tmpl_every_ms = EXPORT_DEF_TMPL_MS;
+	if (e->conf.mtu < EXPORT_MIN_MTU || e->conf.mtu > EXPORT_MAX_MTU) {
+		free(e);
+		return NULL;
+	}
+	if ((e->buf = malloc(e->conf.mtu)) == NULL) {
+		free(e);
+		return NULL;
+	}
+	if (e->conf.boot != 0) {
+		e->boot = e->conf.boot;
+		e->have_boot = 1;
+	}
+	e->reclen4 = tmpl_reclen(tmpl4, NTMPL4, fmt == EXPORT_NFV9);
+	e->reclen6 = tmpl_reclen(tmpl6, NTMPL6, fmt == EXPORT_NFV9);
+	return e;
+}
+
+void
+exporter_free(struct flow_exporter *e)
+{
+	if (e == NULL)
+		return;
+	free(e->buf);
+	free(e);
+}
+
+void
+exporter_counters(const struct flow_exporter *e, struct export_counters *out)
+{
+	*out = e->c;
+}
+
+static void
+tmpl_put(struct flow_exporter *e, uint16_t id, const struct efield *t,
+    size_t n)
+{
+	int v9 = e->fmt == EXPORT_NFV9;
+	size_t i;
+
+	put_u16(&e->w, id);
+	put_u16(&e->w, (uint16_t)n);
+	for (i = 0; i < n; i++) {
+		put_u16(&e->w, v9 ? t[i].ie_v9 : t[i].ie);
+		put_u16(&e->w, v9 ? t[i].len_v9 : t[i].len);
+	}
+}
+
+static int
+tmpl_due(const struct flow_exporter *e, mtime_t now)
+{
+	if (!e->tmpl_ever)
+		return 1;
+	if (e->since_tmpl >= e->conf.tmpl_every_pkts)
+		return 1;
+	if (e->conf.tmpl_every_ms > 0 && now - e->tmpl_at >= e->conf.tmpl_every_ms)
+		return 1;
+	return 0;
+}
+
+/* Opens a datagram: header placeholder, templates when due. */
+static void
+dgram_begin(struct flow_exporter *e, mtime_t now)
+{
+	size_t off;
+
+	wbuf_init(&e->w, e->buf, e->conf.mtu);
+	e->open = 1;
+	e->nrec = 0;
+	e->ntmplrec = 0;
+	e->set_id = 0;
+	if (!e->have_boot) {
+		e->boot = now - DAY_MS;
+		e->have_boot = 1;
+	} else if (now - e->boot > UPTIME_REBASE)
+		e->boot = now - DAY_MS;
+	switch (e->fmt) {
+	case EXPORT_NFV5:
+		put_zero(&e->w, V5_HDRLEN);
+		return;
+	case EXPORT_NFV9:
+		put_zero(&e->w, V9_HDRLEN);
+		break;
+	case EXPORT_IPFIX:
+		put_zero(&e->w, IPFIX_HDRLEN);
+		break;
+	}
+	if (!tmpl_due(e, now))
+		return;
+	off = e->w.len;
+	put_u16(&e->w, e->fmt == EXPORT_NFV9 ? V9_TMPL_SETID :
+	    IPFIX_TMPL_SETID);
+	put_u16(&e->w, 0);
+	tmpl_put(e, EXPORT_TMPL_V4, tmpl4, NTMPL4);
+	tmpl_put(e, EXPORT_TMPL_V6, tmpl6, NTMPL6);
+	put_u16_at(&e->w, off + 2, (uint16_t)(e->w.len - off));
+	e->ntmplrec = 2;
+	e->since_tmpl = 0;
+	e->tmpl_at = now;
+	e->tmpl_ever = 1;
+	e->c.templates++;
+}
+
+/* Closes the open data set, padding v9 sets to a 4-byte boundary. */
+static void
+set_close(struct flow_exporter *e)
+{
+	size_t pad;
+
+	if (e->set_id == 0)
+		return;
+	if (e->fmt == EXPORT_NFV9) {
+		pad = (4 - ((e->w.len - e->set_off) & 3)) & 3;
+		put_zero(&e->w, pad);
+	}
+	put_u16_at(&e->w, e->set_off + 2, (uint16_t)(e->w.len - e->set_off));
+	e->set_id = 0;
+}
+
+static uint32_t
+uptime_of(const struct flow_exporter *e, mtime_t t)
+{
+	mtime_t u = t - e->boot;
+
+	if (u < 0)
+		return 0;
+	if (u > (mtime_t)UINT32_MAX)
+		return UINT32_MAX;
+	return (uint32_t)u;
+}
+
+/* Finishes the open datagram and emits it. */
+static int
+dgram_finish(struct flow_exporter *e, mtime_t now, export_emit_fn emit,
+    void *arg)
+{
+	mtime_t secs = now / 1000;
+	uint32_t sys;
+	int rc;
+
+	if (!e->open)
+		return 0;
+	set_close(e);
+	switch (e->fmt) {
+	case EXPORT_NFV5:
+		put_u16_at(&e->w, 0, 5);
+		put_u16_at(&e->w, 2, (uint16_t)e->nrec);
+		put_u32_at(&e->w, 4, uptime_of(e, now));
+		put_u32_at(&e->w, 8, (uint32_t)secs);
+		put_u32_at(&e->w, 12, (uint32_t)((now - secs * 1000) * 1000000));
+		put_u32_at(&e->w, 16, (uint32_t)e->seq);
+		e->w.p[20] = e->conf.engine_type;
+		e->w.p[21] = e->conf.engine_id;
+		put_u16_at(&e->w, 22, e->conf.sampling);
+		e->seq += e->nrec;
+		break;
+	case EXPORT_NFV9:
+		/* whole seconds so that secs*1000 - sysUptime == boot */
+		sys = uptime_of(e, secs * 1000);
+		put_u16_at(&e->w, 0, 9);
+		put_u16_at(&e->w, 2, (uint16_t)(e->nrec + e->ntmplrec));
+		put_u32_at(&e->w, 4, sys);
+		put_u32_at(&e->w, 8, (uint32_t)secs);
+		put_u32_at(&e->w, 12, (uint32_t)e->seq);
+		put_u32_at(&e->w, 16, e->conf.domain);
+		e->seq++;
+		break;
+	case EXPORT_IPFIX:
+		put_u16_at(&e->w, 0, 10);
+		put_u16_at(&e->w, 2, (uint16_t)e->w.len);
+		put_u32_at(&e->w, 4, (uint32_t)secs);
+		put_u32_at(&e->w, 8, (uint32_t)e->seq);
+		put_u32_at(&e->w, 12, e->conf.domain);
+		e->seq += e->nrec;
+		break;
+	}
+	e->open = 0;
+	e->since_tmpl++;
+	e->c.datagrams++;
+	e->c.octets += e->w.len;
+	rc = emit != NULL ? emit(arg, e->buf, e->w.len, now) : 0;
+	return rc;
+}
+
+static uint16_t
+sat16(uint32_t v, int *clamped)
+{
+	if (v > 0xffff) {
+		*clamped = 1;
+		return 0xffff;
+	}
+	return (uint16_t)v;
+}
+
+static uint32_t
+sat32(uint64_t v, int *clamped)
+{
+	if (v > UINT32_MAX) {
+		*clamped = 1;
+		return UINT32_MAX;
+	}
+	return (uint32_t)v;
+}
+
+static uint16_t
+as16(uint32_t as, int *clamped)
+{
+	if (as > 0xffff) {
+		*clamped = 1;
+		return AS_TRANS;
+	}
+	return (uint16_t)as;
+}
+
+static void
+v5_put(struct flow_exporter *e, const struct flow *f)
+{
+	struct wbuf *w = &e->w;
+	int cl = 0;
+
+	put_u32(w, addr_v4(&f->src));
+	put_u32(w, addr_v4(&f->dst));
+	put_u32(w, addr_is_v4(&f->nexthop) ? addr_v4(&f->nexthop) : 0);
+	put_u16(w, sat16(f->in_if, &cl));
+	put_u16(w, sat16(f->out_if, &cl));
+	put_u32(w, sat32(f->packets, &cl));
+	put_u32(w, sat32(f->bytes, &cl));
+	put_u32(w, uptime_of(e, f->first));
+	put_u32(w, uptime_of(e, f->last));
+	put_u16(w, f->src_port);
+	put_u16(w, f->dst_port);
+	put_u8(w, 0);
+	put_u8(w, f->tcp_flags);
+	put_u8(w, f->proto);
+	put_u8(w, f->tos);
+	put_u16(w, as16(f->src_as, &cl));
+	put_u16(w, as16(f->dst_as, &cl));
+	put_u8(w, f->src_mask > 32 ? 32 : f->src_mask);
+	put_u8(w, f->dst_mask > 32 ? 32 : f->dst_mask);
+	put_u16(w, 0);
+	if (cl)
+		e->c.clamped++;
+}
+
+static uint8_t
+dir_ie61(uint8_t d)
+{
+	switch (d) {
+	case FLOW_DIR_INGRESS:
+		return 0;
+	case FLOW_DIR_EGRESS:
+		return 1;
+	default:
+		return 0xff;	/* not a registered value: "unknown" */
+	}
+}
+
+static void
+rec_put(struct flow_exporter *e, const struct flow *f, const struct efield *t,
+    size_t n)
+{
+	struct wbuf *w = &e->w;
+	int v9 = e->fmt == EXPORT_NFV9;
+	size_t i;
+	uint16_t icmp;
+
+	for (i = 0; i < n; i++) {
+		switch (t[i].kind) {
+		case EF_SRC4:
+			put_u32(w, addr_v4(&f->src));
+			break;
+		case EF_DST4:
+			put_u32(w, addr_v4(&f->dst));
+			break;
+		case EF_NH4:
+			put_u32(w, addr_is_v4(&f->nexthop) ?
+			    addr_v4(&f->nexthop) : 0);
+			break;
+		case EF_SRC6:
+			put_bytes(w, f->src.b, 16);
+			break;
+		case EF_DST6:
+			put_bytes(w, f->dst.b, 16);
+			break;
+		case EF_NH6:
+			if (addr_is_v4(&f->nexthop))
+				put_zero(w, 16);
+			else
+				put_bytes(w, f->nexthop.b, 16);
+			break;
+		case EF_SPORT:
+			put_u16(w, f->src_port);
+			break;
+		case EF_DPORT:
+			put_u16(w, f->dst_port);
+			break;
+		case EF_PROTO:
+			put_u8(w, f->proto);
+			break;
+		case EF_TOS:
+			put_u8(w, f->tos);
+			break;
+		case EF_FLAGS:
+			put_uint_n(w, v9 ? t[i].len_v9 : t[i].len,
+			    f->tcp_flags);
+			break;
+		case EF_SMASK:
+			put_u8(w, f->src_mask);
+			break;
+		case EF_DMASK:
+			put_u8(w, f->dst_mask);
+			break;
+		case EF_INIF:
+			put_u32(w, f->in_if);
+			break;
+		case EF_OUTIF:
+			put_u32(w, f->out_if);
+			break;
+		case EF_SRCAS:
+			put_u32(w, f->src_as);
+			break;
+		case EF_DSTAS:
+			put_u32(w, f->dst_as);
+			break;
+		case EF_BYTES:
+			put_u64(w, f->bytes);
+			break;
+		case EF_PKTS:
+			put_u64(w, f->packets);
+			break;
+		case EF_FIRST:
+			if (v9)
+				put_u32(w, uptime_of(e, f->first));
+			else
+				put_u64(w, (uint64_t)f->first);
+			break;
+		case EF_LAST:
+			if (v9)
+				put_u32(w, uptime_of(e, f->last));
+			else
+				put_u64(w, (uint64_t)f->last);
+			break;
+		case EF_VLAN:
+			put_u16(w, f->vlan);
+			break;
+		case EF_DIR:
+			put_u8(w, dir_ie61(f->direction));
+			break;
+		case EF_ICMP:
+			icmp = (f->proto == 1 || f->proto == 58) ?
+			    f->dst_port : 0;
+			put_u16(w, icmp);
+			break;
+		}
+	}
+}
+
+int
+exporter_add(struct flow_exporter *e, const struct flow *f, mtime_t now,
+    export_emit_fn emit, void *arg)
+{
+	int v4 = addr_is_v4(&f->src) && addr_is_v4(&f->dst);
+	uint16_t tid;
+	size_t need, reclen;
+	int rc = 0;
+
+	if (e->fmt == EXPORT_NFV5) {
+		if (!v4) {
+			e->c.skipped++;
+			return MM_EUNSUP;
+		}
+		if (e->open && (e->nrec >= EXPORT_V5_MAXREC ||
+		    wbuf_left(&e->w) < V5_RECLEN))
+			rc = dgram_finish(e, now, emit, arg);
+		if (!e->open)
+			dgram_begin(e, now);
+		v5_put(e, f);
+		goto out;
+	}
+
+	tid = v4 ? EXPORT_TMPL_V4 : EXPORT_TMPL_V6;
+	reclen = v4 ? e->reclen4 : e->reclen6;
+	need = reclen;
+	if (e->set_id != tid)
+		need += SET_HDRLEN + 3;	/* new set, worst-case pad of old */
+	if (e->open && wbuf_left(&e->w) < need)
+		rc = dgram_finish(e, now, emit, arg);
+	if (!e->open)
+		dgram_begin(e, now);
+	if (e->set_id != tid) {
+		set_close(e);
+		e->set_off = e->w.len;
+		put_u16(&e->w, tid);
+		put_u16(&e->w, 0);
+		e->set_id = tid;
+	}
+	rec_put(e, f, v4 ? tmpl4 : tmpl6, v4 ? NTMPL4 : NTMPL6);
+out:
+	e->nrec++;
+	e->c.flows++;
+	e->c.packets += f->packets;
+	e->c.bytes += f->bytes;
+	return rc;
+}
+
+int
+exporter_flush(struct flow_exporter *e, mtime_t now, export_emit_fn emit,
+    void *arg)
+{
+	return dgram_finish(e, now, emit, arg);
+}
+
+int
+export_format_parse(const char *s, enum export_format *fmt)
+{
+	if (strcmp(s, "v5") == 0 || strcmp(s, "5") == 0)
+		*fmt = EXPORT_NFV5;
+	else if (strcmp(s, "v9") == 0 || strcmp(s, "9") == 0)
+		*fmt = EXPORT_NFV9;
+	else if (strcmp(s, "ipfix") == 0 || strcmp(s, "10") == 0)
+		*fmt = EXPORT_IPFIX;
+	else
+		return -1;
+	return 0;
+}
+
+const char *
+export_format_name(enum export_format fmt)
+{
+	switch (fmt) {
+	case EXPORT_NFV5:
+		return "v5";
+	case EXPORT_NFV9:
+		return "v9";
+	case EXPORT_IPFIX:
+		return "ipfix";
+	}
+	return "?";
+}

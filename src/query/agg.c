@@ -1,0 +1,772 @@
+/*
+ * agg.c - group-by hash tables and top-N; see agg.h for the contract.
+ *
+ * Layout. A table is one array of fixed-size slots: the key bytes, padded to
+ * 8, then five 64-bit counters (flows, packets, bytes, first, last). A slot
+ * with flows == 0 is empty, so there is no separate occupancy map. Probing is
+ * linear from the hash; the table doubles at 3/4 load. Keys are built
+ * column by column for a batch of AGG_BATCH rows (one pass per key field,
+ * no per-row dispatch on the field type), then hashed, and the slots of the
+ * whole batch are prefetched before the inserts so that the cache misses of
+ * a large table overlap instead of queueing.
+ *
+ * Two key widths: address fields take 4 bytes when every address field of
+ * the flow is IPv4, else 16; the two kinds live in separate tables (t[0],
+ * t[1]) so each has its own fixed slot size.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/addr.h"
+#include "core/err.h"
+#include "query/agg.h"
+
+#define AGG_BATCH	256
+#define AGG_KMAX	(AGG_MAXKEYS * 16)
+
+#if defined(__GNUC__)
+#define PREFETCH(p)	__builtin_prefetch(p)
+#else
+#define PREFETCH(p)	((void)(p))
+#endif
+
+struct atab {
+	uint8_t		*slots;
+	size_t		 cap;		/* power of two, or 0 */
+	size_t		 n;
+	size_t		 klen;		/* key bytes */
+	size_t		 soff;		/* counters offset (klen rounded to 8) */
+	size_t		 es;		/* slot size */
+};
+
+struct agg {
+	struct agg_spec	 spec;
+	struct atab	 t[2];		/* [0] IPv4 keys, [1] IPv6 keys */
+	size_t		 off[2][AGG_MAXKEYS];	/* key field offsets */
+	int		 has_addr;
+};
+
+struct cnt {
+	uint64_t	flows, packets, bytes;
+	int64_t		first, last;
+};
+
+static const struct {
+	const char	*name;
+	int		 key;
+	int		 either;
+	const char	*title;
+	const char	*etitle;
+} keytab[] = {
+	{ "srcip", AK_SRCIP, 0, "Src IP Addr", "IP Addr" },
+	{ "dstip", AK_DSTIP, 0, "Dst IP Addr", "IP Addr" },
+	{ "ip", AK_SRCIP, 1, "IP Addr", "IP Addr" },
+	{ "srcport", AK_SRCPORT, 0, "Src Port", "Port" },
+	{ "dstport", AK_DSTPORT, 0, "Dst Port", "Port" },
+	{ "port", AK_SRCPORT, 1, "Port", "Port" },
+	{ "proto", AK_PROTO, 0, "Proto", "Proto" },
+	{ "srcas", AK_SRCAS, 0, "Src AS", "AS" },
+	{ "dstas", AK_DSTAS, 0, "Dst AS", "AS" },
+	{ "as", AK_SRCAS, 1, "AS", "AS" },
+	{ "inif", AK_INIF, 0, "Input If", "Interface" },
+	{ "outif", AK_OUTIF, 0, "Output If", "Interface" },
+	{ "if", AK_INIF, 1, "Interface", "Interface" },
+	{ "exporter", AK_EXPORTER, 0, "Exporter", "Exporter" },
+	{ "nexthop", AK_NEXTHOP, 0, "Next Hop", "Next Hop" },
+	{ "tos", AK_TOS, 0, "Tos", "Tos" },
+	{ "vlan", AK_VLAN, 0, "Vlan", "Vlan" }
+};
+#define NKEYTAB	(sizeof(keytab) / sizeof(keytab[0]))
+
+static const char *const order_names[AO_COUNT] = {
+	"flows", "packets", "bytes", "bps", "pps", "bpp"
+};
+
+static const size_t key_width[AK_COUNT] = {
+	16, 16, 2, 2, 1, 4, 4, 4, 4, 16, 16, 1, 2
+};
+
+int
+agg_order_parse(const char *s)
+{
+	int i;
+
+	for (i = 0; i < AO_COUNT; i++)
+		if (strcasecmp(s, order_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+const char *
+agg_order_name(int order)
+{
+	return order >= 0 && order < AO_COUNT ? order_names[order] : "?";
+}
+
+static int
+keytab_find(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < NKEYTAB; i++)
+		if (strlen(keytab[i].name) == len &&
+		    strncasecmp(keytab[i].name, s, len) == 0)
+			return (int)i;
+	return -1;
+}
+
+const char *
+agg_key_title(int key, int either)
+{
+	size_t i;
+
+	for (i = 0; i < NKEYTAB; i++)
+		if (keytab[i].key == key && !keytab[i].either)
+			return either ? keytab[i].etitle : keytab[i].title;
+	return "?";
+}
+
+const char *
+agg_key_name(int key, int either)
+{
+	size_t i;
+
+	for (i = 0; i < NKEYTAB; i++)
+		if (keytab[i].key == key && keytab[i].either == either)
+			return keytab[i].name;
+	return "?";
+}
+
+int
+agg_key_is_addr(int key)
+{
+	return key == AK_SRCIP || key == AK_DSTIP || key == AK_EXPORTER ||
+	    key == AK_NEXTHOP;
+}
+
+int
+agg_spec_stat(const char *s, struct agg_spec *sp, struct mm_diag *diag)
+{
+	const char *slash = strchr(s, '/');
+	size_t klen = slash ? (size_t)(slash - s) : strlen(s);
+	int k;
+
+	memset(sp, 0, sizeof(*sp));
+	if ((k = keytab_find(s, klen)) < 0)
+		return mm_diag_set(diag, MM_ESYNTAX,
+		    "-s %s: unknown statistic key '%.*s'", s, (int)klen, s);
+	sp->nkeys = 1;
+	sp->keys[0] = (uint8_t)keytab[k].key;
+	sp->mask4[0] = 32;
+	sp->mask6[0] = 128;
+	sp->either = keytab[k].either;
+	sp->order = AO_FLOWS;
+	if (slash != NULL && (sp->order = agg_order_parse(slash + 1)) < 0)
+		return mm_diag_set(diag, MM_ESYNTAX,
+		    "-s %s: unknown order '%s' (flows, packets, bytes, bps, "
+		    "pps, bpp)", s, slash + 1);
+	if (sp->either && !keytab[k].either)
+		return MM_ESYNTAX;
+	snprintf(sp->name, sizeof(sp->name), "%s", keytab[k].name);
+	return 0;
+}
+
+int
+agg_spec_keys(const char *s, struct agg_spec *sp, struct mm_diag *diag)
+{
+	const char *p = s, *e;
+	size_t len;
+	int k;
+
+	memset(sp, 0, sizeof(*sp));
+	sp->order = AO_BYTES;
+	while (*p != '\0') {
+		unsigned m4 = 32, m6 = 128;
+		char word[32];
+
+		e = strchr(p, ',');
+		len = e ? (size_t)(e - p) : strlen(p);
+		if (len == 0 || len >= sizeof(word))
+			return mm_diag_set(diag, MM_ESYNTAX,
+			    "-A %s: empty or overlong key", s);
+		memcpy(word, p, len);
+		word[len] = '\0';
+		if ((strncasecmp(word, "srcip4/", 7) == 0 ||
+		    strncasecmp(word, "dstip4/", 7) == 0 ||
+		    strncasecmp(word, "srcip6/", 7) == 0 ||
+		    strncasecmp(word, "dstip6/", 7) == 0)) {
+			char *end;
+			unsigned long v = strtoul(word + 7, &end, 10);
+
+			if (*end != '\0' || end == word + 7 ||
+			    v > (word[5] == '4' ? 32u : 128u))
+				return mm_diag_set(diag, MM_ESYNTAX,
+				    "-A %s: bad prefix length in '%s'", s,
+				    word);
+			if (word[5] == '4')
+				m4 = (unsigned)v;
+			else
+				m6 = (unsigned)v;
+			word[5] = '\0';
+		}
+		if ((k = keytab_find(word, strlen(word))) < 0 ||
+		    keytab[k].either)
+			return mm_diag_set(diag, MM_ESYNTAX,
+			    "-A %s: unknown key '%s'", s, word);
+		if (sp->nkeys == AGG_MAXKEYS)
+			return mm_diag_set(diag, MM_ESYNTAX,
+			    "-A %s: too many keys", s);
+		/* a repeated key refines its masks (srcip4/24,srcip6/64) */
+		if (sp->nkeys > 0 && agg_key_is_addr(keytab[k].key)) {
+			size_t j;
+
+			for (j = 0; j < sp->nkeys; j++)
+				if (sp->keys[j] == keytab[k].key)
+					break;
+			if (j < sp->nkeys) {
+				if (m4 != 32)
+					sp->mask4[j] = (uint8_t)m4;
+				if (m6 != 128)
+					sp->mask6[j] = (uint8_t)m6;
+				goto next;
+			}
+		}
+		sp->keys[sp->nkeys] = (uint8_t)keytab[k].key;
+		sp->mask4[sp->nkeys] = (uint8_t)m4;
+		sp->mask6[sp->nkeys] = (uint8_t)m6;
+		sp->nkeys++;
+next:
+		p += len;
+		if (*p == ',')
+			p++;
+	}
+	if (sp->nkeys == 0)
+		return mm_diag_set(diag, MM_ESYNTAX, "-A: no keys");
+	snprintf(sp->name, sizeof(sp->name), "%s", s);
+	return 0;
+}
+
+static uint32_t
+key_col(int key)
+{
+	static const uint8_t cols[AK_COUNT] = {
+		FCOL_SRC, FCOL_DST, FCOL_SRC_PORT, FCOL_DST_PORT, FCOL_PROTO,
+		FCOL_SRC_AS, FCOL_DST_AS, FCOL_IN_IF, FCOL_OUT_IF,
+		FCOL_EXPORTER, FCOL_NEXTHOP, FCOL_TOS, FCOL_VLAN
+	};
+
+	return FCOL_BIT(cols[key]);
+}
+
+/* The dst-side twin of a src-side key (for either statistics). */
+static int
+key_twin(int key)
+{
+	switch (key) {
+	case AK_SRCIP: return AK_DSTIP;
+	case AK_SRCPORT: return AK_DSTPORT;
+	case AK_SRCAS: return AK_DSTAS;
+	case AK_INIF: return AK_OUTIF;
+	default: return key;
+	}
+}
+
+uint32_t
+agg_colmask(const struct agg_spec *sp)
+{
+	uint32_t m = FCOL_BIT(FCOL_FIRST) | FCOL_BIT(FCOL_LAST) |
+	    FCOL_BIT(FCOL_PACKETS) | FCOL_BIT(FCOL_BYTES);
+	size_t j;
+
+	for (j = 0; j < sp->nkeys; j++) {
+		m |= key_col(sp->keys[j]);
+		if (sp->either)
+			m |= key_col(key_twin(sp->keys[j]));
+	}
+	return m;
+}
+
+int
+agg_new(const struct agg_spec *sp, struct agg **out)
+{
+	struct agg *a;
+	size_t j, o4 = 0, o16 = 0, w, v;
+
+	*out = NULL;
+	if (sp->nkeys == 0 || sp->nkeys > AGG_MAXKEYS)
+		return MM_EINVAL;
+	if ((a = calloc(1, sizeof(*a))) == NULL)
+		return MM_ENOMEM;
+	a->spec = *sp;
+	for (j = 0; j < sp->nkeys; j++) {
+		w = key_width[sp->keys[j]];
+		a->off[0][j] = o4;
+		a->off[1][j] = o16;
+		if (w == 16) {
+			a->has_addr = 1;
+			o4 += 4;
+		} else
+			o4 += w;
+		o16 += w;
+	}
+	for (v = 0; v < 2; v++) {
+		a->t[v].klen = v ? o16 : o4;
+		a->t[v].soff = (a->t[v].klen + 7) & ~(size_t)7;
+		a->t[v].es = a->t[v].soff + sizeof(struct cnt);
+	}
+	*out = a;
+	return 0;
+}
+
+void
+agg_free(struct agg *a)
+{
+	if (a == NULL)
+		return;
+	free(a->t[0].slots);
+	free(a->t[1].slots);
+	free(a);
+}
+
+const struct agg_spec *
+agg_get_spec(const struct agg *a)
+{
+	return &a->spec;
+}
+
+size_t
+agg_groups(const struct agg *a)
+{
+	return a->t[0].n + a->t[1].n;
+}
+
+size_t
+agg_memory(const struct agg *a)
+{
+	return a->t[0].cap * a->t[0].es + a->t[1].cap * a->t[1].es;
+}
+
+int
+agg_spill_due(const struct agg *a)
+{
+	return agg_groups(a) >= AGG_SPILL;
+}
+
+static inline uint64_t
+hash_key(const uint8_t *k, size_t len)
+{
+	uint64_t h = 0x9e3779b97f4a7c15ULL ^ len, w;
+
+	while (len >= 8) {
+		memcpy(&w, k, 8);
+		h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
+		h ^= h >> 31;
+		k += 8;
+		len -= 8;
+	}
+	if (len > 0) {
+		w = 0;
+		memcpy(&w, k, len);
+		h = (h ^ w) * 0x94d049bb133111ebULL;
+		h ^= h >> 29;
+	}
+	h *= 0xbf58476d1ce4e5b9ULL;
+	h ^= h >> 32;
+	return h;
+}
+
+static inline struct cnt *
+slot_cnt(const struct atab *t, uint8_t *slot)
+{
+	return (struct cnt *)(void *)(slot + t->soff);
+}
+
+static int
+tab_grow(struct atab *t)
+{
+	size_t ncap = t->cap ? t->cap * 2 : 1024, i, j;
+	uint8_t *ns, *s, *d;
+	struct cnt *c;
+
+	if (ncap > SIZE_MAX / t->es)
+		return MM_ENOMEM;
+	if ((ns = calloc(ncap, t->es)) == NULL)
+		return MM_ENOMEM;
+	for (i = 0; i < t->cap; i++) {
+		s = t->slots + i * t->es;
+		c = slot_cnt(t, s);
+		if (c->flows == 0)
+			continue;
+		j = hash_key(s, t->klen) & (ncap - 1);
+		for (;;) {
+			d = ns + j * t->es;
+			if (slot_cnt(t, d)->flows == 0)
+				break;
+			j = (j + 1) & (ncap - 1);
+		}
+		memcpy(d, s, t->es);
+	}
+	free(t->slots);
+	t->slots = ns;
+	t->cap = ncap;
+	return 0;
+}
+
+static inline int
+tab_add(struct atab *t, const uint8_t *key, uint64_t h, const struct cnt *v)
+{
+	size_t j;
+	uint8_t *s;
+	struct cnt *c;
+
+	if ((t->n + 1) * 4 > t->cap * 3 && tab_grow(t) != 0)
+		return MM_ENOMEM;
+	j = h & (t->cap - 1);
+	for (;;) {
+		s = t->slots + j * t->es;
+		c = slot_cnt(t, s);
+		if (c->flows == 0) {
+			memcpy(s, key, t->klen);
+			*c = *v;
+			t->n++;
+			return 0;
+		}
+		if (memcmp(s, key, t->klen) == 0)
+			break;
+		j = (j + 1) & (t->cap - 1);
+	}
+	c->flows += v->flows;
+	c->packets += v->packets;
+	c->bytes += v->bytes;
+	if (v->first < c->first)
+		c->first = v->first;
+	if (v->last > c->last)
+		c->last = v->last;
+	return 0;
+}
+
+static const struct mm_addr *
+addr_colp(const struct flow_block *b, int key)
+{
+	switch (key) {
+	case AK_SRCIP: return b->src;
+	case AK_DSTIP: return b->dst;
+	case AK_EXPORTER: return b->exporter;
+	default: return b->nexthop;
+	}
+}
+
+/* Builds keys of rows idx[0..n) into kb (stride AGG_KMAX); v6[i] set when
+ * row i needs the 16-byte form. `twin` uses the dst-side fields. */
+static void
+build_keys(const struct agg *a, const struct flow_block *b,
+    const uint32_t *idx, size_t n, int twin, uint8_t *kb, uint8_t *v6)
+{
+	const struct agg_spec *sp = &a->spec;
+	size_t i, j;
+
+	memset(v6, 0, n);
+	if (a->has_addr)
+		for (j = 0; j < sp->nkeys; j++) {
+			int key = twin ? key_twin(sp->keys[j]) : sp->keys[j];
+			const struct mm_addr *col;
+
+			if (!agg_key_is_addr(key))
+				continue;
+			col = addr_colp(b, key);
+			for (i = 0; i < n; i++)
+				v6[i] |= !addr_is_v4(&col[idx[i]]);
+		}
+	for (j = 0; j < sp->nkeys; j++) {
+		int key = twin ? key_twin(sp->keys[j]) : sp->keys[j];
+		size_t o4 = a->off[0][j], o16 = a->off[1][j];
+
+		switch (key) {
+		case AK_SRCIP: case AK_DSTIP: case AK_EXPORTER:
+		case AK_NEXTHOP: {
+			const struct mm_addr *col = addr_colp(b, key);
+			unsigned m4 = sp->mask4[j], m6 = sp->mask6[j];
+			uint32_t mask = m4 == 0 ? 0 :
+			    (uint32_t)(0xffffffffu << (32 - m4));
+
+			for (i = 0; i < n; i++) {
+				uint8_t *d = kb + i * AGG_KMAX;
+
+				if (!v6[i]) {
+					uint32_t x = addr_v4(&col[idx[i]]) &
+					    mask;
+
+					memcpy(d + o4, &x, 4);
+				} else {
+					struct mm_addr t = col[idx[i]];
+
+					if (m6 < 128)
+						addr_mask(&t, addr_is_v4(&t) ?
+						    96 + m4 : m6);
+					memcpy(d + o16, t.b, 16);
+				}
+			}
+			break;
+		}
+#define PUT(col, type) \
+		for (i = 0; i < n; i++) { \
+			type x = (col)[idx[i]]; \
+			memcpy(kb + i * AGG_KMAX + (v6[i] ? o16 : o4), &x, \
+			    sizeof(x)); \
+		}
+		case AK_SRCPORT: PUT(b->src_port, uint16_t); break;
+		case AK_DSTPORT: PUT(b->dst_port, uint16_t); break;
+		case AK_VLAN: PUT(b->vlan, uint16_t); break;
+		case AK_PROTO: PUT(b->proto, uint8_t); break;
+		case AK_TOS: PUT(b->tos, uint8_t); break;
+		case AK_SRCAS: PUT(b->src_as, uint32_t); break;
+		case AK_DSTAS: PUT(b->dst_as, uint32_t); break;
+		case AK_INIF: PUT(b->in_if, uint32_t); break;
+		case AK_OUTIF: PUT(b->out_if, uint32_t); break;
+#undef PUT
+		}
+	}
+}
+
+static int
+add_batch(struct agg *a, const struct flow_block *b, const uint32_t *idx,
+    size_t n, int twin)
+{
+	uint8_t kb[AGG_BATCH * AGG_KMAX], v6[AGG_BATCH];
+	uint64_t h[AGG_BATCH];
+	size_t i;
+	int rc;
+
+	build_keys(a, b, idx, n, twin, kb, v6);
+	for (i = 0; i < n; i++) {
+		struct atab *t = &a->t[v6[i]];
+
+		h[i] = hash_key(kb + i * AGG_KMAX, t->klen);
+		if (t->cap != 0)
+			PREFETCH(t->slots + (h[i] & (t->cap - 1)) *
+			    t->es);
+	}
+	for (i = 0; i < n; i++) {
+		struct cnt c;
+		uint32_t r = idx[i];
+
+		c.flows = 1;
+		c.packets = b->packets[r];
+		c.bytes = b->bytes[r];
+		c.first = b->first[r];
+		c.last = b->last[r];
+		if ((rc = tab_add(&a->t[v6[i]], kb + i * AGG_KMAX, h[i],
+		    &c)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+int
+agg_add(struct agg *a, const struct flow_block *b, const uint32_t *idx,
+    size_t n)
+{
+	size_t done, c;
+	int rc;
+
+	for (done = 0; done < n; done += c) {
+		c = n - done < AGG_BATCH ? n - done : AGG_BATCH;
+		if ((rc = add_batch(a, b, idx + done, c, 0)) != 0)
+			return rc;
+		if (a->spec.either &&
+		    (rc = add_batch(a, b, idx + done, c, 1)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+int
+agg_merge(struct agg *dst, struct agg *src)
+{
+	size_t v, i;
+	int rc;
+
+	for (v = 0; v < 2; v++) {
+		struct atab *s = &src->t[v];
+
+		for (i = 0; i < s->cap; i++) {
+			uint8_t *e = s->slots + i * s->es;
+			struct cnt *c = slot_cnt(s, e);
+
+			if (c->flows == 0)
+				continue;
+			if ((rc = tab_add(&dst->t[v], e,
+			    hash_key(e, s->klen), c)) != 0)
+				return rc;
+		}
+		if (s->cap > 0)
+			memset(s->slots, 0, s->cap * s->es);
+		s->n = 0;
+	}
+	return 0;
+}
+
+uint64_t
+agg_row_value(const struct agg_row *r, int order)
+{
+	mtime_t d = r->last > r->first ? r->last - r->first : 0;
+
+	switch (order) {
+	case AO_FLOWS: return r->flows;
+	case AO_PACKETS: return r->packets;
+	case AO_BYTES: return r->bytes;
+	case AO_BPS:
+		return d > 0 ? (uint64_t)((double)r->bytes * 8000.0 /
+		    (double)d) : 0;
+	case AO_PPS:
+		return d > 0 ? (uint64_t)((double)r->packets * 1000.0 /
+		    (double)d) : 0;
+	case AO_BPP:
+		return r->packets ? r->bytes / r->packets : 0;
+	default: return 0;
+	}
+}
+
+/* 1 if x ranks before (is better than) y. */
+static int
+row_better(const struct agg *a, int order, const struct agg_row *x,
+    const struct agg_row *y)
+{
+	uint64_t vx = agg_row_value(x, order), vy = agg_row_value(y, order);
+	int c;
+
+	if (vx != vy)
+		return vx > vy;
+	if (x->v6 != y->v6)
+		return x->v6 < y->v6;
+	c = memcmp(x->ent, y->ent, a->t[x->v6].klen);
+	return c < 0;
+}
+
+static void
+heap_down(const struct agg *a, int order, struct agg_row *h, size_t n,
+    size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i;
+		struct agg_row t;
+
+		/* min-heap: the worst row at the root */
+		if (l < n && row_better(a, order, &h[m], &h[l]))
+			m = l;
+		if (r < n && row_better(a, order, &h[m], &h[r]))
+			m = r;
+		if (m == i)
+			return;
+		t = h[i];
+		h[i] = h[m];
+		h[m] = t;
+		i = m;
+	}
+}
+
+static void
+heap_up(const struct agg *a, int order, struct agg_row *h, size_t i)
+{
+	while (i > 0) {
+		size_t p = (i - 1) / 2;
+		struct agg_row t;
+
+		if (!row_better(a, order, &h[p], &h[i]))
+			return;
+		t = h[i];
+		h[i] = h[p];
+		h[p] = t;
+		i = p;
+	}
+}
+
+int
+agg_top(const struct agg *a, int order, size_t n, struct agg_row **rows,
+    size_t *nrows)
+{
+	struct agg_row *h, r, t;
+	size_t cnt = 0, total = agg_groups(a), v, i, k;
+
+	*rows = NULL;
+	*nrows = 0;
+	if (n == 0 || n > total)
+		n = total;
+	if (n == 0)
+		return 0;
+	if ((h = calloc(n, sizeof(*h))) == NULL)
+		return MM_ENOMEM;
+	for (v = 0; v < 2; v++) {
+		const struct atab *tb = &a->t[v];
+
+		for (i = 0; i < tb->cap; i++) {
+			uint8_t *e = tb->slots + i * tb->es;
+			const struct cnt *c = slot_cnt(tb, e);
+
+			if (c->flows == 0)
+				continue;
+			r.ent = e;
+			r.v6 = (int)v;
+			r.flows = c->flows;
+			r.packets = c->packets;
+			r.bytes = c->bytes;
+			r.first = c->first;
+			r.last = c->last;
+			if (cnt < n) {
+				h[cnt] = r;
+				heap_up(a, order, h, cnt);
+				cnt++;
+			} else if (row_better(a, order, &r, &h[0])) {
+				h[0] = r;
+				heap_down(a, order, h, n, 0);
+			}
+		}
+	}
+	/* heap sort: pop the worst to the end */
+	for (k = cnt; k > 1; k--) {
+		t = h[0];
+		h[0] = h[k - 1];
+		h[k - 1] = t;
+		heap_down(a, order, h, k - 1, 0);
+	}
+	*rows = h;
+	*nrows = cnt;
+	return 0;
+}
+
+int
+agg_row_key(const struct agg *a, const struct agg_row *r, size_t j,
+    struct mm_addr *addr, uint64_t *v)
+{
+	const uint8_t *p = r->ent + a->off[r->v6][j];
+	int key = a->spec.keys[j];
+	uint16_t x16;
+	uint32_t x32;
+
+	*v = 0;
+	if (agg_key_is_addr(key)) {
+		if (r->v6)
+			memcpy(addr->b, p, 16);
+		else {
+			memcpy(&x32, p, 4);
+			addr_from_v4(addr, x32);
+		}
+		return 1;
+	}
+	switch (key_width[key]) {
+	case 1:
+		*v = p[0];
+		break;
+	case 2:
+		memcpy(&x16, p, 2);
+		*v = x16;
+		break;
+	default:
+		memcpy(&x32, p, 4);
+		*v = x32;
+		break;
+	}
+	return 0;
+}

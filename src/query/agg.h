@@ -1,0 +1,120 @@
+/*
+ * agg.h - aggregation of flows by a key list (-A) and top-N statistics (-s).
+ *
+ * An aggregation groups selected rows of flow blocks by the values of up to
+ * AGG_MAXKEYS fields and sums flows, packets and bytes, keeping the earliest
+ * first and the latest last time per group. Groups live in open-addressing
+ * hash tables with the key bytes inline in each slot. Keys are compact: a
+ * flow whose address key fields are all IPv4 goes to a table with 4-byte
+ * addresses, others to a table with 16-byte addresses, so "-s srcip" on IPv4
+ * costs 48 bytes per slot (8 key+pad, 40 counters) and, at the maximum load
+ * of 3/4, at most 96 bytes per distinct key including empty slots (typically
+ * ~70). Cost per flow: one hash of the key bytes and one probe sequence.
+ *
+ * Threads: each worker fills its own struct agg and merges it into a shared
+ * one with agg_merge() (under the caller's lock), either when it grows past
+ * agg_spill_due() or at the end; peak memory is then the shared table plus a
+ * bounded partial per thread.
+ */
+#ifndef MAMORI_QUERY_AGG_H
+#define MAMORI_QUERY_AGG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/addr.h"
+#include "core/err.h"
+#include "store/block.h"
+
+#define AGG_MAXKEYS	16
+#define AGG_SPILL	(1u << 21)	/* partial groups before a merge */
+
+enum agg_key {
+	AK_SRCIP, AK_DSTIP, AK_SRCPORT, AK_DSTPORT, AK_PROTO, AK_SRCAS,
+	AK_DSTAS, AK_INIF, AK_OUTIF, AK_EXPORTER, AK_NEXTHOP, AK_TOS, AK_VLAN,
+	AK_COUNT
+};
+
+enum agg_order {
+	AO_FLOWS, AO_PACKETS, AO_BYTES, AO_BPS, AO_PPS, AO_BPP,
+	AO_COUNT
+};
+
+struct agg_spec {
+	size_t		nkeys;
+	uint8_t		keys[AGG_MAXKEYS];	/* enum agg_key */
+	uint8_t		mask4[AGG_MAXKEYS];	/* address keys: v4 prefix */
+	uint8_t		mask6[AGG_MAXKEYS];	/* and v6 prefix length */
+	int		either;		/* -s ip/port/as/if: count each flow
+					 * for its src and its dst value */
+	int		order;		/* enum agg_order */
+	char		name[32];	/* "srcip", "ip", "srcip,dstport" */
+};
+
+/*
+ * Parses a -s argument "KEY[/ORDER]" (KEY: srcip dstip ip srcport dstport
+ * port proto srcas dstas as inif outif if exporter nexthop tos vlan;
+ * ORDER: flows packets bytes bps pps bpp, default flows). Returns 0 or
+ * MM_ESYNTAX with diag.
+ */
+int	agg_spec_stat(const char *s, struct agg_spec *sp, struct mm_diag *diag);
+/*
+ * Parses a -A argument "KEY,KEY,..." (the directional keys above, plus
+ * srcip4/N, dstip4/N, srcip6/N, dstip6/N for prefix aggregation).
+ * Order is set to bytes. Returns 0 or MM_ESYNTAX.
+ */
+int	agg_spec_keys(const char *s, struct agg_spec *sp, struct mm_diag *diag);
+/* Parses an ORDER word; returns the enum agg_order or -1. */
+int	agg_order_parse(const char *s);
+const char *agg_order_name(int order);
+/* Column titles ("Src IP Addr", ...) and machine names ("srcip"). */
+const char *agg_key_title(int key, int either);
+const char *agg_key_name(int key, int either);
+/* 1 if the key is an address. */
+int	agg_key_is_addr(int key);
+/* FCOL_BIT()s needed to aggregate with `sp`. */
+uint32_t agg_colmask(const struct agg_spec *sp);
+
+struct agg;
+
+/* Creates an empty aggregation for `sp` (copied). Returns 0 or MM_ENOMEM. */
+int	agg_new(const struct agg_spec *sp, struct agg **out);
+void	agg_free(struct agg *a);
+/* Adds the rows idx[0..n) of `b`. Returns 0 or MM_ENOMEM. */
+int	agg_add(struct agg *a, const struct flow_block *b, const uint32_t *idx,
+	    size_t n);
+/* Adds every group of `src` into `dst` (same spec) and empties `src`.
+ * Returns 0 or MM_ENOMEM. */
+int	agg_merge(struct agg *dst, struct agg *src);
+/* 1 when the partial `a` has grown large enough to merge and clear. */
+int	agg_spill_due(const struct agg *a);
+/* Number of groups. */
+size_t	agg_groups(const struct agg *a);
+/* Bytes of table memory held. */
+size_t	agg_memory(const struct agg *a);
+const struct agg_spec *agg_get_spec(const struct agg *a);
+
+/* One group as returned by agg_top(); `ent` points into the table, so rows
+ * are valid until the aggregation changes or is freed. */
+struct agg_row {
+	const uint8_t	*ent;
+	int		 v6;
+	uint64_t	 flows, packets, bytes;
+	mtime_t		 first, last;
+};
+
+/*
+ * The `n` groups with the highest `order` value (all groups when n is 0),
+ * sorted descending (ties by key). Uses a bounded heap: O(groups log n).
+ * *rows is malloc'd (caller frees). Returns 0 or MM_ENOMEM.
+ */
+int	agg_top(const struct agg *a, int order, size_t n,
+	    struct agg_row **rows, size_t *nrows);
+/* The order value of a row (bps etc. computed from first/last). */
+uint64_t agg_row_value(const struct agg_row *r, int order);
+/* Key field j of a row: address into *addr (returns 1) or number into *v
+ * (returns 0). */
+int	agg_row_key(const struct agg *a, const struct agg_row *r, size_t j,
+	    struct mm_addr *addr, uint64_t *v);
+
+#endif
