@@ -57,5 +57,6 @@ CLI_DECL(import);
 CLI_DECL(findings);
 CLI_DECL(expire);
 CLI_DECL(lab);
+CLI_DECL(lab_replay);
 
 #endif

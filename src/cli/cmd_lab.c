@@ -1,7 +1,7 @@
 /*
  * cmd_lab.c - `mamori lab GENERATOR [options]`: synthetic traffic for tests,
- * demos and benchmarks. Generators are a table of sub-words (today `isp`;
- * room for `flows`, `devices`, ...).
+ * demos and benchmarks. Generators are a table of sub-words (`isp` here,
+ * `replay` in cmd_lab_replay.c; room for `flows`, `devices`, ...).
  *
  * `lab isp` draws flows from the seeded ISP model (lab/isp.h), encodes them
  * as NetFlow v5, v9 or IPFIX (flow/export.h) and sends the datagrams to a
@@ -608,6 +608,8 @@ bad:
 static const struct lab_gen lab_gens[] = {
 	{ "isp", "synthetic ISP flows as NetFlow v5/v9/IPFIX",
 	    run_isp, usage_isp },
+	{ "replay", "send the flow exports of pcap files to loopback",
+	    cmd_lab_replay, usage_lab_replay },
 	{ NULL, NULL, NULL, NULL }
 };
 

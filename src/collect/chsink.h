@@ -77,8 +77,8 @@ void	chsink_conf_default(struct chsink_conf *c);
 int	chsink_new(const char *url, const struct chsink_conf *conf,
 	    struct chsink **s, struct mm_diag *diag);
 
-/* Queues one flow (copied). Never blocks on I/O; safe from one producer
- * thread at a time (the collector's writer) concurrently with the sink's
+/* Queues one flow (copied). Never blocks on I/O (takes a mutex that no
+ * one holds across I/O); safe from any thread, concurrently with the sink's
  * thread and chsink_stats(). Returns 0, or MM_ENOMEM when no batch buffer
  * could be allocated (the row is counted as dropped). */
 int	chsink_push(struct chsink *s, const struct flow *f);
@@ -95,7 +95,8 @@ int	chsink_wait(struct chsink *s, unsigned timeout_ms);
 void	chsink_stats(struct chsink *s, struct chsink_stats *st);
 
 /* Flushes, lets the sender deliver for up to conf.drain_ms, stops and
- * joins it, and frees everything. Rows still undelivered are lost (the
+ * joins it, and frees everything. Worst case it returns after drain_ms plus
+ * one request's timeout_ms (a POST already in flight is not cut short). Rows still undelivered are lost (the
  * caller may read chsink_stats() first). NULL-safe. */
 void	chsink_free(struct chsink *s);
 

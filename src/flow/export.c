@@ -3,15 +3,18 @@
  *
  * Approach: one datagram buffer of `mtu` bytes per exporter, written through
  * the bounds-checked wbuf (explicit big-endian puts, no structs on the wire).
- * A datagram is opened lazily by the first record that needs it: the header
- * is written with zero placeholders, then (v9/IPFIX) the template set when a
- * refresh is due. Records are appended to an open data set of the right
- * template (IPv4 or IPv6); a family change closes the set and opens another,
- * so a datagram may hold several sets. When the next record (plus a set
- * header if needed) does not fit, the datagram is finished: the open set's
- * length is patched (v9 pads sets to 4 bytes as RFC 3954 section 5.3 asks;
- * IPFIX sets are not padded), the header's count/length, times and sequence
- * number are patched in, and the bytes go to the caller's emit callback.
+ * A datagram is opened lazily by the first record that needs it. v5 writes
+ * a header placeholder and then its fixed 48-byte records in place. v9 and
+ * IPFIX stage records in two per-family buffers (IPv4 template 256, IPv6
+ * template 257) so that a datagram holds at most two data sets whatever
+ * the order of families; whether the template set rides along is decided
+ * when the datagram opens (first datagram, then every tmpl_every_pkts
+ * datagrams or tmpl_every_ms of export time). When the next record would
+ * push header + template set + data sets past the mtu, the datagram is
+ * finished: header, templates and sets are assembled into the buffer (v9
+ * sets padded to 4 bytes as RFC 3954 section 5.3 recommends; IPFIX sets
+ * unpadded), the count/length, times and sequence number are filled in,
+ * and the bytes go to the caller's emit callback.
  *
  * Times. v5 and v9 records carry first/last as sysUptime milliseconds; the
  * exporter picks a boot time (conf.boot, default one day before the first
@@ -21,8 +24,8 @@
  * forward when sysUptime would come near 2^32 ms (49.7 days). IPFIX uses
  * flowStartMilliseconds/flowEndMilliseconds (IEs 152/153), absolute.
  *
- * Cost: O(fields) byte writes per record, O(1) memory (one mtu buffer); no
- * allocation after exporter_new().
+ * Cost: O(fields) byte writes per record plus one copy per datagram; O(1)
+ * memory (three mtu buffers); no allocation after exporter_new().
  */
 #include <stdlib.h>
 #include <string.h>
@@ -119,12 +122,13 @@ struct flow_exporter {
 	enum export_format	 fmt;
 	struct export_conf	 conf;
 	uint8_t			*buf;		/* conf.mtu bytes */
-	struct wbuf		 w;
+	struct wbuf		 w;		/* over buf (v5: records too) */
+	uint8_t			*stage[2];	/* v9/IPFIX: v4, v6 records */
+	struct wbuf		 sw[2];
 	int			 open;		/* a datagram is being built */
+	int			 with_tmpl;	/* it carries the templates */
+	size_t			 base;		/* header + template set bytes */
 	unsigned		 nrec;		/* data records in it */
-	unsigned		 ntmplrec;	/* template records in it */
-	size_t			 set_off;	/* open data set header offset */
-	uint16_t		 set_id;	/* its id; 0 = none open */
 	mtime_t			 boot;
 	int			 have_boot;
 	uint64_t		 seq;		/* per-format sequence base */
@@ -167,8 +171,10 @@ exporter_new(enum export_format fmt, const struct export_conf *conf)
 		free(e);
 		return NULL;
 	}
-	if ((e->buf = malloc(e->conf.mtu)) == NULL) {
-		free(e);
+	if ((e->buf = malloc(e->conf.mtu)) == NULL ||
+	    (e->stage[0] = malloc(e->conf.mtu)) == NULL ||
+	    (e->stage[1] = malloc(e->conf.mtu)) == NULL) {
+		exporter_free(e);
 		return NULL;
 	}
 	if (e->conf.boot != 0) {
@@ -186,6 +192,8 @@ exporter_free(struct flow_exporter *e)
 	if (e == NULL)
 		return;
 	free(e->buf);
+	free(e->stage[0]);
+	free(e->stage[1]);
 	free(e);
 }
 
@@ -196,19 +204,21 @@ exporter_counters(const struct flow_exporter *e, struct export_counters *out)
 }
 
 static void
-tmpl_put(struct flow_exporter *e, uint16_t id, const struct efield *t,
+tmpl_put(struct wbuf *w, int v9, uint16_t id, const struct efield *t,
     size_t n)
 {
-	int v9 = e->fmt == EXPORT_NFV9;
 	size_t i;
 
-	put_u16(&e->w, id);
-	put_u16(&e->w, (uint16_t)n);
+	put_u16(w, id);
+	put_u16(w, (uint16_t)n);
 	for (i = 0; i < n; i++) {
-		put_u16(&e->w, v9 ? t[i].ie_v9 : t[i].ie);
-		put_u16(&e->w, v9 ? t[i].len_v9 : t[i].len);
+		put_u16(w, v9 ? t[i].ie_v9 : t[i].ie);
+		put_u16(w, v9 ? t[i].len_v9 : t[i].len);
 	}
 }
+
+/* Bytes of the template set: set header, two template headers, fields. */
+#define TMPLSET_LEN	(SET_HDRLEN + 4 + 4 * NTMPL4 + 4 + 4 * NTMPL6)
 
 static int
 tmpl_due(const struct flow_exporter *e, mtime_t now)
@@ -222,63 +232,59 @@ tmpl_due(const struct flow_exporter *e, mtime_t now)
 	return 0;
 }
 
-/* Opens a datagram: header placeholder, templates when due. */
+/* Opens a datagram. v5 writes a header placeholder then records straight
+ * into buf; v9/IPFIX stage records per family and decide on templates. */
 static void
 dgram_begin(struct flow_exporter *e, mtime_t now)
 {
-	size_t off;
-
-	wbuf_init(&e->w, e->buf, e->conf.mtu);
 	e->open = 1;
 	e->nrec = 0;
-	e->ntmplrec = 0;
-	e->set_id = 0;
 	if (!e->have_boot) {
 		e->boot = now - DAY_MS;
 		e->have_boot = 1;
 	} else if (now - e->boot > UPTIME_REBASE)
 		e->boot = now - DAY_MS;
-	switch (e->fmt) {
-	case EXPORT_NFV5:
+	wbuf_init(&e->w, e->buf, e->conf.mtu);
+	if (e->fmt == EXPORT_NFV5) {
 		put_zero(&e->w, V5_HDRLEN);
 		return;
-	case EXPORT_NFV9:
-		put_zero(&e->w, V9_HDRLEN);
-		break;
-	case EXPORT_IPFIX:
-		put_zero(&e->w, IPFIX_HDRLEN);
-		break;
 	}
-	if (!tmpl_due(e, now))
-		return;
-	off = e->w.len;
-	put_u16(&e->w, e->fmt == EXPORT_NFV9 ? V9_TMPL_SETID :
-	    IPFIX_TMPL_SETID);
-	put_u16(&e->w, 0);
-	tmpl_put(e, EXPORT_TMPL_V4, tmpl4, NTMPL4);
-	tmpl_put(e, EXPORT_TMPL_V6, tmpl6, NTMPL6);
-	put_u16_at(&e->w, off + 2, (uint16_t)(e->w.len - off));
-	e->ntmplrec = 2;
-	e->since_tmpl = 0;
-	e->tmpl_at = now;
-	e->tmpl_ever = 1;
-	e->c.templates++;
+	wbuf_init(&e->sw[0], e->stage[0], e->conf.mtu);
+	wbuf_init(&e->sw[1], e->stage[1], e->conf.mtu);
+	e->base = e->fmt == EXPORT_NFV9 ? V9_HDRLEN : IPFIX_HDRLEN;
+	e->with_tmpl = tmpl_due(e, now);
+	if (e->with_tmpl) {
+		e->base += TMPLSET_LEN;
+		e->since_tmpl = 0;
+		e->tmpl_at = now;
+		e->tmpl_ever = 1;
+	}
 }
 
-/* Closes the open data set, padding v9 sets to a 4-byte boundary. */
-static void
-set_close(struct flow_exporter *e)
+/* Bytes a data set of `len` record bytes takes (none when empty). */
+static size_t
+set_size(const struct flow_exporter *e, size_t len)
 {
-	size_t pad;
+	if (len == 0)
+		return 0;
+	len += SET_HDRLEN;
+	if (e->fmt == EXPORT_NFV9)
+		len = (len + 3) & ~(size_t)3;
+	return len;
+}
 
-	if (e->set_id == 0)
+/* Appends the staged records of one family as a data set. */
+static void
+set_put(struct flow_exporter *e, uint16_t tid, const struct wbuf *st)
+{
+	size_t sz = set_size(e, st->len);
+
+	if (sz == 0)
 		return;
-	if (e->fmt == EXPORT_NFV9) {
-		pad = (4 - ((e->w.len - e->set_off) & 3)) & 3;
-		put_zero(&e->w, pad);
-	}
-	put_u16_at(&e->w, e->set_off + 2, (uint16_t)(e->w.len - e->set_off));
-	e->set_id = 0;
+	put_u16(&e->w, tid);
+	put_u16(&e->w, (uint16_t)sz);
+	put_bytes(&e->w, st->p, st->len);
+	put_zero(&e->w, sz - SET_HDRLEN - st->len);
 }
 
 static uint32_t
@@ -304,7 +310,22 @@ dgram_finish(struct flow_exporter *e, mtime_t now, export_emit_fn emit,
 
 	if (!e->open)
 		return 0;
-	set_close(e);
+	if (e->fmt != EXPORT_NFV5) {
+		put_zero(&e->w, e->fmt == EXPORT_NFV9 ? V9_HDRLEN :
+		    IPFIX_HDRLEN);
+		if (e->with_tmpl) {
+			put_u16(&e->w, e->fmt == EXPORT_NFV9 ? V9_TMPL_SETID :
+			    IPFIX_TMPL_SETID);
+			put_u16(&e->w, (uint16_t)TMPLSET_LEN);
+			tmpl_put(&e->w, e->fmt == EXPORT_NFV9, EXPORT_TMPL_V4,
+			    tmpl4, NTMPL4);
+			tmpl_put(&e->w, e->fmt == EXPORT_NFV9, EXPORT_TMPL_V6,
+			    tmpl6, NTMPL6);
+			e->c.templates++;
+		}
+		set_put(e, EXPORT_TMPL_V4, &e->sw[0]);
+		set_put(e, EXPORT_TMPL_V6, &e->sw[1]);
+	}
 	switch (e->fmt) {
 	case EXPORT_NFV5:
 		put_u16_at(&e->w, 0, 5);
@@ -322,7 +343,8 @@ dgram_finish(struct flow_exporter *e, mtime_t now, export_emit_fn emit,
 		/* whole seconds so that secs*1000 - sysUptime == boot */
 		sys = uptime_of(e, secs * 1000);
 		put_u16_at(&e->w, 0, 9);
-		put_u16_at(&e->w, 2, (uint16_t)(e->nrec + e->ntmplrec));
+		put_u16_at(&e->w, 2,
+		    (uint16_t)(e->nrec + (e->with_tmpl ? 2 : 0)));
 		put_u32_at(&e->w, 4, sys);
 		put_u32_at(&e->w, 8, (uint32_t)secs);
 		put_u32_at(&e->w, 12, (uint32_t)e->seq);
@@ -420,10 +442,9 @@ dir_ie61(uint8_t d)
 }
 
 static void
-rec_put(struct flow_exporter *e, const struct flow *f, const struct efield *t,
-    size_t n)
+rec_put(struct flow_exporter *e, struct wbuf *w, const struct flow *f,
+    const struct efield *t, size_t n)
 {
-	struct wbuf *w = &e->w;
 	int v9 = e->fmt == EXPORT_NFV9;
 	size_t i;
 	uint16_t icmp;
@@ -524,7 +545,6 @@ exporter_add(struct flow_exporter *e, const struct flow *f, mtime_t now,
     export_emit_fn emit, void *arg)
 {
 	int v4 = addr_is_v4(&f->src) && addr_is_v4(&f->dst);
-	uint16_t tid;
 	size_t need, reclen;
 	int rc = 0;
 
@@ -542,23 +562,18 @@ exporter_add(struct flow_exporter *e, const struct flow *f, mtime_t now,
 		goto out;
 	}
 
-	tid = v4 ? EXPORT_TMPL_V4 : EXPORT_TMPL_V6;
 	reclen = v4 ? e->reclen4 : e->reclen6;
-	need = reclen;
-	if (e->set_id != tid)
-		need += SET_HDRLEN + 3;	/* new set, worst-case pad of old */
-	if (e->open && wbuf_left(&e->w) < need)
-		rc = dgram_finish(e, now, emit, arg);
+	if (e->open) {
+		need = e->base +
+		    set_size(e, e->sw[0].len + (v4 ? reclen : 0)) +
+		    set_size(e, e->sw[1].len + (v4 ? 0 : reclen));
+		if (need > e->conf.mtu)
+			rc = dgram_finish(e, now, emit, arg);
+	}
 	if (!e->open)
 		dgram_begin(e, now);
-	if (e->set_id != tid) {
-		set_close(e);
-		e->set_off = e->w.len;
-		put_u16(&e->w, tid);
-		put_u16(&e->w, 0);
-		e->set_id = tid;
-	}
-	rec_put(e, f, v4 ? tmpl4 : tmpl6, v4 ? NTMPL4 : NTMPL6);
+	rec_put(e, &e->sw[v4 ? 0 : 1], f, v4 ? tmpl4 : tmpl6,
+	    v4 ? NTMPL4 : NTMPL6);
 out:
 	e->nrec++;
 	e->c.flows++;

@@ -5,6 +5,8 @@
  * PKT_MAX_VLAN_TAGS, MPLS labels at PKT_MAX_MPLS_LABELS), IP (IPv4 options
  * skipped by IHL; IPv6 extension headers skipped up to PKT_MAX_V6_EXTHDRS),
  * then the transport header. Non-first fragments carry no transport header.
+ * IPv4/IPv6 carried in IP (tunnels, SRv6) is opened once: the flow is the
+ * inner packet, as the exporter's user expects.
  * O(header bytes), no allocation.
  */
 #include <string.h>
@@ -20,6 +22,9 @@
 #define ETH_QINQ_OLD	0x9100
 #define ETH_MPLS	0x8847
 #define ETH_MPLS_MC	0x8848
+
+static int	ipv4_parse(struct cursor *, struct packet_info *);
+static int	ipv6_parse(struct cursor *, struct packet_info *);
 
 static void
 l4_parse(struct cursor *c, struct packet_info *pi)
@@ -62,6 +67,16 @@ l4_parse(struct cursor *c, struct packet_info *pi)
 				pi->have_l4 = 1;
 		}
 		break;
+	case 4:		/* IP-in-IP, SRv6 with an IPv4 payload: one level */
+	case 41:
+		if (pi->tunneled)
+			return;
+		pi->tunneled = 1;
+		if (pi->proto == 4)
+			ipv4_parse(c, pi);
+		else
+			ipv6_parse(c, pi);
+		return;
 	default:
 		return;
 	}

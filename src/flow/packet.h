@@ -48,6 +48,8 @@ struct packet_info {
 	uint8_t		 tcp_flags;
 	uint8_t		 fragment;	/* 1: not the first fragment */
 	uint8_t		 have_l4;	/* transport header complete */
+	uint8_t		 tunneled;	/* fields are of the inner packet of
+					   IPv4/IPv6-in-IP (incl. SRv6) */
 };
 
 /*

@@ -74,6 +74,8 @@ sflow_sampled_ip(struct cursor *r, int v6, struct flow *f)
 	uint32_t len, proto, v4, sp, dp, flags, tos;
 	uint8_t b[16];
 
+	if (f->bytes != 0)	/* a raw header record came first: keep it */
+		return;
 	get_u32(r, &len);
 	get_u32(r, &proto);
 	if (v6) {

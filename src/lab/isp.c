@@ -36,6 +36,9 @@
 #define MAX_PKTS	2000000
 #define ACTIVE_MS	300000
 #define INACTIVE_MS	15000
+#if ACTIVE_MS + INACTIVE_MS != ISP_WARMUP_MS
+#error ISP_WARMUP_MS must be the active plus the inactive timeout
+#endif
 
 enum svc_kind {
 	K_WEB, K_DNS, K_NTP, K_MAIL, K_SSH, K_P2P, K_ICMP, K_SCAN
@@ -210,7 +213,7 @@ isp_new(const struct isp_conf *conf)
 		g->wsum += svcs[i].weight;
 		g->cum[i] = g->wsum;
 	}
-	g->now = g->conf.start;
+	g->now = g->conf.start + ISP_WARMUP_MS;
 	return g;
 }
 
@@ -343,7 +346,8 @@ isp_next(struct isp *g, struct flow *f)
 	size_t i;
 
 	g->clock_ps += g->step_ps;
-	g->now = g->conf.start + (mtime_t)(g->clock_ps / 1000000000ULL);
+	g->now = g->conf.start + ISP_WARMUP_MS +
+	    (mtime_t)(g->clock_ps / 1000000000ULL);
 	if (g->have_rev) {
 		g->have_rev = 0;
 		*f = g->rev;

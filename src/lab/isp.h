@@ -7,10 +7,11 @@
  * socket, and they are never contacted.
  *
  * The same seed and conf give the same flow sequence on every platform (own
- * xoshiro256** PRNG, integer clock). Flows come in export order: the clock
- * advances 1/flows_per_sec per flow from `start`; each flow ends up to 15 s
+ * xoshiro256** PRNG, integer clock). Flows come in export order: the export
+ * clock starts at `start` + ISP_WARMUP_MS (as if the router had been up for
+ * a while) and advances 1/flows_per_sec per flow; each flow ends up to 15 s
  * (inactive timeout) before the clock and lasts at most 300 s (active
- * timeout). Values fit NetFlow v5 fields (32-bit counters, 16-bit AS and
+ * timeout), so no flow starts before `start`. Values fit NetFlow v5 fields (32-bit counters, 16-bit AS and
  * interface numbers) so that every format round-trips.
  */
 #ifndef MAMORI_LAB_ISP_H
@@ -27,6 +28,7 @@
 #define ISP_DEF_V6_PCT		40
 #define ISP_DEF_FPS		10000.0
 #define ISP_DEF_START		1767225600000LL	/* 2026-01-01T00:00:00Z */
+#define ISP_WARMUP_MS		315000		/* active + inactive timeout */
 
 struct isp_conf {
 	uint64_t	seed;

@@ -383,6 +383,26 @@ test_live(void **state)
 	print_message("outage: %llu retries, last error: %s\n",
 	    (unsigned long long)st.retries, st.last_error);
 	check_sums(url, exporter, 1500);
+
+	/* table dropped behind our back: the server error makes the sink
+	 * re-create the schema and the retry succeeds */
+	got = NULL;
+	assert_int_equal(chhttp_query(url, "DROP TABLE " CHSINK_TABLE, NULL, 0,
+	    &got, NULL, &d), 0);
+	free(got);
+	for (i = 0; i < 10; i++) {
+		make_flow(&f, exporter, i, t0);
+		assert_int_equal(chsink_push(s, &f), 0);
+	}
+	if (chsink_wait(s, 60000) != 0) {
+		chsink_stats(s, &st);
+		fail_msg("not delivered after DROP: %s", st.last_error);
+	}
+	chsink_stats(s, &st);
+	assert_int_equal(st.rows_sent, 1510);
+	assert_int_equal(st.rows_dropped, 0);
+	assert_non_null(strstr(st.last_error, "HTTP"));
+	check_sums(url, exporter, 10);
 	chsink_free(s);
 }
 

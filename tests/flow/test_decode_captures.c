@@ -19,15 +19,19 @@
  *     cflow.srcas, cflow.dstas, cflow.srcmask(v6), cflow.dstmask(v6),
  *     cflow.timestart/timeend (v5/v9, with the header's sysuptime and
  *     unix_secs), cflow.abstimestart/abstimeend (IPFIX), and
- *     cflow.sampling_interval in data records as the flow's sampling.
+ *     cflow.sampling_interval in data records as the flow's sampling;
+ *     for flows with cflow.sampler_id, the sampling_interval (or
+ *     sampler_random_interval) of the options record of that sampler id
+ *     (options-*, multiplesamplingrates-*).
  *     Records with a dataLinkFrameSection (datalink, juniper-cpid,
  *     ipfix-srv6, ethernet-over-mpls-...) compare inputint/outputint, and
- *     the frame's ip/ipv6 src/dst as dissected by tshark.
+ *     the innermost ip/ipv6 src/dst of the frame as dissected by tshark
+ *     (IP-in-IP and SRv6 are opened, like the decoder does).
  *   sFlow v5 (all files under sflow/):
  *     sflow.flow_sample.sampling_rate (sampling), header.frame_length
  *     (bytes), input_interface / input_interface_value (format 0),
- *     output_interface_value (format 0), the first ip.src/ipv6.src and
- *     ip.dst/ipv6.dst of the sampled header, ip.proto / ipv6.nxt, the
+ *     output_interface_value (format 0), the outermost ip/ipv6 src and
+ *     dst of the sampled header (VXLAN is not opened), ip.proto, the
  *     first tcp/udp src and dst ports, sflow_245.nexthop, nexthop masks,
  *     srcAS, and sflow_245.ipv4_src/dst for sampled-IPv4 records.
  *
@@ -169,6 +173,22 @@ rget(const struct trec *r, const char *name)
 	return NULL;
 }
 
+static void
+rset(struct trec *r, const char *name, const char *show)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++)
+		if (strcmp(r->kv[i].name, name) == 0)
+			break;
+	if (i == MAXF)
+		return;
+	if (i == r->n)
+		r->n++;
+	snprintf(r->kv[i].name, sizeof(r->kv[i].name), "%s", name);
+	snprintf(r->kv[i].show, sizeof(r->kv[i].show), "%s", show);
+}
+
 static int
 is_flow(const struct trec *r, int sflow)
 {
@@ -211,7 +231,7 @@ abstime(const char *s)
 	days = (yy * 365 + yy / 4 - yy / 100 + yy / 400) +
 	    (153 * mp + 2) / 5 + (d - 1) - 719468;
 	return ((days * 86400 + hh * 3600 + mm * 60) * 1000) +
-	    (int64_t)(ss * 1000 + 0.5);
+	    (int64_t)(ss * 1000 + 1e-6);	/* truncated to ms */
 }
 
 static void
@@ -253,6 +273,15 @@ check_time(const char *file, size_t i, const char *what, int64_t want,
 }
 
 static void
+check_rate(const char *file, size_t i, uint64_t want, uint32_t got)
+{
+	if (want != got)
+		fail_msg("%s flow %zu sampling (from options data of its "
+		    "sampler id): tshark %llu, decoder %u", file, i,
+		    (unsigned long long)want, got);
+}
+
+static void
 compare_cflow(const char *file, size_t i, const struct trec *r,
     const struct flow *f)
 {
@@ -266,13 +295,10 @@ compare_cflow(const char *file, size_t i, const struct trec *r,
 	check_addr(file, i, "dstaddrv6", rget(r, "cflow.dstaddrv6"), &f->dst);
 	if (rget(r, "cflow.data_link_frame_section") != NULL &&
 	    rget(r, "cflow.srcaddr") == NULL) {
-		check_addr(file, i, "frame ip.src", rget(r, "ip.src"),
+		/* tunnels are opened: the innermost IP header */
+		check_addr(file, i, "frame inner src", rget(r, "last.src"),
 		    &f->src);
-		check_addr(file, i, "frame ip.dst", rget(r, "ip.dst"),
-		    &f->dst);
-		check_addr(file, i, "frame ipv6.src", rget(r, "ipv6.src"),
-		    &f->src);
-		check_addr(file, i, "frame ipv6.dst", rget(r, "ipv6.dst"),
+		check_addr(file, i, "frame inner dst", rget(r, "last.dst"),
 		    &f->dst);
 	}
 	check_num(file, i, "packets", rget(r, "cflow.packets"), f->packets);
@@ -346,10 +372,9 @@ compare_sflow(const char *file, size_t i, const struct trec *r,
 	    "sflow.flow_sample.output_interface_value")) != NULL &&
 	    strtoull(s, NULL, 0) != 0x3fffffff)
 		check_num(file, i, "output_interface_value", s, f->out_if);
-	check_addr(file, i, "ip.src", rget(r, "ip.src"), &f->src);
-	check_addr(file, i, "ip.dst", rget(r, "ip.dst"), &f->dst);
-	check_addr(file, i, "ipv6.src", rget(r, "ipv6.src"), &f->src);
-	check_addr(file, i, "ipv6.dst", rget(r, "ipv6.dst"), &f->dst);
+	/* the outermost IP header (VXLAN is not opened) */
+	check_addr(file, i, "ip src", rget(r, "first.src"), &f->src);
+	check_addr(file, i, "ip dst", rget(r, "first.dst"), &f->dst);
 	check_addr(file, i, "ipv4_src", rget(r, "sflow_245.ipv4_src"),
 	    &f->src);
 	check_addr(file, i, "ipv4_dst", rget(r, "sflow_245.ipv4_dst"),
@@ -380,6 +405,9 @@ tshark_compare(const char *name, const char *path, uint16_t port, int sflow,
     const struct got *g)
 {
 	char cmd[1024], line[4096], nm[64], show[128];
+	uint64_t smap_id[16], smap_rate[16];
+	size_t nsmap = 0, k;
+	const char *sid, *srate;
 	struct trec *r;
 	double sysup = 0, usecs = 0;
 	int version = 0, inrec = 0;
@@ -413,6 +441,20 @@ tshark_compare(const char *name, const char *path, uint16_t port, int sflow,
 			if (!sflow && strncmp(show, "FlowSet", 7) == 0)
 				bound = 1;
 		}
+		if (bound && inrec && !sflow && !is_flow(r, sflow) &&
+		    (sid = rget(r, "cflow.sampler_id")) != NULL &&
+		    ((srate = rget(r, "cflow.sampling_interval")) != NULL ||
+		    (srate = rget(r, "cflow.sampler_random_interval")) !=
+		    NULL) && nsmap < 16) {
+			smap_id[nsmap] = strtoull(sid, NULL, 0);
+			smap_rate[nsmap++] = strtoull(srate, NULL, 0);
+		}
+		if (bound && inrec && !sflow && is_flow(r, sflow) &&
+		    n < g->n && (sid = rget(r, "cflow.sampler_id")) != NULL)
+			for (k = 0; k < nsmap; k++)
+				if (smap_id[k] == strtoull(sid, NULL, 0))
+					check_rate(name, n, smap_rate[k],
+					    g->f[n].sampling);
 		if (bound && inrec) {
 			if (is_flow(r, sflow)) {
 				if (n < g->n) {
@@ -446,6 +488,18 @@ tshark_compare(const char *name, const char *path, uint16_t port, int sflow,
 			sysup = atof(show);
 		else if (strcmp(nm, "cflow.unix_secs") == 0)
 			usecs = atof(show);
+		if (inrec && (strcmp(nm, "ip.src") == 0 ||
+		    strcmp(nm, "ipv6.src") == 0) && !rget(r, "first.src"))
+			rset(r, "first.src", show);
+		if (inrec && (strcmp(nm, "ip.dst") == 0 ||
+		    strcmp(nm, "ipv6.dst") == 0) && !rget(r, "first.dst"))
+			rset(r, "first.dst", show);
+		if (inrec && (strcmp(nm, "ip.src") == 0 ||
+		    strcmp(nm, "ipv6.src") == 0))
+			rset(r, "last.src", show);
+		if (inrec && (strcmp(nm, "ip.dst") == 0 ||
+		    strcmp(nm, "ipv6.dst") == 0))
+			rset(r, "last.dst", show);
 		if (inrec && r->n < MAXF && rget(r, nm) == NULL) {
 			snprintf(r->kv[r->n].name, sizeof(r->kv[0].name),
 			    "%s", nm);

@@ -1,0 +1,75 @@
+#!/bin/sh
+# mamori demonstration, all on loopback, no outside network:
+#  1. start the collector on 127.0.0.1 and ::1;
+#  2. replay the NetFlow/IPFIX/sFlow captures of ../shared/testdata (if present);
+#  3. send a synthetic ISP's flows over NetFlow v9 and IPFIX;
+#  4. print top talkers, a filtered query and the collector's counters.
+# Environment: DEMO_FLOWS (default 200000 per format), DEMO_DIR (default
+# build/demo), MAMORI (binary, default build/mamori).
+set -eu
+root=$(cd "$(dirname "$0")/.." && pwd)
+bin=${MAMORI:-$root/build/mamori}
+dir=${DEMO_DIR:-$root/build/demo}
+flows=${DEMO_FLOWS:-200000}
+port=${DEMO_PORT:-$((20000 + $$ % 20000))}
+testdata=$root/../shared/testdata
+
+rm -rf "$dir"
+mkdir -p "$dir"
+data=$dir/data
+
+say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+say "starting the collector on 127.0.0.1:$port and [::1]:$port"
+"$bin" collect --data "$data" -l "127.0.0.1:$port" -l "[::1]:$port" \
+    --stats "$dir/collect.stats.json" >"$dir/collect.log" 2>&1 &
+cpid=$!
+trap 'kill $cpid 2>/dev/null || true' EXIT INT TERM
+sleep 1
+kill -0 $cpid 2>/dev/null || { cat "$dir/collect.log"; exit 1; }
+
+if [ -d "$testdata/netflow" ]; then
+	say "replaying the NetFlow/IPFIX/sFlow captures of shared/testdata"
+	# templates first, then the data that needs them
+	set --
+	for f in "$testdata"/netflow/*template*.pcap; do set -- "$@" "$f"; done
+	for f in "$testdata"/netflow/*.pcap; do
+		case "$f" in *template*) ;; *) set -- "$@" "$f" ;; esac
+	done
+	for f in "$testdata"/sflow/*.pcap; do set -- "$@" "$f"; done
+	"$bin" lab replay --send "127.0.0.1:$port" --rate 2000 "$@" | \
+	    sed "s|$testdata/||"
+else
+	say "shared/testdata not found: skipping the capture replay"
+fi
+
+say "a synthetic ISP: $flows flows over NetFlow v9, $flows over IPFIX (to ::1)"
+"$bin" lab isp --seed 1 --flows "$flows" --format v9 --rate 200000 \
+    --send "127.0.0.1:$port" --stats
+"$bin" lab isp --seed 2 --flows "$flows" --format ipfix --rate 200000 \
+    --send "[::1]:$port" --stats
+sleep 2	# the collector flushes at least once a second
+
+say "collector counters (SIGUSR1)"
+kill -USR1 $cpid
+sleep 1
+tail -n 20 "$dir/collect.log"
+
+say "top 10 source addresses by bytes:  mamori flows -s srcip/bytes -n 10"
+"$bin" flows --data "$data" -s srcip/bytes -n 10
+
+say "top destination ports by flows:  mamori flows -s dstport/flows -n 5"
+"$bin" flows --data "$data" -s dstport/flows -n 5
+
+say "filtered:  mamori flows -c 10 'proto tcp and dst port 443 and bytes > 100k'"
+"$bin" flows --data "$data" -c 10 'proto tcp and dst port 443 and bytes > 100k'
+
+say "the same as JSON lines:  mamori flows -c 2 -o json 'proto udp and port 53'"
+"$bin" flows --data "$data" -c 2 -o json 'proto udp and port 53'
+
+say "stopping the collector (SIGTERM flushes and closes the store)"
+kill -TERM $cpid
+wait $cpid || true
+trap - EXIT INT TERM
+cat "$dir/collect.stats.json" 2>/dev/null | head -c 2000; echo
+say "done; data in $data"

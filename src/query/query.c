@@ -1,0 +1,664 @@
+/*
+ * query.c - parallel scan of the flow store; see query.h for the approach.
+ *
+ * Threads: one shared struct qrun holds the unit queue (an index under a
+ * mutex; units are whole files or file stripes, so the lock is taken once
+ * per unit, not per block), the merged totals and the global aggregations.
+ * Each worker owns a flow_block, a selection index vector and partial
+ * aggregations; it merges a partial into the global one when the partial
+ * exceeds AGG_SPILL groups and at the end, so peak memory is the global
+ * tables plus at most `threads` partials of bounded size. Totals are added
+ * under the lock once per block.
+ *
+ * Cost per block: the Bloom/time test (O(1)), decompression of the needed
+ * columns, the filter (O(rows x nodes)), then O(matches) for totals and
+ * aggregation or printing.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/err.h"
+#include "query/query.h"
+#include "store/store.h"
+
+struct qunit {
+	size_t		file;
+	unsigned	stripe, nstripes;
+};
+
+struct qrun {
+	const struct query_opts	*q;
+	char			**paths;
+	size_t			 npaths;
+	struct qunit		*units;
+	size_t			 nunits, next;
+	uint32_t		 colmask;
+	struct mm_addr		 hosts[FILTER_MAXHINTS];
+	size_t			 nhosts;
+	pthread_mutex_t		 mu;
+	pthread_mutex_t		 outmu;
+	pthread_cond_t		 cv;
+	int			 running;
+	atomic_int		 stop;		/* -c reached or fatal error */
+	int			 fatal;
+	struct mm_diag		 diag;		/* first problem */
+	struct query_stats	 st;
+	uint64_t		 printed;
+	struct agg		*gagg[QUERY_MAXSTATS + 1];
+	size_t			 nagg;
+	struct flow		*sorted;	/* -O tstart */
+	size_t			 nsorted, capsorted;
+};
+
+struct qworker {
+	struct qrun		*run;
+	pthread_t		 tid;
+	struct agg		*agg[QUERY_MAXSTATS + 1];
+	struct flow		*fl;		/* -O tstart local rows */
+	size_t			 nfl, capfl;
+};
+
+static double
+now_sec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void
+note_error(struct qrun *run, int rc, const struct mm_diag *d)
+{
+	pthread_mutex_lock(&run->mu);
+	run->st.errors++;
+	if (run->diag.msg[0] == '\0') {
+		if (d != NULL && d->msg[0] != '\0')
+			run->diag = *d;
+		else
+			mm_diag_set(&run->diag, rc, "%s", mm_strerror(rc));
+	}
+	pthread_mutex_unlock(&run->mu);
+}
+
+static void
+fatal_error(struct qrun *run, int rc, const char *what)
+{
+	pthread_mutex_lock(&run->mu);
+	if (!run->fatal) {
+		run->fatal = rc;
+		mm_diag_set(&run->diag, rc, "%s: %s", what, mm_strerror(rc));
+	}
+	run->stop = 1;
+	pthread_mutex_unlock(&run->mu);
+}
+
+static int
+take_unit(struct qrun *run, struct qunit *u)
+{
+	int ok = 0;
+
+	pthread_mutex_lock(&run->mu);
+	if (!atomic_load(&run->stop) && run->next < run->nunits) {
+		*u = run->units[run->next++];
+		ok = 1;
+	}
+	pthread_mutex_unlock(&run->mu);
+	return ok;
+}
+
+/* Copies the loaded columns of row i into f (others zero). */
+static void
+row_get(const struct flow_block *b, uint32_t cm, size_t i, struct flow *f)
+{
+	memset(f, 0, sizeof(*f));
+#define C(col, fld) if (cm & FCOL_BIT(col)) f->fld = b->fld[i]
+	C(FCOL_FIRST, first); C(FCOL_LAST, last); C(FCOL_SRC, src);
+	C(FCOL_DST, dst); C(FCOL_NEXTHOP, nexthop);
+	C(FCOL_EXPORTER, exporter); C(FCOL_PACKETS, packets);
+	C(FCOL_BYTES, bytes); C(FCOL_SRC_AS, src_as);
+	C(FCOL_DST_AS, dst_as); C(FCOL_IN_IF, in_if);
+	C(FCOL_OUT_IF, out_if); C(FCOL_SAMPLING, sampling);
+	C(FCOL_SRC_PORT, src_port); C(FCOL_DST_PORT, dst_port);
+	C(FCOL_VLAN, vlan); C(FCOL_PROTO, proto);
+	C(FCOL_TCP_FLAGS, tcp_flags); C(FCOL_TOS, tos);
+	C(FCOL_DIRECTION, direction); C(FCOL_SRC_MASK, src_mask);
+	C(FCOL_DST_MASK, dst_mask);
+#undef C
+}
+
+/* Printing raw flows of one block; returns 1 when the limit is reached. */
+static int
+print_rows(struct qrun *run, const struct flow_block *b, const uint32_t *idx,
+    size_t n)
+{
+	const struct query_opts *q = run->q;
+	struct flow f;
+	size_t i;
+	int done = 0;
+
+	pthread_mutex_lock(&run->outmu);
+	for (i = 0; i < n; i++) {
+		if (q->limit != 0 && run->printed >= q->limit) {
+			done = 1;
+			break;
+		}
+		row_get(b, run->colmask, idx[i], &f);
+		out_flow(q->fp, &q->out, &f);
+		run->printed++;
+	}
+	if (q->limit != 0 && run->printed >= q->limit)
+		done = 1;
+	pthread_mutex_unlock(&run->outmu);
+	return done;
+}
+
+static int
+keep_rows(struct qworker *w, const struct flow_block *b, const uint32_t *idx,
+    size_t n)
+{
+	struct flow *nf;
+	size_t i;
+
+	if (w->nfl + n > w->capfl) {
+		size_t cap = w->capfl ? w->capfl : 1024;
+
+		while (cap < w->nfl + n)
+			cap *= 2;
+		if ((nf = realloc(w->fl, cap * sizeof(*nf))) == NULL)
+			return MM_ENOMEM;
+		w->fl = nf;
+		w->capfl = cap;
+	}
+	for (i = 0; i < n; i++)
+		row_get(b, w->run->colmask, idx[i], &w->fl[w->nfl++]);
+	return 0;
+}
+
+static int
+merge_aggs(struct qworker *w)
+{
+	struct qrun *run = w->run;
+	size_t k;
+	int rc = 0;
+
+	pthread_mutex_lock(&run->mu);
+	for (k = 0; k < run->nagg && rc == 0; k++)
+		rc = agg_merge(run->gagg[k], w->agg[k]);
+	pthread_mutex_unlock(&run->mu);
+	return rc;
+}
+
+/* Processes one loaded block. Returns 0, 1 to stop, or an error. */
+static int
+do_block(struct qworker *w, const struct store_block_info *info,
+    struct flow_block *b, uint32_t **idxp, size_t *capidx)
+{
+	struct qrun *run = w->run;
+	const struct query_opts *q = run->q;
+	struct query_stats add;
+	uint32_t *idx = *idxp;
+	size_t n, i, k;
+	int rc, spill = 0;
+
+	if (b->n > *capidx) {
+		if ((idx = realloc(*idxp, b->n * sizeof(*idx))) == NULL)
+			return MM_ENOMEM;
+		*idxp = idx;
+		*capidx = b->n;
+	}
+	if (q->filter != NULL)
+		n = filter_select(q->filter, b, idx);
+	else {
+		for (i = 0; i < b->n; i++)
+			idx[i] = (uint32_t)i;
+		n = b->n;
+	}
+	/* rows whose first-seen time lies outside the window */
+	if (q->has_window && (info->tmin < q->window.start ||
+	    info->tmax >= q->window.end)) {
+		for (i = 0, k = 0; i < n; i++) {
+			mtime_t t = b->first[idx[i]];
+
+			idx[k] = idx[i];
+			k += t >= q->window.start && t < q->window.end;
+		}
+		n = k;
+	}
+	memset(&add, 0, sizeof(add));
+	add.first = INT64_MAX;
+	add.last = INT64_MIN;
+	for (i = 0; i < n; i++) {
+		uint32_t r = idx[i];
+
+		add.packets += b->packets[r];
+		add.bytes += b->bytes[r];
+		if (b->first[r] < add.first)
+			add.first = b->first[r];
+		if (b->last[r] > add.last)
+			add.last = b->last[r];
+	}
+	for (k = 0; k < run->nagg; k++) {
+		if ((rc = agg_add(w->agg[k], b, idx, n)) != 0)
+			return rc;
+		spill |= agg_spill_due(w->agg[k]);
+	}
+	if (spill && (rc = merge_aggs(w)) != 0)
+		return rc;
+	rc = 0;
+	if (run->nagg == 0) {
+		if (q->sort_tstart)
+			rc = keep_rows(w, b, idx, n);
+		else if (print_rows(run, b, idx, n))
+			rc = 1;
+	}
+	pthread_mutex_lock(&run->mu);
+	run->st.blocks++;
+	run->st.scanned += b->n;
+	run->st.flows += n;
+	run->st.packets += add.packets;
+	run->st.bytes += add.bytes;
+	if (n > 0) {
+		if (add.first < run->st.first)
+			run->st.first = add.first;
+		if (add.last > run->st.last)
+			run->st.last = add.last;
+	}
+	if (rc == 1)
+		run->stop = 1;
+	pthread_mutex_unlock(&run->mu);
+	return rc;
+}
+
+static int
+block_skippable(struct qrun *run, struct store_reader *r,
+    const struct store_block_info *info)
+{
+	const struct query_opts *q = run->q;
+	size_t i;
+
+	if (q->has_window && (info->tmax < q->window.start ||
+	    info->tmin >= q->window.end))
+		return 1;
+	if (run->nhosts == 0)
+		return 0;
+	for (i = 0; i < run->nhosts; i++)
+		if (store_reader_may_contain(r, &run->hosts[i]))
+			return 0;
+	return 1;
+}
+
+static int
+do_unit(struct qworker *w, const struct qunit *u, struct flow_block *b,
+    uint32_t **idx, size_t *capidx)
+{
+	struct qrun *run = w->run;
+	struct store_reader *r = NULL;
+	struct store_block_info info;
+	struct mm_diag d;
+	uint64_t k = 0, skipped = 0;
+	int rc;
+
+	mm_diag_clear(&d);
+	if ((rc = store_reader_open(run->paths[u->file], &r, &d)) != 0) {
+		note_error(run, rc, &d);
+		return 0;
+	}
+	if (u->stripe == 0) {
+		pthread_mutex_lock(&run->mu);
+		run->st.files++;
+		pthread_mutex_unlock(&run->mu);
+	}
+	for (;;) {
+		if (atomic_load(&run->stop))
+			break;
+		mm_diag_clear(&d);
+		rc = store_reader_next(r, &info, &d);
+		if (rc == 0)
+			break;
+		if (rc < 0) {
+			if (k++ % u->nstripes == u->stripe)
+				note_error(run, rc, &d);
+			continue;
+		}
+		if (k++ % u->nstripes != u->stripe)
+			continue;
+		if (block_skippable(run, r, &info)) {
+			skipped++;
+			continue;
+		}
+		if ((rc = store_reader_load(r, run->colmask, b, &d)) != 0) {
+			note_error(run, rc, &d);
+			continue;
+		}
+		if ((rc = do_block(w, &info, b, idx, capidx)) != 0)
+			break;
+	}
+	store_reader_close(r);
+	pthread_mutex_lock(&run->mu);
+	run->st.skipped += skipped;
+	pthread_mutex_unlock(&run->mu);
+	return rc < 0 ? rc : 0;
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct qworker *w = arg;
+	struct qrun *run = w->run;
+	struct flow_block b;
+	struct qunit u;
+	uint32_t *idx = NULL;
+	size_t capidx = 0, i;
+	int rc = 0;
+
+	flow_block_init(&b);
+	while (rc == 0 && take_unit(run, &u))
+		rc = do_unit(w, &u, &b, &idx, &capidx);
+	if (rc == 0)
+		rc = merge_aggs(w);
+	if (rc == 0 && w->nfl > 0) {
+		pthread_mutex_lock(&run->mu);
+		if (run->nsorted + w->nfl > run->capsorted) {
+			size_t cap = run->nsorted + w->nfl;
+			struct flow *nf = realloc(run->sorted,
+			    cap * sizeof(*nf));
+
+			if (nf == NULL)
+				rc = MM_ENOMEM;
+			else {
+				run->sorted = nf;
+				run->capsorted = cap;
+			}
+		}
+		if (rc == 0) {
+			for (i = 0; i < w->nfl; i++)
+				run->sorted[run->nsorted++] = w->fl[i];
+		}
+		pthread_mutex_unlock(&run->mu);
+	}
+	if (rc < 0)
+		fatal_error(run, rc, "query");
+	flow_block_free(&b);
+	free(idx);
+	pthread_mutex_lock(&run->mu);
+	run->running--;
+	pthread_cond_signal(&run->cv);
+	pthread_mutex_unlock(&run->mu);
+	return NULL;
+}
+
+static int
+cmp_first(const void *a, const void *b)
+{
+	const struct flow *x = a, *y = b;
+
+	if (x->first != y->first)
+		return x->first < y->first ? -1 : 1;
+	return (x->last > y->last) - (x->last < y->last);
+}
+
+static uint32_t
+output_cols(const struct query_opts *q)
+{
+	if (q->out.fmt != QOUT_TABLE)
+		return FCOL_ALL;
+	return FCOL_BIT(FCOL_FIRST) | FCOL_BIT(FCOL_LAST) |
+	    FCOL_BIT(FCOL_PROTO) | FCOL_BIT(FCOL_SRC) | FCOL_BIT(FCOL_DST) |
+	    FCOL_BIT(FCOL_SRC_PORT) | FCOL_BIT(FCOL_DST_PORT) |
+	    FCOL_BIT(FCOL_PACKETS) | FCOL_BIT(FCOL_BYTES);
+}
+
+static int
+list_inputs(struct qrun *run, struct mm_diag *diag)
+{
+	const struct query_opts *q = run->q;
+	char **p, **np;
+	size_t n, i;
+	int rc;
+
+	for (i = 0; i < q->npaths; i++) {
+		rc = store_list(q->paths[i], q->has_window ? &q->window : NULL,
+		    &p, &n, diag);
+		if (rc != 0)
+			return rc;
+		if (n == 0) {
+			store_paths_free(p, n);
+			continue;
+		}
+		np = realloc(run->paths, (run->npaths + n) * sizeof(*np));
+		if (np == NULL) {
+			store_paths_free(p, n);
+			return mm_diag_set(diag, MM_ENOMEM, "out of memory");
+		}
+		run->paths = np;
+		memcpy(run->paths + run->npaths, p, n * sizeof(*p));
+		run->npaths += n;
+		free(p);	/* the strings now belong to run->paths */
+	}
+	return 0;
+}
+
+static void
+progress_wait(struct qrun *run)
+{
+	const struct query_opts *q = run->q;
+	struct query_stats snap;
+	struct timespec ts;
+
+	pthread_mutex_lock(&run->mu);
+	while (run->running > 0) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 250000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&run->cv, &run->mu, &ts);
+		if (q->progress != NULL && run->running > 0) {
+			snap = run->st;
+			pthread_mutex_unlock(&run->mu);
+			q->progress(q->progress_arg, &snap);
+			pthread_mutex_lock(&run->mu);
+		}
+	}
+	pthread_mutex_unlock(&run->mu);
+}
+
+static int
+print_results(struct qrun *run)
+{
+	const struct query_opts *q = run->q;
+	struct agg_row *rows;
+	size_t nrows, k, i, topn = q->topn ? q->topn : 10;
+	int rc;
+
+	for (k = 0; k < q->nstats; k++) {
+		const struct agg_spec *sp = &q->stats[k];
+
+		if ((rc = agg_top(run->gagg[k], sp->order, topn, &rows,
+		    &nrows)) != 0)
+			return rc;
+		out_groups(q->fp, &q->out, run->gagg[k], 1, sp->order, rows,
+		    nrows, &run->st);
+		free(rows);
+	}
+	if (q->aggr != NULL) {
+		if ((rc = agg_top(run->gagg[q->nstats], q->order,
+		    (size_t)q->limit, &rows, &nrows)) != 0)
+			return rc;
+		out_groups(q->fp, &q->out, run->gagg[q->nstats], 0, q->order,
+		    rows, nrows, &run->st);
+		free(rows);
+	}
+	if (q->sort_tstart && run->nagg == 0) {
+		qsort(run->sorted, run->nsorted, sizeof(*run->sorted),
+		    cmp_first);
+		for (i = 0; i < run->nsorted; i++) {
+			if (q->limit != 0 && i >= q->limit)
+				break;
+			out_flow(q->fp, &q->out, &run->sorted[i]);
+		}
+	}
+	return 0;
+}
+
+int
+query_run(const struct query_opts *q, struct query_stats *st,
+    struct mm_diag *diag)
+{
+	struct qrun run;
+	struct qworker *w = NULL;
+	size_t i, k, stripes;
+	long ncpu;
+	int nthreads = 1, started = 0, rc = 0, locks = 0;
+	double t0 = now_sec();
+
+	memset(&run, 0, sizeof(run));
+	memset(st, 0, sizeof(*st));
+	mm_diag_clear(diag);
+	mm_diag_clear(&run.diag);
+	run.q = q;
+	run.st.first = INT64_MAX;
+	run.st.last = INT64_MIN;
+	if (q->nstats > QUERY_MAXSTATS) {
+		rc = mm_diag_set(diag, MM_ELIMIT, "at most %d -s statistics",
+		    QUERY_MAXSTATS);
+		goto out;
+	}
+	if ((rc = list_inputs(&run, diag)) != 0)
+		goto out;
+	nthreads = q->threads;
+	if (nthreads <= 0) {
+		ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+		nthreads = ncpu > 0 ? (int)ncpu : 1;
+	}
+	if (nthreads > QUERY_MAXTHREADS)
+		nthreads = QUERY_MAXTHREADS;
+
+	/* columns, host hints and aggregations */
+	run.colmask = FCOL_BIT(FCOL_FIRST) | FCOL_BIT(FCOL_LAST) |
+	    FCOL_BIT(FCOL_PACKETS) | FCOL_BIT(FCOL_BYTES);
+	if (q->filter != NULL) {
+		run.colmask |= filter_colmask(q->filter);
+		run.nhosts = filter_hosts(q->filter, run.hosts,
+		    FILTER_MAXHINTS);
+	}
+	for (k = 0; k < q->nstats; k++) {
+		run.colmask |= agg_colmask(&q->stats[k]);
+		if ((rc = agg_new(&q->stats[k], &run.gagg[run.nagg])) != 0)
+			goto nomem;
+		run.nagg++;
+	}
+	if (q->aggr != NULL) {
+		run.colmask |= agg_colmask(q->aggr);
+		if ((rc = agg_new(q->aggr, &run.gagg[run.nagg])) != 0)
+			goto nomem;
+		run.nagg++;
+	}
+	if (run.nagg == 0)
+		run.colmask |= output_cols(q);
+
+	/* work units */
+	stripes = run.npaths < (size_t)nthreads ? (size_t)nthreads : 1;
+	if (run.npaths > 0 && (run.units = calloc(run.npaths * stripes,
+	    sizeof(*run.units))) == NULL)
+		goto nomem;
+	for (i = 0; i < run.npaths; i++)
+		for (k = 0; k < stripes; k++) {
+			struct qunit *u = &run.units[run.nunits++];
+
+			u->file = i;
+			u->stripe = (unsigned)k;
+			u->nstripes = (unsigned)stripes;
+		}
+
+	if (pthread_mutex_init(&run.mu, NULL) != 0)
+		goto nomem;
+	if (pthread_mutex_init(&run.outmu, NULL) != 0) {
+		pthread_mutex_destroy(&run.mu);
+		goto nomem;
+	}
+	if (pthread_cond_init(&run.cv, NULL) != 0) {
+		pthread_mutex_destroy(&run.mu);
+		pthread_mutex_destroy(&run.outmu);
+		goto nomem;
+	}
+	locks = 1;
+	if (run.nagg == 0 && !q->sort_tstart)
+		out_flow_header(q->fp, &q->out);
+	if ((w = calloc((size_t)nthreads, sizeof(*w))) == NULL)
+		goto nomem;
+	for (i = 0; i < (size_t)nthreads; i++) {
+		w[i].run = &run;
+		for (k = 0; k < run.nagg; k++)
+			if ((rc = agg_new(agg_get_spec(run.gagg[k]),
+			    &w[i].agg[k])) != 0)
+				goto nomem;
+	}
+	run.running = nthreads;
+	for (i = 0; i < (size_t)nthreads; i++) {
+		if (pthread_create(&w[i].tid, NULL, worker_main, &w[i]) != 0) {
+			pthread_mutex_lock(&run.mu);
+			run.running -= nthreads - (int)i;
+			run.stop = 1;
+			pthread_mutex_unlock(&run.mu);
+			rc = mm_diag_set(diag, MM_EIO, "pthread_create: %s",
+			    strerror(errno));
+			break;
+		}
+		started++;
+	}
+	progress_wait(&run);
+	for (i = 0; i < (size_t)started; i++)
+		pthread_join(w[i].tid, NULL);
+	if (rc != 0)
+		goto out;
+	if (run.fatal) {
+		rc = run.fatal;
+		*diag = run.diag;
+		goto out;
+	}
+	if (q->sort_tstart && run.nagg == 0)
+		out_flow_header(q->fp, &q->out);
+	if ((rc = print_results(&run)) != 0)
+		goto nomem;
+	if (run.st.flows == 0) {
+		run.st.first = 0;
+		run.st.last = 0;
+	}
+	run.st.elapsed = now_sec() - t0;
+	*st = run.st;
+	if (!q->no_summary)
+		out_summary(q->fp, &q->out, st);
+	if (run.diag.msg[0] != '\0')
+		*diag = run.diag;
+	goto out;
+nomem:
+	rc = mm_diag_set(diag, MM_ENOMEM, "out of memory");
+out:
+	if (w != NULL) {
+		for (i = 0; i < (size_t)nthreads; i++) {
+			for (k = 0; k < run.nagg; k++)
+				agg_free(w[i].agg[k]);
+			free(w[i].fl);
+		}
+		free(w);
+	}
+	for (k = 0; k < run.nagg; k++)
+		agg_free(run.gagg[k]);
+	if (locks) {
+		pthread_mutex_destroy(&run.mu);
+		pthread_mutex_destroy(&run.outmu);
+		pthread_cond_destroy(&run.cv);
+	}
+	free(run.units);
+	free(run.sorted);
+	store_paths_free(run.paths, run.npaths);
+	return rc;
+}
