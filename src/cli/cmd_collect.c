@@ -71,7 +71,7 @@ usage_collect(FILE *fp)
 "  --data DIR        data directory (default $MAMORI_DATA, else ./mamori-data)\n"
 "  -t SECONDS        rotate store files every SECONDS (default 300)\n"
 "  --threads N       receive threads per address, SO_REUSEPORT (default 1)\n"
-"  --rcvbuf SIZE     socket receive buffer (default 64M)\n"
+"  --rcvbuf SIZE     socket receive buffer (default 128M)\n"
 "  --queue FLOWS     flows buffered between receivers and writer (default 4M)\n"
 "  --max-memory SIZE cap the queue so it holds at most SIZE bytes\n"
 "  --scale           multiply packets/bytes by the exporter's sampling rate\n"
@@ -145,6 +145,55 @@ parse_uint(const char *s, unsigned long max, unsigned long *v)
 	return 0;
 }
 
+/* "10.0.0.0/8,2001:db8::/32" -> malloc'd array; "all" or "" -> none
+ * (every address). Prints its own error. */
+static int
+parse_ranges(const char *s, struct mm_prefix **out, size_t *n)
+{
+	struct mm_prefix	*v = NULL;
+	char			*dup, *tok, *save = NULL;
+	size_t			 cap = 0;
+	int			 rc = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (*s == '\0' || strcmp(s, "all") == 0)
+		return 0;
+	if ((dup = strdup(s)) == NULL)
+		return -1;
+	for (tok = strtok_r(dup, ", ", &save); tok != NULL;
+	    tok = strtok_r(NULL, ", ", &save)) {
+		if (*n == cap) {
+			struct mm_prefix *nv;
+
+			cap = cap ? cap * 2 : 8;
+			if (cap > 65536 || (nv = realloc(v,
+			    cap * sizeof(*v))) == NULL) {
+				cli_err("collect", "--anonymise: too many "
+				    "ranges");
+				rc = -1;
+				break;
+			}
+			v = nv;
+		}
+		if (prefix_parse(tok, &v[*n]) != 0) {
+			cli_err("collect", "--anonymise: '%s' is not a "
+			    "prefix (e.g. 10.0.0.0/8, 2001:db8::/32)", tok);
+			rc = -1;
+			break;
+		}
+		(*n)++;
+	}
+	free(dup);
+	if (rc != 0) {
+		free(v);
+		*n = 0;
+		return rc;
+	}
+	*out = v;
+	return 0;
+}
+
 enum {
 	OPT_DATA = 256, OPT_THREADS, OPT_RCVBUF, OPT_QUEUE, OPT_MAXMEM,
 	OPT_SCALE, OPT_STATS, OPT_CODEC, OPT_LEVEL, OPT_FSYNC, OPT_CH,
@@ -189,6 +238,8 @@ cmd_collect(int argc, char **argv)
 	const char		*group = NULL, *pidfile = NULL, *ch_url = NULL;
 	const char		*anon = NULL, *anon_key = NULL;
 	char			*stats_path = NULL;
+	struct mm_prefix	*ranges = NULL;
+	size_t			 nranges = 0;
 	uint64_t		 size, maxmem = 0;
 	unsigned long		 ul;
 	size_t			 nlisten = 0, i;
@@ -345,14 +396,7 @@ cmd_collect(int argc, char **argv)
 		free(stats_path);
 		return EXIT_USAGE;
 	}
-	/*
-	 * HOOK(cryptopan, chsink): src/collect/cryptopan.h and chsink.h are
-	 * written by another helper; until they land these options are
-	 * refused rather than silently ignored.
-	 */
-	if (anon != NULL || ch_url != NULL) {
-		cli_err("collect", "%s is not available in this build yet",
-		    anon != NULL ? "--anonymise" : "--clickhouse");
+	if (anon != NULL && parse_ranges(anon, &ranges, &nranges) != 0) {
 		free(stats_path);
 		return EXIT_USAGE;
 	}
@@ -384,6 +428,10 @@ cmd_collect(int argc, char **argv)
 	conf.datadir = datadir;
 	conf.log = log_stderr;
 	conf.log_arg = NULL;
+	conf.anon_key = anon_key;
+	conf.anon = ranges;
+	conf.nanon = nranges;
+	conf.clickhouse_url = ch_url;
 	if ((rc = collector_open(&conf, &c, &d)) != 0) {
 		cli_err("collect", "%s", d.msg);
 		goto out;
@@ -464,6 +512,7 @@ cmd_collect(int argc, char **argv)
 	collector_free(c);
 	if (pid_written)
 		(void)unlink(pidfile);
+	free(ranges);
 	free(stats_path);
 	return ret;
 }

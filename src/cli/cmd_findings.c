@@ -8,7 +8,9 @@
  * lines. `show` prints one pretty JSON object with the evidence inlined.
  * `add` is for scripts and tests (documented in mamori-findings(1), not in
  * the short usage). Read-only commands never create a database: a data dir
- * without findings.db simply has no findings.
+ * without findings.db simply has no findings. Table cells have control
+ * characters replaced (summaries may quote attacker-written banners); CSV
+ * quotes and JSON escapes them.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -449,10 +451,25 @@ struct table {
 	size_t	  cap;
 };
 
+/* Replaces control characters in place: summaries may quote banners an
+ * attacker wrote, and a table goes to a terminal. NULL-safe. */
+static char *
+tty_clean(char *s)
+{
+	unsigned char *p;
+
+	if (s == NULL)
+		return NULL;
+	for (p = (unsigned char *)s; *p != '\0'; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	return s;
+}
+
 static char *
 xstrdup(const char *s)
 {
-	return strdup(s != NULL ? s : "");
+	return tty_clean(strdup(s != NULL ? s : ""));
 }
 
 static int
@@ -680,6 +697,12 @@ run_show(struct opts *o, const char *ids)
 		printf("%s\n", csv_header);
 		print_csv(&f);
 	} else {
+		tty_clean(f.kind);
+		tty_clean(f.detector);
+		tty_clean(f.dedup_extra);
+		tty_clean(f.note);
+		tty_clean(f.summary);
+		tty_clean(f.evidence);
 		addr_fmt(&f.subject, addr, sizeof(addr));
 		printf("id:          %" PRId64 "\n", f.id);
 		printf("kind:        %s\n", f.kind);

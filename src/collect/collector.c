@@ -13,6 +13,10 @@
  * backlog never makes the store rotate ahead of the flows it still holds,
  * and an idle store still flushes and rotates on time.
  */
+#if defined(__linux__) && !defined(_GNU_SOURCE)
+#define _GNU_SOURCE	/* gettid via syscall(2) for per-thread nice */
+#endif
+
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
@@ -23,8 +27,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/resource.h>
+#if defined(__linux__)
+#include <sys/syscall.h>
+#endif
 
+#include "collect/chsink.h"
 #include "collect/collector.h"
+#include "collect/cryptopan.h"
 #include "collect/flowq.h"
 
 #define RL_SLOTS	256	/* rate-limit entries per receive thread */
@@ -34,6 +44,7 @@
 #define SNAP_MS		1000	/* exporter snapshot period */
 #define TICK_MS		100	/* writer tick period */
 #define POLL_MS		100	/* receive idle wait */
+#define WRITER_NICE	10	/* writer thread's nice increment */
 
 struct ratelim {
 	struct mm_addr	addr;
@@ -51,12 +62,14 @@ struct rxthread {
 	int			 fd;
 	const struct udp_listen	*listen;
 	struct decoder		*dec;
+	struct cryptopan	*cp;		/* NULL: no anonymisation */
 	struct udp_rx		*rx;
 	struct flowq_batch	*b;
 	mtime_t			 b_born;
 	mtime_t			 now;
 	uint64_t		 l_flows;	/* local, published per call */
 	uint64_t		 l_qdrops;
+	uint64_t		 l_anonerr;
 	struct ratelim		 rl[RL_SLOTS];
 
 	atomic_uint_fast64_t	 datagrams;
@@ -65,6 +78,7 @@ struct rxthread {
 	atomic_uint_fast64_t	 flows;
 	atomic_uint_fast64_t	 decode_errors;
 	atomic_uint_fast64_t	 queue_drops;
+	atomic_uint_fast64_t	 anon_errors;
 	atomic_uint_fast64_t	 kernel_drops;	/* latest SO_RXQ_OVFL */
 
 	pthread_mutex_t		 smu;		/* guards snap */
@@ -82,6 +96,7 @@ struct collector {
 	size_t			 rcvbuf_min;
 	struct flowq		*q;
 	struct store_writer	*w;
+	struct chsink		*sink;
 	pthread_t		 wtid;
 	int			 wstarted;
 	int			 running;
@@ -115,6 +130,24 @@ cmsg(struct collector *c, int level, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	c->conf.log(c->conf.log_arg, level, msg);
+}
+
+static int
+anon_open(struct rxthread *t, const struct collector_conf *conf,
+    struct mm_diag *diag)
+{
+	char	buf[PREFIX_STRLEN];
+	size_t	i;
+	int	rc;
+
+	if ((rc = cryptopan_new_from_file(conf->anon_key, &t->cp, diag)) != 0)
+		return rc;
+	for (i = 0; i < conf->nanon; i++)
+		if ((rc = cryptopan_add_range(t->cp, &conf->anon[i])) != 0)
+			return mm_diag_set(diag, rc, "anonymise range %s: %s",
+			    prefix_fmt(&conf->anon[i], buf, sizeof(buf)),
+			    mm_strerror(rc));
+	return 0;
 }
 
 int
@@ -180,6 +213,9 @@ collector_open(const struct collector_conf *conf, struct collector **cp,
 				goto fail;
 			if (got < c->rcvbuf_min)
 				c->rcvbuf_min = got;
+			if (conf->anon_key != NULL && (rc = anon_open(t,
+			    conf, diag)) != 0)
+				goto fail;
 		}
 	}
 	*cp = c;
@@ -281,7 +317,13 @@ rx_emit(void *arg, const struct flow *f)
 		t->b->now = t->now;
 		t->b_born = t->now;
 	}
-	t->b->f[t->b->n++] = *f;
+	t->b->f[t->b->n] = *f;
+	if (t->cp != NULL && cryptopan_anon_flow(t->cp,
+	    &t->b->f[t->b->n]) < 0) {
+		t->l_anonerr++;		/* never store it in the clear */
+		return 0;
+	}
+	t->b->n++;
 	t->l_flows++;
 	if (t->b->n == t->b->cap)
 		rx_push(t);
@@ -346,7 +388,7 @@ rx_main(void *arg)
 			continue;
 		}
 		ndg = nbytes = ntrunc = nerr = 0;
-		t->l_flows = t->l_qdrops = 0;
+		t->l_flows = t->l_qdrops = t->l_anonerr = 0;
 		for (i = 0; i < n; i++) {
 			udp_rx_get(t->rx, (unsigned)i, &d);
 			ndg++;
@@ -382,8 +424,13 @@ rx_main(void *arg)
 		if (t->l_qdrops)
 			atomic_fetch_add_explicit(&t->queue_drops, t->l_qdrops,
 			    memory_order_relaxed);
-		if (t->b != NULL && (t->b->n >= t->b->cap / 2 ||
-		    t->now - t->b_born >= BATCH_AGE_MS))
+		if (t->l_anonerr)
+			atomic_fetch_add_explicit(&t->anon_errors,
+			    t->l_anonerr, memory_order_relaxed);
+		/* Full batches were pushed by rx_emit(); a partial one goes
+		 * when it is BATCH_AGE_MS old or the socket runs dry, so the
+		 * queue's capacity is spent on full batches under load. */
+		if (t->b != NULL && t->now - t->b_born >= BATCH_AGE_MS)
 			rx_push(t);
 		if (t->now - last_snap >= SNAP_MS) {
 			rx_snapshot(t);
@@ -422,6 +469,28 @@ w_publish(struct collector *c)
 	atomic_store_explicit(&c->bytes, bytes, memory_order_relaxed);
 }
 
+/*
+ * On Linux, nice(2) values are per thread: lowering the writer's priority
+ * lets the scheduler favour the receive threads when CPUs are short (a
+ * burst), so datagrams leave the kernel buffer (where they cost skb
+ * overhead and are dropped when it fills) for the compact flow queue, and
+ * the writer catches up afterwards. Elsewhere this is a no-op.
+ */
+static void
+w_deprioritise(void)
+{
+#if defined(__linux__) && defined(SYS_gettid)
+	pid_t	tid = (pid_t)syscall(SYS_gettid);
+	int	prio;
+
+	errno = 0;
+	prio = getpriority(PRIO_PROCESS, (id_t)tid);
+	if (errno == 0 && prio < 19)
+		(void)setpriority(PRIO_PROCESS, (id_t)tid,
+		    prio + WRITER_NICE > 19 ? 19 : prio + WRITER_NICE);
+#endif
+}
+
 static void *
 w_main(void *arg)
 {
@@ -433,6 +502,7 @@ w_main(void *arg)
 	size_t			 i, refused;
 	int			 rc;
 
+	w_deprioritise();
 	for (;;) {
 		b = flowq_pop(c->q, TICK_MS);
 		if (b != NULL) {
@@ -453,6 +523,8 @@ w_main(void *arg)
 			}
 			atomic_fetch_add_explicit(&c->flows_written, ok,
 			    memory_order_relaxed);
+			for (i = 0; c->sink != NULL && i < b->n; i++)
+				(void)chsink_push(c->sink, &b->f[i]);
 			if (c->conf.hooks.batch != NULL) {
 				refused = c->conf.hooks.batch(
 				    c->conf.hooks.arg, b->f, b->n, clock);
@@ -482,6 +554,8 @@ w_main(void *arg)
 	diag.msg[0] = '\0';
 	if ((rc = store_writer_flush(c->w, &diag)) != 0)
 		w_error(c, clock, rc, &diag);
+	if (c->sink != NULL)
+		chsink_flush(c->sink);
 	w_publish(c);
 	return NULL;
 }
@@ -503,6 +577,10 @@ collector_start(struct collector *c, struct mm_diag *diag)
 	    &c->q)) != 0)
 		return mm_diag_set(diag, rc, "collector: queue of %zu flows: "
 		    "%s", c->conf.queue_flows, mm_strerror(rc));
+	if ((rc = flowq_prealloc(c->q, c->conf.queue_warm != 0 ?
+	    c->conf.queue_warm : c->conf.queue_flows / 4)) != 0)
+		return mm_diag_set(diag, rc, "collector: preallocating the "
+		    "queue: %s", mm_strerror(rc));
 	if ((rc = store_writer_open(c->conf.datadir, &c->conf.store, &c->w,
 	    diag)) != 0)
 		return rc;
@@ -524,13 +602,19 @@ collector_start(struct collector *c, struct mm_diag *diag)
 		atomic_init(&t->flows, 0);
 		atomic_init(&t->decode_errors, 0);
 		atomic_init(&t->queue_drops, 0);
+		atomic_init(&t->anon_errors, 0);
 		atomic_init(&t->kernel_drops, 0);
 	}
-	c->started = mtime_now();
-	c->running = 1;
 	/* Threads inherit the signal mask: block everything in them. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
+	if (c->conf.clickhouse_url != NULL && (rc = chsink_new(
+	    c->conf.clickhouse_url, NULL, &c->sink, diag)) != 0) {
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		return rc;
+	}
+	c->started = mtime_now();
+	c->running = 1;
 	rc = pthread_create(&c->wtid, NULL, w_main, c);
 	if (rc == 0)
 		c->wstarted = 1;
@@ -551,6 +635,7 @@ collector_snapshot(struct collector *c, struct collect_stats *s)
 {
 	struct rxthread		*t;
 	struct flowq_counts	 qc;
+	struct chsink_stats	 cs;
 	size_t			 k, n = 0;
 	struct exporter_stats	*v;
 
@@ -572,6 +657,7 @@ collector_snapshot(struct collector *c, struct collect_stats *s)
 		s->decode_errors += atomic_load(&t->decode_errors);
 		s->flows += atomic_load(&t->flows);
 		s->queue_drops += atomic_load(&t->queue_drops);
+		s->anon_errors += atomic_load(&t->anon_errors);
 		pthread_mutex_lock(&t->smu);
 		n += t->nsnap;
 		pthread_mutex_unlock(&t->smu);
@@ -581,6 +667,14 @@ collector_snapshot(struct collector *c, struct collect_stats *s)
 	s->sink_errors = atomic_load(&c->sink_errors);
 	s->blocks = atomic_load(&c->blocks);
 	s->bytes = atomic_load(&c->bytes);
+	if (c->sink != NULL) {
+		chsink_stats(c->sink, &cs);
+		s->sink = 1;
+		s->sink_up = cs.up;
+		s->sink_sent = cs.rows_sent;
+		s->sink_dropped = cs.rows_dropped;
+		s->sink_backlog = cs.backlog_rows;
+	}
 	if (c->q != NULL) {
 		flowq_get_counts(c->q, &qc);
 		s->queue_depth = qc.depth_flows;
@@ -624,6 +718,10 @@ collector_stop(struct collector *c, struct mm_diag *diag)
 		pthread_join(c->wtid, NULL);
 		c->wstarted = 0;
 	}
+	/* Give ClickHouse a bounded chance to take the tail; the sink is
+	 * freed (and its thread joined) in collector_free(). */
+	if (c->sink != NULL)
+		(void)chsink_wait(c->sink, 5000);
 	if (c->w != NULL) {
 		rc = store_writer_close(c->w, diag);
 		c->w = NULL;
@@ -645,6 +743,7 @@ collector_free(struct collector *c)
 		(void)collector_stop(c, NULL);
 	if (c->w != NULL)
 		(void)store_writer_close(c->w, NULL);
+	chsink_free(c->sink);
 	for (k = 0; c->rxt != NULL && k < c->nrxt; k++) {
 		t = &c->rxt[k];
 		if (t->fd != -1)
@@ -652,6 +751,7 @@ collector_free(struct collector *c)
 		if (t->b != NULL && c->q != NULL)
 			flowq_release(c->q, t->b);
 		decoder_free(t->dec);
+		cryptopan_free(t->cp);
 		udp_rx_free(t->rx);
 		if (t->smu_init)
 			pthread_mutex_destroy(&t->smu);

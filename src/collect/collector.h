@@ -11,9 +11,14 @@
  * (anonymisation, ClickHouse sink) and ticks the store at least every 100 ms
  * so that no row stays unflushed for much more than the store's flush_ms.
  * When the queue is full the receive threads drop flows and count them; they
- * never block. Memory: threads * rx_batch * rx_bufsize for receive slots,
- * queue_flows * sizeof(struct flow) for the queue, plus the decoder and
- * store caps.
+ * never block. Optional stages: Crypto-PAn anonymisation of src/dst inside
+ * configured ranges (cryptopan.h, in the receive threads so its AES cost is
+ * spread over them; a flow that fails to anonymise is dropped, never stored
+ * in the clear) and a ClickHouse sink (chsink.h, non-blocking, bounded
+ * backlog) fed by the writer thread after the store. Memory: threads * rx_batch * rx_bufsize for receive slots,
+ * queue_flows * sizeof(struct flow) for the queue (a quarter of it
+ * allocated and touched at start so a first burst does not page-fault in
+ * the receive threads), plus the decoder and store caps.
  *
  * The library never prints: messages go to conf->log (called from any
  * thread; decoder diagnostics are rate-limited per exporter: the first 10,
@@ -54,28 +59,39 @@ struct collector_conf {
 	const struct udp_listen	*listen;	/* nlisten addresses */
 	size_t			 nlisten;
 	unsigned		 threads;	/* per address; 0 = 1 */
-	size_t			 rcvbuf;	/* 0 = 64 MiB */
+	size_t			 rcvbuf;	/* 0 = 128 MiB */
 	unsigned		 rx_batch;	/* recvmmsg vlen; 0 = 64 */
 	size_t			 rx_bufsize;	/* 0 = 65535 */
 	size_t			 queue_flows;	/* 0 = 4 Mi flows */
+	size_t			 queue_warm;	/* flows preallocated at start;
+						   0 = queue_flows / 4 */
 	size_t			 batch_flows;	/* 0 = 4096 */
 	const char		*datadir;
 	struct store_conf	 store;
 	struct decoder_conf	 dec;
 	struct collector_hooks	 hooks;
+	/* Crypto-PAn: key file (NULL = off) and the ranges to anonymise
+	 * (none = every address); applied in the receive threads, one
+	 * anonymiser per thread. */
+	const char		*anon_key;
+	const struct mm_prefix	*anon;
+	size_t			 nanon;
+	/* ClickHouse HTTP URL (NULL = off); fed from the writer thread. */
+	const char		*clickhouse_url;
 	void			(*log)(void *arg, int level, const char *msg);
 	void			*log_arg;
 	int			 verbose;
 };
 
-#define COLLECT_DEF_RCVBUF	((size_t)64 << 20)
+#define COLLECT_DEF_RCVBUF	((size_t)128 << 20)
 #define COLLECT_DEF_QUEUE	((size_t)4 << 20)
 #define COLLECT_DEF_BATCH	4096
 
 struct collector;
 
 /*
- * Opens and binds every socket (do this before dropping privileges).
+ * Opens and binds every socket and reads the anonymisation key (do this
+ * before dropping privileges).
  * `conf` is copied (the listen array too; datadir must outlive the
  * collector). Returns 0 or an error with `diag` naming the address.
  */

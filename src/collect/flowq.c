@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "core/err.h"
@@ -55,6 +56,35 @@ flowq_new(size_t max_flows, size_t batch_flows, struct flowq **qp)
 		return MM_ENOMEM;
 	}
 	*qp = q;
+	return 0;
+}
+
+int
+flowq_prealloc(struct flowq *q, size_t flows)
+{
+	struct flowq_batch	*b;
+	size_t			 want, i;
+
+	want = (flows + q->batch_flows - 1) / q->batch_flows;
+	for (i = 0; i < want; i++) {
+		pthread_mutex_lock(&q->mu);
+		if (q->nalloc >= q->max_batches) {
+			pthread_mutex_unlock(&q->mu);
+			break;
+		}
+		q->nalloc++;
+		pthread_mutex_unlock(&q->mu);
+		b = malloc(sizeof(*b) + q->batch_flows * sizeof(struct flow));
+		if (b == NULL) {
+			pthread_mutex_lock(&q->mu);
+			q->nalloc--;
+			pthread_mutex_unlock(&q->mu);
+			return MM_ENOMEM;
+		}
+		memset(b, 0, sizeof(*b) + q->batch_flows * sizeof(struct flow));
+		b->cap = q->batch_flows;
+		flowq_release(q, b);
+	}
 	return 0;
 }
 

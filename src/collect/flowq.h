@@ -41,6 +41,12 @@ struct flowq_counts {
  * `batch_flows` (both > 0; at least one batch). Returns 0 or MM_ENOMEM /
  * MM_EINVAL. */
 int	flowq_new(size_t max_flows, size_t batch_flows, struct flowq **q);
+/*
+ * Allocates up to `flows` worth of batches now (within the cap) and touches
+ * their memory, so that the first burst does not pay page faults in the
+ * receive threads. Returns 0 or MM_ENOMEM (what was allocated stays).
+ */
+int	flowq_prealloc(struct flowq *q, size_t flows);
 /* Frees the queue and every batch (none may be in use); NULL-safe. */
 void	flowq_free(struct flowq *q);
 

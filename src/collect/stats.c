@@ -174,6 +174,15 @@ stats_to_json(const struct collect_stats *s, char **out, size_t *len)
 	    (unsigned long long)s->blocks,
 	    (unsigned long long)s->bytes,
 	    (unsigned long long)s->sink_errors);
+	sb_printf(&sb, "\"anon_errors\":%llu,",
+	    (unsigned long long)s->anon_errors);
+	if (s->sink)
+		sb_printf(&sb, "\"clickhouse\":{\"up\":%s,\"rows_sent\":%llu,"
+		    "\"rows_dropped\":%llu,\"backlog_rows\":%llu},",
+		    s->sink_up ? "true" : "false",
+		    (unsigned long long)s->sink_sent,
+		    (unsigned long long)s->sink_dropped,
+		    (unsigned long long)s->sink_backlog);
 	sb_printf(&sb, "\"exporters\":[");
 	for (i = 0; i < s->nexp; i++) {
 		e = &s->exp[i];
@@ -238,6 +247,15 @@ stats_to_text(const struct collect_stats *s, char **out, size_t *len)
 	    (unsigned long long)s->bytes,
 	    (unsigned long long)s->write_errors,
 	    (unsigned long long)s->sink_errors);
+	if (s->sink)
+		sb_printf(&sb, "clickhouse %s, %llu rows sent, %llu dropped, "
+		    "%llu waiting\n", s->sink_up ? "up" : "down",
+		    (unsigned long long)s->sink_sent,
+		    (unsigned long long)s->sink_dropped,
+		    (unsigned long long)s->sink_backlog);
+	if (s->anon_errors)
+		sb_printf(&sb, "anonymise  %llu flows dropped (cipher "
+		    "failure)\n", (unsigned long long)s->anon_errors);
 	for (i = 0; i < s->nexp; i++) {
 		e = &s->exp[i];
 		sb_printf(&sb, "exporter   %s port %u %s: %llu datagrams, "

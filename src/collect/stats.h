@@ -38,7 +38,13 @@ struct collect_stats {
 	uint64_t	 write_errors;
 	uint64_t	 blocks;	/* store blocks written */
 	uint64_t	 bytes;		/* store bytes written */
-	uint64_t	 sink_errors;	/* ClickHouse sink refusals */
+	uint64_t	 anon_errors;	/* flows dropped: anonymisation failed */
+	int		 sink;		/* ClickHouse sink configured */
+	int		 sink_up;	/* its last attempt succeeded */
+	uint64_t	 sink_sent;	/* rows acknowledged by ClickHouse */
+	uint64_t	 sink_dropped;	/* rows lost (backlog full, rejected) */
+	uint64_t	 sink_backlog;	/* rows waiting */
+	uint64_t	 sink_errors;	/* hook refusals */
 	struct exporter_stats *exp;	/* malloc'd; free with stats_clear() */
 	size_t		 nexp;
 };

@@ -172,15 +172,15 @@ addr_key(const struct mm_addr *a, char out[33])
 	out[32] = '\0';
 }
 
-int
-findings_evidence_check(const char *json, struct mm_diag *diag)
+/* Parses `json` once: checks it is an object within the cap and, when
+ * `compact` is not NULL, returns its compact text there (caller frees). */
+static int
+evidence_parse(const char *json, char **compact, struct mm_diag *diag)
 {
 	json_error_t jerr;
 	json_t *j;
 	size_t n;
 
-	if (json == NULL)
-		return 0;
 	n = strlen(json);
 	if (n > FINDINGS_EVIDENCE_MAX)
 		return mm_diag_set(diag, MM_EINVAL,
@@ -196,22 +196,22 @@ findings_evidence_check(const char *json, struct mm_diag *diag)
 		return mm_diag_set(diag, MM_EINVAL,
 		    "evidence: must be a JSON object");
 	}
+	if (compact != NULL &&
+	    (*compact = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER)) ==
+	    NULL) {
+		json_decref(j);
+		return mm_diag_set(diag, MM_ENOMEM, "evidence: out of memory");
+	}
 	json_decref(j);
 	return 0;
 }
 
-/* Compact form of valid evidence; NULL on allocation failure. */
-static char *
-evidence_compact(const char *json)
+int
+findings_evidence_check(const char *json, struct mm_diag *diag)
 {
-	json_t *j;
-	char *s;
-
-	if ((j = json_loads(json, 0, NULL)) == NULL)
-		return NULL;
-	s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	json_decref(j);
-	return s;
+	if (json == NULL)
+		return 0;
+	return evidence_parse(json, NULL, diag);
 }
 
 static int
@@ -323,7 +323,8 @@ findings_open_path(const char *path, struct findings_db **dbp,
 	sqlite3_busy_timeout(db->db, BUSY_TIMEOUT_MS);
 	sqlite3_extended_result_codes(db->db, 0);
 	if ((rc = exec_sql(db, "PRAGMA journal_mode = WAL;"
-	    "PRAGMA synchronous = NORMAL;", diag)) != 0)
+	    "PRAGMA synchronous = NORMAL;"
+	    "PRAGMA cache_size = -32768;", diag)) != 0)
 		goto out;
 	if ((rc = migrate(db, diag)) != 0)
 		goto out;
@@ -471,13 +472,9 @@ findings_upsert(struct findings_db *db, const struct finding *f, int flags,
 		    "finding: bad severity or status");
 	if (f->score != f->score)
 		return mm_diag_set(diag, MM_EINVAL, "finding: score is NaN");
-	if (f->evidence != NULL) {
-		if ((rc = findings_evidence_check(f->evidence, diag)) != 0)
-			return rc;
-		if ((ev = evidence_compact(f->evidence)) == NULL)
-			return mm_diag_set(diag, MM_ENOMEM,
-			    "finding: out of memory");
-	}
+	if (f->evidence != NULL &&
+	    (rc = evidence_parse(f->evidence, &ev, diag)) != 0)
+		return rc;
 	now = mtime_now();
 	first = f->first_seen != 0 ? f->first_seen : now;
 	last = f->last_seen != 0 ? f->last_seen : first;

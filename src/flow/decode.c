@@ -139,31 +139,43 @@ dg_error(struct dgram *dg, int err, const char *fmt, ...)
  * records for v5 and IPFIX), or SEQ_UNKNOWN when the message could not be
  * counted (records of an unknown template): the next one resynchronises.
  */
-void
-dg_seq(struct dgram *dg, uint32_t seq, uint32_t count)
+/*
+ * The state of the datagram's (version, domain), created on first use;
+ * NULL when the exporter already tracks EXP_MAX_DOMAINS of them.
+ */
+struct domain_seq *
+dg_domain(struct dgram *dg)
 {
 	struct exporter *e = dg->exp;
-	struct domain_seq *d = NULL;
-	uint32_t gap;
+	struct domain_seq *d;
 	size_t i;
 
 	for (i = 0; i < e->ndom; i++) {
 		if (e->dom[i].domain == dg->domain &&
-		    e->dom[i].version == dg->version) {
-			d = &e->dom[i];
-			break;
-		}
+		    e->dom[i].version == dg->version)
+			return &e->dom[i];
 	}
-	if (d == NULL) {
-		if (e->ndom >= EXP_MAX_DOMAINS)
-			return;
-		d = &e->dom[e->ndom++];
-		d->domain = dg->domain;
-		d->version = dg->version;
-	} else if (d->synced && seq != d->next) {
+	if (e->ndom >= EXP_MAX_DOMAINS)
+		return NULL;
+	d = &e->dom[e->ndom++];
+	memset(d, 0, sizeof(*d));
+	d->domain = dg->domain;
+	d->version = dg->version;
+	return d;
+}
+
+void
+dg_seq(struct dgram *dg, uint32_t seq, uint32_t count)
+{
+	struct domain_seq *d = dg->dom != NULL ? dg->dom : dg_domain(dg);
+	uint32_t gap;
+
+	if (d == NULL)
+		return;
+	if (d->synced && seq != d->next) {
 		gap = seq - d->next;
 		if (gap < (1U << 30))
-			e->st.seq_gaps += gap;
+			dg->exp->st.seq_gaps += gap;
 	}
 	d->synced = count != SEQ_UNKNOWN;
 	d->next = seq + count;

@@ -28,6 +28,7 @@
 #define DEC_DEF_TEMPLATES	1024
 #define TMPL_MAX_FIELDS		512	/* fields per template */
 #define TMPL_MAX_RECLEN		65535	/* fixed bytes in one record */
+#define TMPL_FAST_MAX		1024	/* records copied whole (template.c) */
 #define EXP_MAX_OPS		32768	/* compiled ops per exporter (memory cap) */
 #define EXP_MAX_SAMPLERS	256	/* sampling entries per exporter */
 #define EXP_MAX_DOMAINS		64	/* sequence-tracked domains per exporter */
@@ -57,6 +58,7 @@ enum tform {
 };
 
 struct tmpl_op {
+	uint32_t	off;		/* offset in a fixed-length record */
 	uint32_t	len;		/* bytes, or OP_VARLEN */
 	uint8_t		kind;		/* enum fk */
 };
@@ -67,6 +69,7 @@ struct tmpl {
 	uint16_t	 id;
 	uint16_t	 nfields;	/* as received, for diagnostics */
 	uint8_t		 options;	/* options template */
+	uint8_t		 fixed;		/* no varlen, minlen <= TMPL_FAST_MAX */
 	uint32_t	 minlen;	/* smallest record, > 0 */
 	mtime_t		 updated;
 	size_t		 nops;
@@ -85,6 +88,7 @@ struct domain_seq {
 	uint32_t	next;		/* expected next sequence number */
 	uint16_t	version;
 	uint8_t		synced;		/* `next` is meaningful */
+	mtime_t		sysinit;	/* IPFIX IE 160 from options data */
 };
 
 #define SEQ_UNKNOWN	0xffffffffu	/* dg_seq count: resynchronise */
@@ -127,6 +131,7 @@ struct dgram {
 	int			 stop;		/* emit's non-zero value */
 	uint64_t		 nrecords;	/* data records seen (IPFIX seq) */
 	int			 notmpl;	/* a data set had no template */
+	struct domain_seq	*dom;		/* per-domain state, may be NULL */
 };
 
 /* Scratch for one data or options record. */
@@ -161,6 +166,7 @@ int	dg_error(struct dgram *, int, const char *, ...)
 #endif
     ;
 void	dg_seq(struct dgram *, uint32_t, uint32_t);
+struct domain_seq *dg_domain(struct dgram *);
 int	dg_emit(struct dgram *, struct flow *);
 
 /* template.c */

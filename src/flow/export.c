@@ -2,7 +2,9 @@
  * export.c - NetFlow v5 / v9 / IPFIX encoder (see export.h).
  *
  * Approach: one datagram buffer of `mtu` bytes per exporter, written through
- * the bounds-checked wbuf (explicit big-endian puts, no structs on the wire).
+ * the bounds-checked wbuf (explicit big-endian byte stores, no structs on
+ * the wire; a fixed-size record is bounds-checked once, by wbuf_reserve(),
+ * then filled field by field).
  * A datagram is opened lazily by the first record that needs it. v5 writes
  * a header placeholder and then its fixed 48-byte records in place. v9 and
  * IPFIX stage records in two per-family buffers (IPv4 template 256, IPv6
@@ -398,32 +400,73 @@ as16(uint32_t as, int *clamped)
 	return (uint16_t)as;
 }
 
+/* Stores into a reserved record, big-endian, advancing *p. */
+static void
+st8(uint8_t **p, uint8_t v)
+{
+	*(*p)++ = v;
+}
+
+static void
+st16(uint8_t **p, uint16_t v)
+{
+	(*p)[0] = (uint8_t)(v >> 8);
+	(*p)[1] = (uint8_t)v;
+	*p += 2;
+}
+
+static void
+st32(uint8_t **p, uint32_t v)
+{
+	(*p)[0] = (uint8_t)(v >> 24);
+	(*p)[1] = (uint8_t)(v >> 16);
+	(*p)[2] = (uint8_t)(v >> 8);
+	(*p)[3] = (uint8_t)v;
+	*p += 4;
+}
+
+static void
+st64(uint8_t **p, uint64_t v)
+{
+	st32(p, (uint32_t)(v >> 32));
+	st32(p, (uint32_t)v);
+}
+
+static void
+stbytes(uint8_t **p, const uint8_t *b, size_t n)
+{
+	memcpy(*p, b, n);
+	*p += n;
+}
+
 static void
 v5_put(struct flow_exporter *e, const struct flow *f)
 {
-	struct wbuf *w = &e->w;
+	uint8_t *p;
 	int cl = 0;
 
-	put_u32(w, addr_v4(&f->src));
-	put_u32(w, addr_v4(&f->dst));
-	put_u32(w, addr_is_v4(&f->nexthop) ? addr_v4(&f->nexthop) : 0);
-	put_u16(w, sat16(f->in_if, &cl));
-	put_u16(w, sat16(f->out_if, &cl));
-	put_u32(w, sat32(f->packets, &cl));
-	put_u32(w, sat32(f->bytes, &cl));
-	put_u32(w, uptime_of(e, f->first));
-	put_u32(w, uptime_of(e, f->last));
-	put_u16(w, f->src_port);
-	put_u16(w, f->dst_port);
-	put_u8(w, 0);
-	put_u8(w, f->tcp_flags);
-	put_u8(w, f->proto);
-	put_u8(w, f->tos);
-	put_u16(w, as16(f->src_as, &cl));
-	put_u16(w, as16(f->dst_as, &cl));
-	put_u8(w, f->src_mask > 32 ? 32 : f->src_mask);
-	put_u8(w, f->dst_mask > 32 ? 32 : f->dst_mask);
-	put_u16(w, 0);
+	if ((p = wbuf_reserve(&e->w, V5_RECLEN)) == NULL)
+		return;		/* cannot happen: room checked by caller */
+	st32(&p, addr_v4(&f->src));
+	st32(&p, addr_v4(&f->dst));
+	st32(&p, addr_is_v4(&f->nexthop) ? addr_v4(&f->nexthop) : 0);
+	st16(&p, sat16(f->in_if, &cl));
+	st16(&p, sat16(f->out_if, &cl));
+	st32(&p, sat32(f->packets, &cl));
+	st32(&p, sat32(f->bytes, &cl));
+	st32(&p, uptime_of(e, f->first));
+	st32(&p, uptime_of(e, f->last));
+	st16(&p, f->src_port);
+	st16(&p, f->dst_port);
+	st8(&p, 0);
+	st8(&p, f->tcp_flags);
+	st8(&p, f->proto);
+	st8(&p, f->tos);
+	st16(&p, as16(f->src_as, &cl));
+	st16(&p, as16(f->dst_as, &cl));
+	st8(&p, f->src_mask > 32 ? 32 : f->src_mask);
+	st8(&p, f->dst_mask > 32 ? 32 : f->dst_mask);
+	st16(&p, 0);
 	if (cl)
 		e->c.clamped++;
 }
@@ -443,98 +486,100 @@ dir_ie61(uint8_t d)
 
 static void
 rec_put(struct flow_exporter *e, struct wbuf *w, const struct flow *f,
-    const struct efield *t, size_t n)
+    const struct efield *t, size_t n, size_t reclen)
 {
+	static const uint8_t zero16[16];
 	int v9 = e->fmt == EXPORT_NFV9;
+	uint8_t *p;
 	size_t i;
-	uint16_t icmp;
 
+	if ((p = wbuf_reserve(w, reclen)) == NULL)
+		return;		/* cannot happen: stage is mtu bytes */
 	for (i = 0; i < n; i++) {
 		switch (t[i].kind) {
 		case EF_SRC4:
-			put_u32(w, addr_v4(&f->src));
+			st32(&p, addr_v4(&f->src));
 			break;
 		case EF_DST4:
-			put_u32(w, addr_v4(&f->dst));
+			st32(&p, addr_v4(&f->dst));
 			break;
 		case EF_NH4:
-			put_u32(w, addr_is_v4(&f->nexthop) ?
+			st32(&p, addr_is_v4(&f->nexthop) ?
 			    addr_v4(&f->nexthop) : 0);
 			break;
 		case EF_SRC6:
-			put_bytes(w, f->src.b, 16);
+			stbytes(&p, f->src.b, 16);
 			break;
 		case EF_DST6:
-			put_bytes(w, f->dst.b, 16);
+			stbytes(&p, f->dst.b, 16);
 			break;
 		case EF_NH6:
-			if (addr_is_v4(&f->nexthop))
-				put_zero(w, 16);
-			else
-				put_bytes(w, f->nexthop.b, 16);
+			stbytes(&p, addr_is_v4(&f->nexthop) ? zero16 :
+			    f->nexthop.b, 16);
 			break;
 		case EF_SPORT:
-			put_u16(w, f->src_port);
+			st16(&p, f->src_port);
 			break;
 		case EF_DPORT:
-			put_u16(w, f->dst_port);
+			st16(&p, f->dst_port);
 			break;
 		case EF_PROTO:
-			put_u8(w, f->proto);
+			st8(&p, f->proto);
 			break;
 		case EF_TOS:
-			put_u8(w, f->tos);
+			st8(&p, f->tos);
 			break;
 		case EF_FLAGS:
-			put_uint_n(w, v9 ? t[i].len_v9 : t[i].len,
-			    f->tcp_flags);
+			if ((v9 ? t[i].len_v9 : t[i].len) == 2)
+				st16(&p, f->tcp_flags);
+			else
+				st8(&p, f->tcp_flags);
 			break;
 		case EF_SMASK:
-			put_u8(w, f->src_mask);
+			st8(&p, f->src_mask);
 			break;
 		case EF_DMASK:
-			put_u8(w, f->dst_mask);
+			st8(&p, f->dst_mask);
 			break;
 		case EF_INIF:
-			put_u32(w, f->in_if);
+			st32(&p, f->in_if);
 			break;
 		case EF_OUTIF:
-			put_u32(w, f->out_if);
+			st32(&p, f->out_if);
 			break;
 		case EF_SRCAS:
-			put_u32(w, f->src_as);
+			st32(&p, f->src_as);
 			break;
 		case EF_DSTAS:
-			put_u32(w, f->dst_as);
+			st32(&p, f->dst_as);
 			break;
 		case EF_BYTES:
-			put_u64(w, f->bytes);
+			st64(&p, f->bytes);
 			break;
 		case EF_PKTS:
-			put_u64(w, f->packets);
+			st64(&p, f->packets);
 			break;
 		case EF_FIRST:
 			if (v9)
-				put_u32(w, uptime_of(e, f->first));
+				st32(&p, uptime_of(e, f->first));
 			else
-				put_u64(w, (uint64_t)f->first);
+				st64(&p, (uint64_t)f->first);
 			break;
 		case EF_LAST:
 			if (v9)
-				put_u32(w, uptime_of(e, f->last));
+				st32(&p, uptime_of(e, f->last));
 			else
-				put_u64(w, (uint64_t)f->last);
+				st64(&p, (uint64_t)f->last);
 			break;
 		case EF_VLAN:
-			put_u16(w, f->vlan);
+			st16(&p, f->vlan);
 			break;
 		case EF_DIR:
-			put_u8(w, dir_ie61(f->direction));
+			st8(&p, dir_ie61(f->direction));
 			break;
 		case EF_ICMP:
-			icmp = (f->proto == 1 || f->proto == 58) ?
-			    f->dst_port : 0;
-			put_u16(w, icmp);
+			st16(&p, (f->proto == 1 || f->proto == 58) ?
+			    f->dst_port : 0);
 			break;
 		}
 	}
@@ -573,7 +618,7 @@ exporter_add(struct flow_exporter *e, const struct flow *f, mtime_t now,
 	if (!e->open)
 		dgram_begin(e, now);
 	rec_put(e, &e->sw[v4 ? 0 : 1], f, v4 ? tmpl4 : tmpl6,
-	    v4 ? NTMPL4 : NTMPL6);
+	    v4 ? NTMPL4 : NTMPL6, reclen);
 out:
 	e->nrec++;
 	e->c.flows++;

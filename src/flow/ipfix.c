@@ -95,6 +95,7 @@ ipfix_decode(struct dgram *dg, struct cursor *c)
 	}
 	dg->domain = domain;
 	dg->export_ms = (int64_t)etime * 1000;
+	dg->dom = dg_domain(dg);
 	if (mlen < 16 || mlen - 16u > cur_left(c)) {
 		dg->exp->st.malformed++;
 		return dg_error(dg, MM_ETRUNC, "IPFIX message header (RFC 7011 "

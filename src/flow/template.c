@@ -17,7 +17,8 @@
  * and EXP_MAX_OPS ops in total. A template not refreshed for
  * conf.template_ttl is dropped when next looked up. Options records
  * update the exporter's sampling table: (domain, sampler/selector id) ->
- * 1-in-N rate, at most EXP_MAX_SAMPLERS entries.
+ * 1-in-N rate, at most EXP_MAX_SAMPLERS entries, and the domain's
+ * systemInitTimeMilliseconds that anchors flowStart/EndSysUpTime.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,15 @@
 #include "flow/packet.h"
 
 #define NTP_UNIX_OFFSET	2208988800ULL
+#define TIME_MAX	253402300799999LL	/* 9999-12-31T23:59:59.999Z */
+
+/* Wire times are clamped to [0, TIME_MAX] so that later sums and
+ * differences of them cannot overflow. */
+static mtime_t
+time_clamp(uint64_t v)
+{
+	return v > (uint64_t)TIME_MAX ? TIME_MAX : (mtime_t)v;
+}
 
 /* Element -> kind for an element of `len` bytes; FK_SKIP when unsuited. */
 static uint8_t
@@ -177,9 +187,9 @@ tmpl_add(struct dgram *dg, uint16_t id, int options, const uint16_t *ies,
 	struct tmpl *t, *old;
 	struct tmpl_op op;
 	size_t i, nops = 0;
-	uint64_t minlen = 0;
+	uint64_t minlen = 0, off = 0;
 	uint8_t kind;
-	int varok = dg->version == DECODE_IPFIX;
+	int varok = dg->version == DECODE_IPFIX, fixed = 1;
 
 	if (n == 0 || n > TMPL_MAX_FIELDS)
 		return MM_EFORMAT;
@@ -193,11 +203,15 @@ tmpl_add(struct dgram *dg, uint16_t id, int options, const uint16_t *ies,
 		return MM_ENOMEM;
 	for (i = 0; i < n; i++) {
 		op.len = lens[i];
+		op.off = (uint32_t)off;
 		if (varok && lens[i] == 65535) {
 			op.len = OP_VARLEN;
 			minlen += 1;
-		} else
+			fixed = 0;
+		} else {
 			minlen += lens[i];
+			off += lens[i];
+		}
 		if ((ies[i] & 0x8000) || (options == 1 && i < nscope))
 			kind = FK_SKIP;
 		else
@@ -222,6 +236,7 @@ tmpl_add(struct dgram *dg, uint16_t id, int options, const uint16_t *ies,
 	t->nfields = (uint16_t)n;
 	t->options = options != 0;
 	t->minlen = (uint32_t)minlen;
+	t->fixed = fixed && minlen <= TMPL_FAST_MAX;
 	t->updated = dg->now;
 	t->nops = nops;
 	if (old != NULL)
@@ -269,7 +284,114 @@ zero(const uint8_t *a, size_t n)
 	return 1;
 }
 
-/* Reads one record through `c` into `r`. Returns 0 or MM_ETRUNC. */
+/* Stores one decoded field: `v` for numbers, `a` for addresses. */
+static inline void
+rec_set(struct rec *r, uint8_t kind, uint64_t v, const uint8_t *a)
+{
+	switch (kind) {
+	case FK_SRC4:
+		addr_from_v4(&r->f.src, (uint32_t)a[0] << 24 |
+		    (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3]);
+		break;
+	case FK_DST4:
+		addr_from_v4(&r->f.dst, (uint32_t)a[0] << 24 |
+		    (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3]);
+		break;
+	case FK_NH4:
+		addr_from_v4(&r->f.nexthop, (uint32_t)a[0] << 24 |
+		    (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3]);
+		r->have |= REC_HAVE_NH;
+		break;
+	case FK_BGPNH4:
+		addr_from_v4(&r->bgp_nh, (uint32_t)a[0] << 24 |
+		    (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3]);
+		break;
+	case FK_SRC6: addr_from_v6(&r->f.src, a); break;
+	case FK_DST6: addr_from_v6(&r->f.dst, a); break;
+	case FK_NH6:
+		addr_from_v6(&r->f.nexthop, a);
+		r->have |= REC_HAVE_NH;
+		break;
+	case FK_BGPNH6: addr_from_v6(&r->bgp_nh, a); break;
+	case FK_BYTES:
+		r->f.bytes = v;
+		r->have |= REC_HAVE_BYTES;
+		break;
+	case FK_PKTS:
+		r->f.packets = v;
+		r->have |= REC_HAVE_PKTS;
+		break;
+	case FK_BYTES_TOT: r->bytes_tot = v; break;
+	case FK_PKTS_TOT: r->pkts_tot = v; break;
+	case FK_PROTO: r->f.proto = (uint8_t)v; break;
+	case FK_TOS: r->f.tos = (uint8_t)v; break;
+	case FK_TCPFLAGS: r->f.tcp_flags = (uint8_t)v; break;
+	case FK_SRCPORT: r->f.src_port = (uint16_t)v; break;
+	case FK_DSTPORT: r->f.dst_port = (uint16_t)v; break;
+	case FK_SRCMASK: r->f.src_mask = (uint8_t)v; break;
+	case FK_DSTMASK: r->f.dst_mask = (uint8_t)v; break;
+	case FK_INIF: r->f.in_if = (uint32_t)v; break;
+	case FK_OUTIF: r->f.out_if = (uint32_t)v; break;
+	case FK_PHYS_IN: r->phys_in = (uint32_t)v; break;
+	case FK_PHYS_OUT: r->phys_out = (uint32_t)v; break;
+	case FK_SRCAS: r->f.src_as = (uint32_t)v; break;
+	case FK_DSTAS: r->f.dst_as = (uint32_t)v; break;
+	case FK_DIRECTION:
+		r->f.direction = v == 0 ? FLOW_DIR_INGRESS :
+		    v == 1 ? FLOW_DIR_EGRESS : FLOW_DIR_UNKNOWN;
+		break;
+	case FK_VLAN:
+		if (r->f.vlan == 0)
+			r->f.vlan = (uint16_t)(v & 0x0fff);
+		break;
+	case FK_ICMP_TC:
+		r->icmp_tc = (uint16_t)v;
+		r->have |= REC_HAVE_ICMP_TC;
+		break;
+	case FK_ICMP_TYPE:
+		r->icmp_type = (uint8_t)v;
+		r->have |= REC_HAVE_ICMP_T;
+		break;
+	case FK_ICMP_CODE:
+		r->icmp_code = (uint8_t)v;
+		r->have |= REC_HAVE_ICMP_T;
+		break;
+	case FK_FIRST_UP: r->t_first = v; r->tf_first = TF_UPTIME; break;
+	case FK_LAST_UP: r->t_last = v; r->tf_last = TF_UPTIME; break;
+	case FK_FIRST_S: r->t_first = v; r->tf_first = TF_SEC; break;
+	case FK_LAST_S: r->t_last = v; r->tf_last = TF_SEC; break;
+	case FK_FIRST_MS: r->t_first = v; r->tf_first = TF_MS; break;
+	case FK_LAST_MS: r->t_last = v; r->tf_last = TF_MS; break;
+	case FK_FIRST_NTP: r->t_first = v; r->tf_first = TF_NTP; break;
+	case FK_LAST_NTP: r->t_last = v; r->tf_last = TF_NTP; break;
+	case FK_FIRST_DUS:
+		r->t_first = v;
+		r->tf_first = TF_DELTA_US;
+		break;
+	case FK_LAST_DUS:
+		r->t_last = v;
+		r->tf_last = TF_DELTA_US;
+		break;
+	case FK_SYSINIT:
+		r->sysinit = v;
+		r->have |= REC_HAVE_SYSINIT;
+		break;
+	case FK_SAMP_INTERVAL: r->samp_interval = v; break;
+	case FK_DLSIZE: r->framesize = v; break;
+	case FK_SAMP_PKT_SPACE: r->pkt_space = v; break;
+	case FK_SAMPLER_ID:
+		r->sampler_id = v;
+		r->have |= REC_HAVE_SAMPLER;
+		break;
+	default:
+		break;
+	}
+}
+
+/*
+ * Slow path: reads one record through `c` field by field (variable-length
+ * fields, long records). Returns 0 or MM_ETRUNC.
+ */
 static int
 rec_read(const struct tmpl *t, struct cursor *c, struct rec *r)
 {
@@ -317,106 +439,63 @@ rec_read(const struct tmpl *t, struct cursor *c, struct rec *r)
 				return c->err;
 			break;
 		}
+		rec_set(r, op->kind, v, a);
+	}
+	return 0;
+}
+
+/*
+ * Fast path for fixed-length records of at most TMPL_FAST_MAX bytes: the
+ * record was copied out of the datagram through the cursor (one bounds
+ * check) into `buf` of exactly t->minlen bytes; every op lies inside it by
+ * construction (tmpl_add sums the op lengths into minlen), so fields are
+ * read at their precomputed offsets without further checks.
+ */
+static void
+rec_read_fixed(const struct tmpl *t, const uint8_t *buf, const uint8_t *wire,
+    struct rec *r)
+{
+	const struct tmpl_op *op, *end = t->ops + t->nops;
+	const uint8_t *p;
+	uint64_t v;
+	uint32_t i;
+
+	for (op = t->ops; op < end; op++) {
+		p = buf + op->off;
 		switch (op->kind) {
-		case FK_SRC4:
-			addr_from_v4(&r->f.src, (uint32_t)a[0] << 24 |
-			    (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3]);
-			break;
-		case FK_DST4:
-			addr_from_v4(&r->f.dst, (uint32_t)a[0] << 24 |
-			    (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3]);
-			break;
-		case FK_NH4:
-			addr_from_v4(&r->f.nexthop, (uint32_t)a[0] << 24 |
-			    (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3]);
-			r->have |= REC_HAVE_NH;
-			break;
-		case FK_BGPNH4:
-			addr_from_v4(&r->bgp_nh, (uint32_t)a[0] << 24 |
-			    (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3]);
-			break;
-		case FK_SRC6: addr_from_v6(&r->f.src, a); break;
-		case FK_DST6: addr_from_v6(&r->f.dst, a); break;
-		case FK_NH6:
-			addr_from_v6(&r->f.nexthop, a);
-			r->have |= REC_HAVE_NH;
-			break;
-		case FK_BGPNH6: addr_from_v6(&r->bgp_nh, a); break;
-		case FK_BYTES:
-			r->f.bytes = v;
-			r->have |= REC_HAVE_BYTES;
-			break;
-		case FK_PKTS:
-			r->f.packets = v;
-			r->have |= REC_HAVE_PKTS;
-			break;
-		case FK_BYTES_TOT: r->bytes_tot = v; break;
-		case FK_PKTS_TOT: r->pkts_tot = v; break;
-		case FK_PROTO: r->f.proto = (uint8_t)v; break;
-		case FK_TOS: r->f.tos = (uint8_t)v; break;
-		case FK_TCPFLAGS: r->f.tcp_flags = (uint8_t)v; break;
-		case FK_SRCPORT: r->f.src_port = (uint16_t)v; break;
-		case FK_DSTPORT: r->f.dst_port = (uint16_t)v; break;
-		case FK_SRCMASK: r->f.src_mask = (uint8_t)v; break;
-		case FK_DSTMASK: r->f.dst_mask = (uint8_t)v; break;
-		case FK_INIF: r->f.in_if = (uint32_t)v; break;
-		case FK_OUTIF: r->f.out_if = (uint32_t)v; break;
-		case FK_PHYS_IN: r->phys_in = (uint32_t)v; break;
-		case FK_PHYS_OUT: r->phys_out = (uint32_t)v; break;
-		case FK_SRCAS: r->f.src_as = (uint32_t)v; break;
-		case FK_DSTAS: r->f.dst_as = (uint32_t)v; break;
-		case FK_DIRECTION:
-			r->f.direction = v == 0 ? FLOW_DIR_INGRESS :
-			    v == 1 ? FLOW_DIR_EGRESS : FLOW_DIR_UNKNOWN;
-			break;
-		case FK_VLAN:
-			if (r->f.vlan == 0)
-				r->f.vlan = (uint16_t)(v & 0x0fff);
-			break;
-		case FK_ICMP_TC:
-			r->icmp_tc = (uint16_t)v;
-			r->have |= REC_HAVE_ICMP_TC;
-			break;
-		case FK_ICMP_TYPE:
-			r->icmp_type = (uint8_t)v;
-			r->have |= REC_HAVE_ICMP_T;
-			break;
-		case FK_ICMP_CODE:
-			r->icmp_code = (uint8_t)v;
-			r->have |= REC_HAVE_ICMP_T;
-			break;
-		case FK_FIRST_UP: r->t_first = v; r->tf_first = TF_UPTIME; break;
-		case FK_LAST_UP: r->t_last = v; r->tf_last = TF_UPTIME; break;
-		case FK_FIRST_S: r->t_first = v; r->tf_first = TF_SEC; break;
-		case FK_LAST_S: r->t_last = v; r->tf_last = TF_SEC; break;
-		case FK_FIRST_MS: r->t_first = v; r->tf_first = TF_MS; break;
-		case FK_LAST_MS: r->t_last = v; r->tf_last = TF_MS; break;
-		case FK_FIRST_NTP: r->t_first = v; r->tf_first = TF_NTP; break;
-		case FK_LAST_NTP: r->t_last = v; r->tf_last = TF_NTP; break;
-		case FK_FIRST_DUS:
-			r->t_first = v;
-			r->tf_first = TF_DELTA_US;
-			break;
-		case FK_LAST_DUS:
-			r->t_last = v;
-			r->tf_last = TF_DELTA_US;
-			break;
-		case FK_SYSINIT:
-			r->sysinit = v;
-			r->have |= REC_HAVE_SYSINIT;
-			break;
-		case FK_SAMP_INTERVAL: r->samp_interval = v; break;
-		case FK_DLSIZE: r->framesize = v; break;
-		case FK_SAMP_PKT_SPACE: r->pkt_space = v; break;
-		case FK_SAMPLER_ID:
-			r->sampler_id = v;
-			r->have |= REC_HAVE_SAMPLER;
-			break;
+		case FK_SKIP:
+			continue;
+		case FK_SRC4: case FK_DST4: case FK_NH4: case FK_BGPNH4:
+		case FK_SRC6: case FK_DST6: case FK_NH6: case FK_BGPNH6:
+			if (zero(p, op->len))
+				continue;
+			rec_set(r, op->kind, 0, p);
+			continue;
+		case FK_DLFRAME:
+			r->frame = wire + op->off;
+			r->framelen = op->len;
+			continue;
 		default:
 			break;
 		}
+		switch (op->len) {
+		case 1:
+			v = p[0];
+			break;
+		case 2:
+			v = (uint64_t)p[0] << 8 | p[1];
+			break;
+		case 4:
+			v = (uint64_t)p[0] << 24 | (uint64_t)p[1] << 16 |
+			    (uint64_t)p[2] << 8 | p[3];
+			break;
+		default:
+			for (v = 0, i = 0; i < op->len; i++)
+				v = v << 8 | p[i];
+			break;
+		}
+		rec_set(r, op->kind, v, NULL);
 	}
-	return 0;
 }
 
 static mtime_t
@@ -427,12 +506,14 @@ rec_time(const struct dgram *dg, const struct rec *r, uint8_t tf, uint64_t v)
 		if (dg->version == DECODE_NFV9)
 			return dg->boot_ms + (int64_t)v;
 		if (r->have & REC_HAVE_SYSINIT)
-			return (mtime_t)r->sysinit + (int64_t)v;
+			return time_clamp(r->sysinit) + (int64_t)v;
+		if (dg->dom != NULL && dg->dom->sysinit != 0)
+			return dg->dom->sysinit + (int64_t)v;
 		return dg->export_ms;
 	case TF_SEC:
 		return (mtime_t)v * 1000;
 	case TF_MS:
-		return (mtime_t)v;
+		return time_clamp(v);
 	case TF_NTP:
 		return ((mtime_t)(v >> 32) - (mtime_t)NTP_UNIX_OFFSET) * 1000 +
 		    (mtime_t)(((v & 0xffffffffULL) * 1000) >> 32);
@@ -585,6 +666,10 @@ rec_finish(struct dgram *dg, struct rec *r)
 	}
 	f->first = rec_time(dg, r, r->tf_first, r->t_first);
 	f->last = rec_time(dg, r, r->tf_last, r->t_last);
+	if (f->first < 0)
+		f->first = 0;
+	if (f->last < 0)
+		f->last = 0;
 	if ((rate = rec_rate(r)) == 0 && dg->exp->nsamp > 0)
 		rate = sampler_rate(dg->exp, dg->domain, r);
 	f->sampling = rate == 0 ? 1 : rate;
@@ -598,12 +683,20 @@ rec_finish(struct dgram *dg, struct rec *r)
 int
 tmpl_data_set(struct dgram *dg, struct tmpl *t, struct cursor *c)
 {
+	static const struct rec rec_zero;
+	uint8_t buf[TMPL_FAST_MAX];
+	const uint8_t *wire;
 	struct rec r;
 	int rc = 0, err;
 
 	while (cur_left(c) >= t->minlen && dg->stop == 0) {
-		memset(&r, 0, sizeof(r));
-		if (rec_read(t, c, &r) != 0) {
+		r = rec_zero;
+		if (t->fixed) {
+			wire = cur_ptr(c);
+			if (get_bytes(c, buf, t->minlen) != 0)
+				break;	/* not reached: minlen checked */
+			rec_read_fixed(t, buf, wire, &r);
+		} else if (rec_read(t, c, &r) != 0) {
 			dg->exp->st.malformed++;
 			return dg_error(dg, MM_ETRUNC, "%s data set %u: record "
 			    "truncated (%zu bytes left)",
@@ -612,6 +705,8 @@ tmpl_data_set(struct dgram *dg, struct tmpl *t, struct cursor *c)
 		}
 		dg->nrecords++;
 		if (t->options) {
+			if ((r.have & REC_HAVE_SYSINIT) && dg->dom != NULL)
+				dg->dom->sysinit = time_clamp(r.sysinit);
 			if ((err = sampler_learn(dg, &r)) != 0 && rc == 0)
 				rc = dg_error(dg, err, "options data %u: "
 				    "sampler table full (%d entries)", t->id,

@@ -152,6 +152,18 @@ put_zero(struct wbuf *w, size_t n)
 	return 0;
 }
 
+uint8_t *
+wbuf_reserve(struct wbuf *w, size_t n)
+{
+	uint8_t *p;
+
+	if (wbuf_room(w, n) != 0)
+		return NULL;
+	p = w->p + w->len;
+	w->len += n;
+	return p;
+}
+
 int
 put_u16_at(struct wbuf *w, size_t off, uint16_t v)
 {

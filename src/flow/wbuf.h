@@ -43,6 +43,11 @@ int	put_bytes(struct wbuf *w, const void *src, size_t n);
 /* Appends `n` zero bytes (padding). */
 int	put_zero(struct wbuf *w, size_t n);
 
+/* Reserves `n` bytes and returns where they start, for a caller that then
+ * fills exactly those bytes (one bounds check for a whole fixed-size
+ * record); NULL and MM_ELIMIT in w->err when they do not fit. */
+uint8_t	*wbuf_reserve(struct wbuf *w, size_t n);
+
 /* Overwrite at offset `off` (< w->len) without moving; 0 or MM_ELIMIT. */
 int	put_u16_at(struct wbuf *w, size_t off, uint16_t v);
 int	put_u32_at(struct wbuf *w, size_t off, uint32_t v);

@@ -19,7 +19,8 @@
  * distribution transforms (log/exp of IEEE doubles), identical on every
  * libm that rounds correctly for these inputs.
  *
- * Cost: O(1) per flow, a handful of log/exp calls; memory O(1).
+ * Cost: O(1) per flow, a handful of log/exp calls; memory 256 KB (the AS of
+ * every server and peer id, precomputed).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -86,6 +87,11 @@ struct isp {
 	mtime_t		now;
 	uint16_t	cum[NSVC];	/* cumulative service weights */
 	uint16_t	wsum;
+	uint32_t	pool_lo[NSVC];	/* server slice of each service */
+	uint32_t	pool_n[NSVC];
+	double		pool_ln[NSVC];	/* log(pool_n + 1) */
+	double		subs_ln;
+	uint16_t	as_of[2 * 65536];	/* AS of server/peer id */
 	int		have_rev;
 	struct flow	rev;
 };
@@ -141,11 +147,12 @@ rng_range(struct isp *g, uint32_t lo, uint32_t hi)
 	return hi <= lo ? lo : lo + rng_below(g, hi - lo + 1);
 }
 
-/* Log-uniform rank in [0, n): P(k) ~ ln((k+2)/(k+1)) ~ 1/k. */
+/* Log-uniform rank in [0, n): P(k) ~ ln((k+2)/(k+1)) ~ 1/k; `ln` is
+ * log(n + 1), precomputed. */
 static uint32_t
-rng_zipf(struct isp *g, uint32_t n)
+rng_zipf(struct isp *g, uint32_t n, double ln)
 {
-	double r = exp(rng_unit(g) * log((double)n + 1.0)) - 1.0;
+	double r = exp(rng_unit(g) * ln) - 1.0;
 	uint32_t k = (uint32_t)r;
 
 	return k >= n ? n - 1 : k;
@@ -170,6 +177,16 @@ mix32(uint32_t x)
 	x *= 0x846ca68bU;
 	x ^= x >> 16;
 	return x;
+}
+
+/* Zipf-like AS of a server, fixed by its id. */
+static uint32_t
+srv_as(uint32_t id)
+{
+	double u = ((double)mix32(id) + 1.0) / 4294967296.0;
+	uint32_t k = (uint32_t)(exp(u * log(AS_COUNT + 1.0)) - 1.0);
+
+	return AS_BASE + (k >= AS_COUNT ? AS_COUNT - 1 : k);
 }
 
 struct isp *
@@ -212,7 +229,16 @@ isp_new(const struct isp_conf *conf)
 	for (i = 0; i < NSVC; i++) {
 		g->wsum += svcs[i].weight;
 		g->cum[i] = g->wsum;
+		g->pool_lo[i] = g->conf.servers * svcs[i].pool_lo / 1000;
+		g->pool_n[i] = g->conf.servers * svcs[i].pool_hi / 1000;
+		if (g->pool_n[i] <= g->pool_lo[i])
+			g->pool_n[i] = g->pool_lo[i] + 1;
+		g->pool_n[i] -= g->pool_lo[i];
+		g->pool_ln[i] = log((double)g->pool_n[i] + 1.0);
 	}
+	g->subs_ln = log((double)g->conf.subscribers + 1.0);
+	for (i = 0; i < sizeof(g->as_of) / sizeof(g->as_of[0]); i++)
+		g->as_of[i] = (uint16_t)srv_as((uint32_t)i);
 	g->now = g->conf.start + ISP_WARMUP_MS;
 	return g;
 }
@@ -267,16 +293,6 @@ srv_addr(uint32_t id, int v6, struct mm_addr *a)
 	b[14] = (uint8_t)((id + 1) >> 8);
 	b[15] = (uint8_t)(id + 1);
 	addr_from_v6(a, b);
-}
-
-/* Zipf-like AS of a server, fixed by its id. */
-static uint32_t
-srv_as(uint32_t id)
-{
-	double u = ((double)mix32(id) + 1.0) / 4294967296.0;
-	uint32_t k = (uint32_t)(exp(u * log(AS_COUNT + 1.0)) - 1.0);
-
-	return AS_BASE + (k >= AS_COUNT ? AS_COUNT - 1 : k);
 }
 
 /* Next hop: uplink router idx, or (idx == NH_ACCESS) the access side. */
@@ -363,7 +379,7 @@ isp_next(struct isp *g, struct flow *f)
 	if (rng_below(g, 2) == 0)
 		sub = rng_below(g, g->conf.subscribers);
 	else
-		sub = rng_zipf(g, g->conf.subscribers);
+		sub = rng_zipf(g, g->conf.subscribers, g->subs_ln);
 	v6 = s->v6 && (mix32(sub ^ 0x5bd1e995U) % 100) <
 	    (uint32_t)g->conf.v6_pct && rng_below(g, 100) < 60;
 
@@ -376,19 +392,12 @@ isp_next(struct isp *g, struct flow *f)
 		inbound = 1;
 		break;
 	default:
-		{
-			uint32_t lo = g->conf.servers * s->pool_lo / 1000;
-			uint32_t hi = g->conf.servers * s->pool_hi / 1000;
-
-			if (hi <= lo)
-				hi = lo + 1;
-			id = lo + rng_zipf(g, hi - lo);
-		}
+		id = g->pool_lo[i] + rng_zipf(g, g->pool_n[i], g->pool_ln[i]);
 		break;
 	}
 	sub_addr(sub, v6, &subaddr);
 	srv_addr(id, v6, &remote);
-	asn = srv_as(id);
+	asn = g->as_of[id];
 	uplink = asn % N_UPLINKS;
 	access = sub % N_ACCESS_IF;
 

@@ -16,6 +16,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,7 @@ struct udpout {
 	struct iovec	 iov[UDPOUT_BATCH];
 	struct mmsghdr	 msg[UDPOUT_BATCH];
 	size_t		 n;		/* queued */
+	int		 nogso;		/* the kernel refused UDP_SEGMENT */
 	struct udpout_counters c;
 };
 
@@ -226,6 +228,111 @@ udpout_sendv(struct udpout *u, struct iovec *iov, size_t n)
 			return rc;
 		iov += k;
 		n -= k;
+	}
+	return 0;
+}
+
+#define GSO_MAXSEGS	64
+#define GSO_MAXBYTES	65000
+
+/* Plain fallback: one iovec per datagram. */
+static int
+gso_fallback(struct udpout *u, const uint8_t *buf, size_t seglen, size_t nseg)
+{
+	struct iovec iov[UDPOUT_BATCH];
+	size_t i, k;
+	int rc;
+
+	while (nseg > 0) {
+		k = nseg < UDPOUT_BATCH ? nseg : UDPOUT_BATCH;
+		for (i = 0; i < k; i++) {
+			iov[i].iov_base = (void *)(uintptr_t)(buf + i * seglen);
+			iov[i].iov_len = seglen;
+		}
+		if ((rc = udpout_sendv(u, iov, k)) != 0)
+			return rc;
+		buf += k * seglen;
+		nseg -= k;
+	}
+	return 0;
+}
+
+int
+udpout_send_gso(struct udpout *u, const uint8_t *buf, size_t seglen,
+    size_t nseg)
+{
+	struct mmsghdr msg[UDPOUT_BATCH];
+	struct iovec iov[UDPOUT_BATCH];
+	union {
+		char		buf[CMSG_SPACE(sizeof(uint16_t))];
+		struct cmsghdr	align;
+	} ctl[UDPOUT_BATCH];
+	struct cmsghdr *cm;
+	size_t per, k, i, segs[UDPOUT_BATCH];
+	uint16_t gs;
+	int r, rc;
+
+	if ((rc = udpout_flush(u)) != 0)
+		return rc;
+	if (seglen == 0 || seglen > u->maxlen)
+		return MM_EINVAL;
+	per = GSO_MAXBYTES / seglen;
+	if (per > GSO_MAXSEGS)
+		per = GSO_MAXSEGS;
+	if (u->nogso || per < 2)
+		return gso_fallback(u, buf, seglen, nseg);
+	gs = (uint16_t)seglen;
+	while (nseg > 0) {
+		memset(msg, 0, sizeof(msg));
+		for (k = 0; k < UDPOUT_BATCH && nseg > 0; k++) {
+			segs[k] = nseg < per ? nseg : per;
+			iov[k].iov_base = (void *)(uintptr_t)buf;
+			iov[k].iov_len = segs[k] * seglen;
+			msg[k].msg_hdr.msg_iov = &iov[k];
+			msg[k].msg_hdr.msg_iovlen = 1;
+			msg[k].msg_hdr.msg_control = ctl[k].buf;
+			msg[k].msg_hdr.msg_controllen = sizeof(ctl[k].buf);
+			cm = CMSG_FIRSTHDR(&msg[k].msg_hdr);
+			cm->cmsg_level = SOL_UDP;
+			cm->cmsg_type = UDP_SEGMENT;
+			cm->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+			memcpy(CMSG_DATA(cm), &gs, sizeof(gs));
+			buf += iov[k].iov_len;
+			nseg -= segs[k];
+		}
+		for (i = 0; i < k; ) {
+			r = sendmmsg(u->fd, msg + i, (unsigned)(k - i), 0);
+			u->c.syscalls++;
+			if (r > 0) {
+				for (; r > 0; r--, i++) {
+					u->c.datagrams += segs[i];
+					u->c.octets += iov[i].iov_len;
+				}
+				continue;
+			}
+			if (r == -1 && errno == EINTR)
+				continue;
+			if (r == -1 && (errno == EINVAL || errno == EOPNOTSUPP ||
+			    errno == ENOPROTOOPT || errno == EIO) &&
+			    u->c.datagrams == 0) {
+				/* no GSO here: resend this batch plainly */
+				u->nogso = 1;
+				for (; i < k; i++)
+					if ((rc = gso_fallback(u,
+					    iov[i].iov_base, seglen,
+					    segs[i])) != 0)
+						return rc;
+				return gso_fallback(u, buf, seglen, nseg);
+			}
+			if (r == -1 && (errno == ECONNREFUSED ||
+			    errno == ENOBUFS || errno == EAGAIN ||
+			    errno == EWOULDBLOCK)) {
+				u->c.errors += segs[i];
+				i++;
+				continue;
+			}
+			return MM_EIO;
+		}
 	}
 	return 0;
 }

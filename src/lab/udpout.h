@@ -47,6 +47,15 @@ int	udpout_queue(struct udpout *u, const uint8_t *buf, size_t len);
  * streams); same returns as udpout_queue(). Queued datagrams go first. */
 int	udpout_sendv(struct udpout *u, struct iovec *iov, size_t n);
 
+/* Sends `nseg` datagrams of exactly `seglen` bytes stored back to back at
+ * `buf` using UDP generic segmentation offload (UDP_SEGMENT, Linux 4.18+):
+ * one super-datagram of up to 64 segments per message, up to UDPOUT_BATCH
+ * messages per sendmmsg(2), which the kernel splits into ordinary
+ * datagrams. Falls back to udpout_sendv() when the kernel refuses GSO.
+ * Queued datagrams go first. Same returns as udpout_queue(). */
+int	udpout_send_gso(struct udpout *u, const uint8_t *buf, size_t seglen,
+	    size_t nseg);
+
 /* Sends what is queued. Returns 0 or MM_EIO. */
 int	udpout_flush(struct udpout *u);
 

@@ -14,6 +14,9 @@
  * the flow is IPv4, else 16; the two kinds live in separate tables (t[0],
  * t[1]) so each has its own fixed slot size.
  */
+#include <sys/mman.h>
+
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +27,7 @@
 #include "query/agg.h"
 
 #define AGG_BATCH	256
+#define AGG_HUGE_MIN	(4u << 20)	/* tables this big use mmap */
 #define AGG_KMAX	(AGG_MAXKEYS * 16)
 
 #if defined(__GNUC__)
@@ -35,16 +39,23 @@
 struct atab {
 	uint8_t		*slots;
 	size_t		 cap;		/* power of two, or 0 */
+	unsigned	 shift;		/* 64 - log2(cap) */
+	int		 mapped;	/* slots from mmap (huge pages) */
 	size_t		 n;
 	size_t		 klen;		/* key bytes */
 	size_t		 soff;		/* counters offset (klen rounded to 8) */
 	size_t		 es;		/* slot size */
+	uint64_t	 seed;		/* per-table slot scramble */
 };
 
 struct agg {
 	struct agg_spec	 spec;
-	struct atab	 t[2];		/* [0] IPv4 keys, [1] IPv6 keys */
+	size_t		 nshards;	/* 1, or AGG_SHARDS when shared */
+	struct atab	*t[2];		/* [0] IPv4 keys, [1] IPv6 keys;
+					 * nshards tables each */
+	pthread_mutex_t	*mu;		/* one per shard when shared */
 	size_t		 off[2][AGG_MAXKEYS];	/* key field offsets */
+	size_t		 stride;	/* bytes per key in a key buffer */
 	int		 has_addr;
 };
 
@@ -288,11 +299,13 @@ agg_colmask(const struct agg_spec *sp)
 	return m;
 }
 
-int
-agg_new(const struct agg_spec *sp, struct agg **out)
+static uint64_t seed_counter;
+
+static int
+agg_create(const struct agg_spec *sp, size_t nshards, struct agg **out)
 {
 	struct agg *a;
-	size_t j, o4 = 0, o16 = 0, w, v;
+	size_t j, o4 = 0, o16 = 0, w, v, k;
 
 	*out = NULL;
 	if (sp->nkeys == 0 || sp->nkeys > AGG_MAXKEYS)
@@ -300,6 +313,7 @@ agg_new(const struct agg_spec *sp, struct agg **out)
 	if ((a = calloc(1, sizeof(*a))) == NULL)
 		return MM_ENOMEM;
 	a->spec = *sp;
+	a->nshards = nshards;
 	for (j = 0; j < sp->nkeys; j++) {
 		w = key_width[sp->keys[j]];
 		a->off[0][j] = o4;
@@ -311,22 +325,75 @@ agg_new(const struct agg_spec *sp, struct agg **out)
 			o4 += w;
 		o16 += w;
 	}
+	a->stride = (o16 + 7) & ~(size_t)7;
 	for (v = 0; v < 2; v++) {
-		a->t[v].klen = v ? o16 : o4;
-		a->t[v].soff = (a->t[v].klen + 7) & ~(size_t)7;
-		a->t[v].es = a->t[v].soff + sizeof(struct cnt);
+		if ((a->t[v] = calloc(nshards, sizeof(*a->t[v]))) == NULL)
+			goto fail;
+		for (k = 0; k < nshards; k++) {
+			struct atab *t = &a->t[v][k];
+
+			t->klen = v ? o16 : o4;
+			t->soff = (t->klen + 7) & ~(size_t)7;
+			t->es = t->soff + sizeof(struct cnt);
+			/* racy increment is harmless: any odd value works */
+			t->seed = (++seed_counter * 0x9e3779b97f4a7c15ULL) | 1;
+		}
+	}
+	if (nshards > 1) {
+		if ((a->mu = calloc(nshards, sizeof(*a->mu))) == NULL)
+			goto fail;
+		for (k = 0; k < nshards; k++)
+			pthread_mutex_init(&a->mu[k], NULL);
 	}
 	*out = a;
 	return 0;
+fail:
+	free(a->t[0]);
+	free(a->t[1]);
+	free(a);
+	return MM_ENOMEM;
+}
+
+int
+agg_new(const struct agg_spec *sp, struct agg **out)
+{
+	return agg_create(sp, 1, out);
+}
+
+int
+agg_new_shared(const struct agg_spec *sp, struct agg **out)
+{
+	return agg_create(sp, AGG_SHARDS, out);
+}
+
+static void
+tab_release(struct atab *t)
+{
+	if (t->mapped)
+		munmap(t->slots, t->cap * t->es);
+	else
+		free(t->slots);
+	t->slots = NULL;
+	t->cap = 0;
+	t->n = 0;
 }
 
 void
 agg_free(struct agg *a)
 {
+	size_t v, k;
+
 	if (a == NULL)
 		return;
-	free(a->t[0].slots);
-	free(a->t[1].slots);
+	for (v = 0; v < 2; v++)
+		for (k = 0; k < a->nshards && a->t[v] != NULL; k++)
+			tab_release(&a->t[v][k]);
+	if (a->mu != NULL)
+		for (k = 0; k < a->nshards; k++)
+			pthread_mutex_destroy(&a->mu[k]);
+	free(a->mu);
+	free(a->t[0]);
+	free(a->t[1]);
 	free(a);
 }
 
@@ -339,13 +406,23 @@ agg_get_spec(const struct agg *a)
 size_t
 agg_groups(const struct agg *a)
 {
-	return a->t[0].n + a->t[1].n;
+	size_t v, k, n = 0;
+
+	for (v = 0; v < 2; v++)
+		for (k = 0; k < a->nshards; k++)
+			n += a->t[v][k].n;
+	return n;
 }
 
 size_t
 agg_memory(const struct agg *a)
 {
-	return a->t[0].cap * a->t[0].es + a->t[1].cap * a->t[1].es;
+	size_t v, k, n = 0;
+
+	for (v = 0; v < 2; v++)
+		for (k = 0; k < a->nshards; k++)
+			n += a->t[v][k].cap * a->t[v][k].es;
+	return n;
 }
 
 int
@@ -383,23 +460,56 @@ slot_cnt(const struct atab *t, uint8_t *slot)
 	return (struct cnt *)(void *)(slot + t->soff);
 }
 
+static inline size_t
+tab_slot(const struct atab *t, uint64_t h)
+{
+	return (size_t)(((h ^ t->seed) * 0x9e3779b97f4a7c15ULL) >> t->shift);
+}
+
+/* Zeroed slot memory; large tables come from mmap with a huge-page hint
+ * (a 768 MiB table in 4 KiB pages would miss the TLB on every probe). */
+static uint8_t *
+tab_alloc(size_t bytes, int *mapped)
+{
+	void *p;
+
+	*mapped = 0;
+	if (bytes < AGG_HUGE_MIN)
+		return calloc(1, bytes);
+	p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+#ifdef MADV_HUGEPAGE
+	(void)madvise(p, bytes, MADV_HUGEPAGE);
+#endif
+	*mapped = 1;
+	return p;
+}
+
 static int
 tab_grow(struct atab *t)
 {
-	size_t ncap = t->cap ? t->cap * 2 : 1024, i, j;
+	size_t ncap = t->cap ? t->cap * 2 : 256, i, j;
+	unsigned nshift = t->cap ? t->shift - 1 : 64 - 8;
 	uint8_t *ns, *s, *d;
-	struct cnt *c;
+	struct atab nt;
+	int mapped;
 
 	if (ncap > SIZE_MAX / t->es)
 		return MM_ENOMEM;
-	if ((ns = calloc(ncap, t->es)) == NULL)
+	if ((ns = tab_alloc(ncap * t->es, &mapped)) == NULL)
 		return MM_ENOMEM;
+	nt = *t;
+	nt.slots = ns;
+	nt.cap = ncap;
+	nt.shift = nshift;
+	nt.mapped = mapped;
 	for (i = 0; i < t->cap; i++) {
 		s = t->slots + i * t->es;
-		c = slot_cnt(t, s);
-		if (c->flows == 0)
+		if (slot_cnt(t, s)->flows == 0)
 			continue;
-		j = hash_key(s, t->klen) & (ncap - 1);
+		j = tab_slot(&nt, hash_key(s, t->klen));
 		for (;;) {
 			d = ns + j * t->es;
 			if (slot_cnt(t, d)->flows == 0)
@@ -408,9 +518,8 @@ tab_grow(struct atab *t)
 		}
 		memcpy(d, s, t->es);
 	}
-	free(t->slots);
-	t->slots = ns;
-	t->cap = ncap;
+	tab_release(t);
+	*t = nt;
 	return 0;
 }
 
@@ -423,7 +532,7 @@ tab_add(struct atab *t, const uint8_t *key, uint64_t h, const struct cnt *v)
 
 	if ((t->n + 1) * 4 > t->cap * 3 && tab_grow(t) != 0)
 		return MM_ENOMEM;
-	j = h & (t->cap - 1);
+	j = tab_slot(t, h);
 	for (;;) {
 		s = t->slots + j * t->es;
 		c = slot_cnt(t, s);
@@ -445,6 +554,13 @@ tab_add(struct atab *t, const uint8_t *key, uint64_t h, const struct cnt *v)
 	if (v->last > c->last)
 		c->last = v->last;
 	return 0;
+}
+
+static inline void
+tab_prefetch(const struct atab *t, uint64_t h)
+{
+	if (t->cap != 0)
+		PREFETCH(t->slots + tab_slot(t, h) * t->es);
 }
 
 static const struct mm_addr *
@@ -530,82 +646,229 @@ build_keys(const struct agg *a, const struct flow_block *b,
 	}
 }
 
+/* Keys, hashes and counters of a batch of rows, ready to insert. */
+struct kbatch {
+	uint8_t		*kb;		/* n * stride key bytes */
+	uint8_t		*v6;
+	uint64_t	*h;
+	uint32_t	*row;		/* block row of entry i */
+	size_t		 n, cap;
+};
+
 static int
-add_batch(struct agg *a, const struct flow_block *b, const uint32_t *idx,
-    size_t n, int twin)
+kbatch_fill(struct agg *a, struct kbatch *kb, const struct flow_block *b,
+    const uint32_t *idx, size_t n)
 {
-	uint8_t kb[AGG_BATCH * AGG_KMAX], v6[AGG_BATCH];
-	uint64_t h[AGG_BATCH];
+	size_t need = a->spec.either ? 2 * n : n, i, c, done, pass;
+	uint8_t tmp[AGG_BATCH * AGG_KMAX];
+
+	if (need > kb->cap) {
+		free(kb->kb);
+		free(kb->v6);
+		free(kb->h);
+		free(kb->row);
+		kb->kb = malloc(need * a->stride);
+		kb->v6 = malloc(need);
+		kb->h = malloc(need * sizeof(*kb->h));
+		kb->row = malloc(need * sizeof(*kb->row));
+		kb->cap = need;
+		if (kb->kb == NULL || kb->v6 == NULL || kb->h == NULL ||
+		    kb->row == NULL) {
+			kb->cap = 0;
+			return MM_ENOMEM;
+		}
+	}
+	kb->n = 0;
+	for (pass = 0; pass < (a->spec.either ? 2u : 1u); pass++)
+		for (done = 0; done < n; done += c) {
+			c = n - done < AGG_BATCH ? n - done : AGG_BATCH;
+			build_keys(a, b, idx + done, c, (int)pass, tmp,
+			    kb->v6 + kb->n);
+			for (i = 0; i < c; i++) {
+				size_t e = kb->n + i;
+				size_t kl = a->t[kb->v6[e]][0].klen;
+
+				memcpy(kb->kb + e * a->stride, tmp +
+				    i * AGG_KMAX, kl);
+				kb->h[e] = hash_key(kb->kb + e * a->stride,
+				    kl);
+				kb->row[e] = idx[done + i];
+			}
+			kb->n += c;
+		}
+	return 0;
+}
+
+/* Inserts entries order[0..n) of the batch into shard k (locked by the
+ * caller when shared), prefetching a few entries ahead. */
+static int
+kbatch_insert(struct agg *a, const struct kbatch *kb, const uint32_t *order,
+    size_t n, size_t k, const struct flow_block *b)
+{
 	size_t i;
 	int rc;
 
-	build_keys(a, b, idx, n, twin, kb, v6);
+	for (i = 0; i < n && i < 8; i++)
+		tab_prefetch(&a->t[kb->v6[order[i]]][k], kb->h[order[i]]);
 	for (i = 0; i < n; i++) {
-		struct atab *t = &a->t[v6[i]];
-
-		h[i] = hash_key(kb + i * AGG_KMAX, t->klen);
-		if (t->cap != 0)
-			PREFETCH(t->slots + (h[i] & (t->cap - 1)) *
-			    t->es);
-	}
-	for (i = 0; i < n; i++) {
+		uint32_t e = order[i], r = kb->row[e];
 		struct cnt c;
-		uint32_t r = idx[i];
 
+		if (i + 8 < n)
+			tab_prefetch(&a->t[kb->v6[order[i + 8]]][k],
+			    kb->h[order[i + 8]]);
 		c.flows = 1;
 		c.packets = b->packets[r];
 		c.bytes = b->bytes[r];
 		c.first = b->first[r];
 		c.last = b->last[r];
-		if ((rc = tab_add(&a->t[v6[i]], kb + i * AGG_KMAX, h[i],
-		    &c)) != 0)
+		if ((rc = tab_add(&a->t[kb->v6[e]][k], kb->kb + e * a->stride,
+		    kb->h[e], &c)) != 0)
 			return rc;
 	}
 	return 0;
+}
+
+static inline size_t
+shard_of(const struct agg *a, uint64_t h)
+{
+	return a->nshards > 1 ? (size_t)(h >> (64 - AGG_SHARD_BITS)) : 0;
+}
+
+/* Counting sort of entries by shard: order[] grouped, start[k]..start[k+1]
+ * the entries of shard k. */
+static void
+by_shard(const struct agg *a, const uint64_t *h, size_t n, uint32_t *order,
+    size_t *start)
+{
+	size_t k, i, pos[AGG_SHARDS + 1];
+
+	memset(start, 0, (AGG_SHARDS + 1) * sizeof(*start));
+	for (i = 0; i < n; i++)
+		start[shard_of(a, h[i]) + 1]++;
+	for (k = 0; k < AGG_SHARDS; k++)
+		start[k + 1] += start[k];
+	memcpy(pos, start, sizeof(pos));
+	for (i = 0; i < n; i++)
+		order[pos[shard_of(a, h[i])]++] = (uint32_t)i;
 }
 
 int
 agg_add(struct agg *a, const struct flow_block *b, const uint32_t *idx,
     size_t n)
 {
-	size_t done, c;
+	struct kbatch kb;
+	uint32_t *order = NULL;
+	size_t start[AGG_SHARDS + 1], k, i;
 	int rc;
 
-	for (done = 0; done < n; done += c) {
-		c = n - done < AGG_BATCH ? n - done : AGG_BATCH;
-		if ((rc = add_batch(a, b, idx + done, c, 0)) != 0)
-			return rc;
-		if (a->spec.either &&
-		    (rc = add_batch(a, b, idx + done, c, 1)) != 0)
-			return rc;
+	if (n == 0)
+		return 0;
+	memset(&kb, 0, sizeof(kb));
+	if ((rc = kbatch_fill(a, &kb, b, idx, n)) != 0)
+		goto out;
+	if ((order = malloc(kb.n * sizeof(*order))) == NULL) {
+		rc = MM_ENOMEM;
+		goto out;
 	}
-	return 0;
+	if (a->nshards == 1) {
+		for (i = 0; i < kb.n; i++)
+			order[i] = (uint32_t)i;
+		rc = kbatch_insert(a, &kb, order, kb.n, 0, b);
+		goto out;
+	}
+	by_shard(a, kb.h, kb.n, order, start);
+	for (k = 0; k < a->nshards && rc == 0; k++) {
+		if (start[k] == start[k + 1])
+			continue;
+		pthread_mutex_lock(&a->mu[k]);
+		rc = kbatch_insert(a, &kb, order + start[k],
+		    start[k + 1] - start[k], k, b);
+		pthread_mutex_unlock(&a->mu[k]);
+	}
+out:
+	free(kb.kb);
+	free(kb.v6);
+	free(kb.h);
+	free(kb.row);
+	free(order);
+	return rc;
 }
 
 int
 agg_merge(struct agg *dst, struct agg *src)
 {
-	size_t v, i;
-	int rc;
+	const uint8_t **ent = NULL;
+	uint64_t *h = NULL;
+	uint32_t *order = NULL;
+	size_t start[AGG_SHARDS + 1], n = agg_groups(src), m = 0, v, k, i, j;
+	int rc = 0;
 
-	for (v = 0; v < 2; v++) {
-		struct atab *s = &src->t[v];
-
-		for (i = 0; i < s->cap; i++) {
-			uint8_t *e = s->slots + i * s->es;
-			struct cnt *c = slot_cnt(s, e);
-
-			if (c->flows == 0)
-				continue;
-			if ((rc = tab_add(&dst->t[v], e,
-			    hash_key(e, s->klen), c)) != 0)
-				return rc;
-		}
-		if (s->cap > 0)
-			memset(s->slots, 0, s->cap * s->es);
-		s->n = 0;
+	if (n == 0)
+		return 0;
+	ent = malloc(n * sizeof(*ent));
+	h = malloc(n * sizeof(*h));
+	order = malloc(n * sizeof(*order));
+	if (ent == NULL || h == NULL || order == NULL) {
+		rc = MM_ENOMEM;
+		goto out;
 	}
-	return 0;
+	for (v = 0; v < 2; v++) {
+		/* entries of one family, gathered from every shard of src */
+		m = 0;
+		for (k = 0; k < src->nshards; k++) {
+			const struct atab *s = &src->t[v][k];
+
+			for (i = 0; i < s->cap; i++) {
+				const uint8_t *e = s->slots + i * s->es;
+
+				if (slot_cnt(s, (uint8_t *)(uintptr_t)e)->flows
+				    == 0)
+					continue;
+				ent[m] = e;
+				h[m] = hash_key(e, s->klen);
+				m++;
+			}
+		}
+		if (dst->nshards > 1)
+			by_shard(dst, h, m, order, start);
+		else {
+			for (i = 0; i < m; i++)
+				order[i] = (uint32_t)i;
+			start[0] = 0;
+			start[1] = m;
+		}
+		for (k = 0; k < dst->nshards && rc == 0; k++) {
+			struct atab *d = &dst->t[v][k];
+
+			if (start[k] == start[k + 1])
+				continue;
+			if (dst->mu != NULL)
+				pthread_mutex_lock(&dst->mu[k]);
+			for (j = start[k]; j < start[k + 1]; j++) {
+				const uint8_t *e = ent[order[j]];
+				struct cnt c;
+
+				if (j + 8 < start[k + 1])
+					tab_prefetch(d, h[order[j + 8]]);
+				memcpy(&c, e + d->soff, sizeof(c));
+				if ((rc = tab_add(d, e, h[order[j]], &c)) != 0)
+					break;
+			}
+			if (dst->mu != NULL)
+				pthread_mutex_unlock(&dst->mu[k]);
+		}
+		if (rc != 0)
+			goto out;
+	}
+	for (v = 0; v < 2; v++)
+		for (k = 0; k < src->nshards; k++)
+			tab_release(&src->t[v][k]);
+out:
+	free(ent);
+	free(h);
+	free(order);
+	return rc;
 }
 
 uint64_t
@@ -641,7 +904,7 @@ row_better(const struct agg *a, int order, const struct agg_row *x,
 		return vx > vy;
 	if (x->v6 != y->v6)
 		return x->v6 < y->v6;
-	c = memcmp(x->ent, y->ent, a->t[x->v6].klen);
+	c = memcmp(x->ent, y->ent, a->t[x->v6][0].klen);
 	return c < 0;
 }
 
@@ -688,7 +951,7 @@ agg_top(const struct agg *a, int order, size_t n, struct agg_row **rows,
     size_t *nrows)
 {
 	struct agg_row *h, r, t;
-	size_t cnt = 0, total = agg_groups(a), v, i, k;
+	size_t cnt = 0, total = agg_groups(a), v, i, k, s;
 
 	*rows = NULL;
 	*nrows = 0;
@@ -698,8 +961,9 @@ agg_top(const struct agg *a, int order, size_t n, struct agg_row **rows,
 		return 0;
 	if ((h = calloc(n, sizeof(*h))) == NULL)
 		return MM_ENOMEM;
-	for (v = 0; v < 2; v++) {
-		const struct atab *tb = &a->t[v];
+	for (v = 0; v < 2; v++)
+	    for (s = 0; s < a->nshards; s++) {
+		const struct atab *tb = &a->t[v][s];
 
 		for (i = 0; i < tb->cap; i++) {
 			uint8_t *e = tb->slots + i * tb->es;

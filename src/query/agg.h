@@ -11,10 +11,15 @@
  * of 3/4, at most 96 bytes per distinct key including empty slots (typically
  * ~70). Cost per flow: one hash of the key bytes and one probe sequence.
  *
- * Threads: each worker fills its own struct agg and merges it into a shared
- * one with agg_merge() (under the caller's lock), either when it grows past
- * agg_spill_due() or at the end; peak memory is then the shared table plus a
- * bounded partial per thread.
+ * Threads: the result is one shared aggregation (agg_new_shared()) split
+ * into AGG_SHARDS shards by the top hash bits, each with its own lock. A
+ * worker first aggregates into a private table (cheap for few groups, e.g.
+ * -s proto) and merges it into the shared one at the end; once its private
+ * table passes AGG_SPILL groups (high cardinality: pre-aggregation would
+ * not pay), it merges and from then on adds its blocks straight to the
+ * shared table: rows of a block are sorted by shard and each shard is
+ * locked once per block. Peak memory is therefore the shared table (which
+ * grows one shard at a time) plus at most AGG_SPILL groups per thread.
  */
 #ifndef MAMORI_QUERY_AGG_H
 #define MAMORI_QUERY_AGG_H
@@ -27,7 +32,9 @@
 #include "store/block.h"
 
 #define AGG_MAXKEYS	16
-#define AGG_SPILL	(1u << 21)	/* partial groups before a merge */
+#define AGG_SPILL	(1u << 16)	/* partial groups before going direct */
+#define AGG_SHARD_BITS	6
+#define AGG_SHARDS	(1u << AGG_SHARD_BITS)	/* locks of a shared agg */
 
 enum agg_key {
 	AK_SRCIP, AK_DSTIP, AK_SRCPORT, AK_DSTPORT, AK_PROTO, AK_SRCAS,
@@ -77,16 +84,19 @@ uint32_t agg_colmask(const struct agg_spec *sp);
 
 struct agg;
 
-/* Creates an empty aggregation for `sp` (copied). Returns 0 or MM_ENOMEM. */
+/* Creates an empty aggregation for `sp` (copied). Returns 0 or MM_ENOMEM.
+ * agg_new() is for one thread; agg_new_shared() may be given to agg_add()
+ * and agg_merge() (as dst) from several threads at once. */
 int	agg_new(const struct agg_spec *sp, struct agg **out);
+int	agg_new_shared(const struct agg_spec *sp, struct agg **out);
 void	agg_free(struct agg *a);
 /* Adds the rows idx[0..n) of `b`. Returns 0 or MM_ENOMEM. */
 int	agg_add(struct agg *a, const struct flow_block *b, const uint32_t *idx,
 	    size_t n);
-/* Adds every group of `src` into `dst` (same spec) and empties `src`.
- * Returns 0 or MM_ENOMEM. */
+/* Adds every group of `src` (private) into `dst` (same spec) and empties
+ * `src`, freeing its tables. Returns 0 or MM_ENOMEM. */
 int	agg_merge(struct agg *dst, struct agg *src);
-/* 1 when the partial `a` has grown large enough to merge and clear. */
+/* 1 when the private `a` has AGG_SPILL groups or more. */
 int	agg_spill_due(const struct agg *a);
 /* Number of groups. */
 size_t	agg_groups(const struct agg *a);

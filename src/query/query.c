@@ -59,6 +59,7 @@ struct qworker {
 	struct qrun		*run;
 	pthread_t		 tid;
 	struct agg		*agg[QUERY_MAXSTATS + 1];
+	int			 direct[QUERY_MAXSTATS + 1];
 	struct flow		*fl;		/* -O tstart local rows */
 	size_t			 nfl, capfl;
 };
@@ -187,10 +188,8 @@ merge_aggs(struct qworker *w)
 	size_t k;
 	int rc = 0;
 
-	pthread_mutex_lock(&run->mu);
 	for (k = 0; k < run->nagg && rc == 0; k++)
 		rc = agg_merge(run->gagg[k], w->agg[k]);
-	pthread_mutex_unlock(&run->mu);
 	return rc;
 }
 
@@ -204,7 +203,7 @@ do_block(struct qworker *w, const struct store_block_info *info,
 	struct query_stats add;
 	uint32_t *idx = *idxp;
 	size_t n, i, k;
-	int rc, spill = 0;
+	int rc;
 
 	if (b->n > *capidx) {
 		if ((idx = realloc(*idxp, b->n * sizeof(*idx))) == NULL)
@@ -244,12 +243,19 @@ do_block(struct qworker *w, const struct store_block_info *info,
 			add.last = b->last[r];
 	}
 	for (k = 0; k < run->nagg; k++) {
+		if (w->direct[k]) {
+			if ((rc = agg_add(run->gagg[k], b, idx, n)) != 0)
+				return rc;
+			continue;
+		}
 		if ((rc = agg_add(w->agg[k], b, idx, n)) != 0)
 			return rc;
-		spill |= agg_spill_due(w->agg[k]);
+		if (agg_spill_due(w->agg[k])) {
+			if ((rc = agg_merge(run->gagg[k], w->agg[k])) != 0)
+				return rc;
+			w->direct[k] = 1;
+		}
 	}
-	if (spill && (rc = merge_aggs(w)) != 0)
-		return rc;
 	rc = 0;
 	if (run->nagg == 0) {
 		if (q->sort_tstart)
@@ -551,13 +557,14 @@ query_run(const struct query_opts *q, struct query_stats *st,
 	}
 	for (k = 0; k < q->nstats; k++) {
 		run.colmask |= agg_colmask(&q->stats[k]);
-		if ((rc = agg_new(&q->stats[k], &run.gagg[run.nagg])) != 0)
+		if ((rc = agg_new_shared(&q->stats[k],
+		    &run.gagg[run.nagg])) != 0)
 			goto nomem;
 		run.nagg++;
 	}
 	if (q->aggr != NULL) {
 		run.colmask |= agg_colmask(q->aggr);
-		if ((rc = agg_new(q->aggr, &run.gagg[run.nagg])) != 0)
+		if ((rc = agg_new_shared(q->aggr, &run.gagg[run.nagg])) != 0)
 			goto nomem;
 		run.nagg++;
 	}

@@ -15,6 +15,11 @@
  *              last - first, so a typical duration takes one or two bytes.
  *              Byte planes turn the slowly varying high bytes into runs that
  *              the entropy coder squeezes to almost nothing.
+ *   CT_DELTA   integers and times whose row-to-row differences are
+ *              narrower than their range (sorted or slowly drifting
+ *              columns, e.g. `first` in a block sorted by time): the first
+ *              value, the smallest difference dmin, then planes of
+ *              (v[i] - v[i-1] - dmin). Chosen when its width is smaller.
  *   CT_ADDR    addresses: a class per row (0 none, 1 IPv4, 2 IPv6), stored
  *              once when all rows share it; then the 4-byte IPv4 values as
  *              4 byte planes and the IPv6 values as 16 byte planes.
@@ -22,6 +27,7 @@
  * Raw layouts (all little-endian):
  *   CONST  u64 value | 16 address bytes
  *   PLANES u64 base, u8 width, width * n plane bytes
+ *   DELTA  u64 v[0], u64 dmin, u8 width, width * n plane bytes (row 0: 0)
  *   ADDR   u8 mode (0 one class, 1 per row), u8 class | n class bytes,
  *          4 * n4 plane bytes (address byte 12..15), 16 * n6 plane bytes
  *
@@ -322,7 +328,7 @@ column_raw_max(enum flow_col c, size_t n)
 {
 	if (col_kind(c) == CK_ADDR)
 		return 18 + 17 * n;
-	return 16 + 8 * n;
+	return 24 + 8 * n;
 }
 
 /* Widens column `c` into `v` (times as their two's complement bits). */
@@ -371,6 +377,51 @@ col_to_u64(const struct flow_block *b, enum flow_col c, uint64_t *v)
 	}
 }
 
+/*
+ * Encodes v[0..n) as CT_DELTA when its width is below `wfor`. Returns 0
+ * (done), 1 (not worth it: nothing appended) or MM_ENOMEM.
+ */
+static int
+try_delta(const uint64_t *v, size_t n, unsigned wfor, struct sbuf *raw,
+    uint8_t *transform)
+{
+	uint64_t dmin, d, maxd = 0;
+	size_t i;
+	unsigned w, j;
+	uint8_t *p;
+
+	dmin = v[1] - v[0];
+	for (i = 2; i < n; i++) {
+		d = v[i] - v[i - 1];
+		if ((int64_t)d < (int64_t)dmin)
+			dmin = d;
+	}
+	for (i = 1; i < n; i++) {
+		d = v[i] - v[i - 1] - dmin;
+		if (d > maxd)
+			maxd = d;
+	}
+	for (w = 1; w < 8 && (maxd >> (8 * w)) != 0; w++)
+		;
+	if (w >= wfor)
+		return 1;
+	if (sbuf_reserve(raw, 17 + (size_t)w * n))
+		return MM_ENOMEM;
+	p = raw->p + raw->len;
+	le_put64(p, v[0]);
+	le_put64(p + 8, dmin);
+	p[16] = (uint8_t)w;
+	p += 17;
+	for (j = 0; j < w; j++, p += n) {
+		p[0] = 0;
+		for (i = 1; i < n; i++)
+			p[i] = (uint8_t)((v[i] - v[i - 1] - dmin) >> (8 * j));
+	}
+	raw->len += 17 + (size_t)w * n;
+	*transform = CT_DELTA;
+	return 0;
+}
+
 static int
 encode_int(const struct flow_block *b, enum flow_col c, struct sbuf *raw,
     uint8_t *transform)
@@ -401,6 +452,9 @@ encode_int(const struct flow_block *b, enum flow_col c, struct sbuf *raw,
 	}
 	for (w = 1; w < 8 && (maxd >> (8 * w)) != 0; w++)
 		;
+	if (n > 1 && (rc = try_delta(v, n, w, raw, transform)) != 1)
+		goto out;
+	rc = MM_ENOMEM;
 	*transform = CT_PLANES;
 	if (sbuf_reserve(raw, 9 + (size_t)w * n))
 		goto out;
@@ -544,14 +598,42 @@ PLANES_DECODER(planes_u32, uint32_t)
 PLANES_DECODER(planes_u16, uint16_t)
 PLANES_DECODER(planes_u8, uint8_t)
 
+/*
+ * Delta decoder: gathers the planes into out[] as PLANES would (base 0),
+ * then runs the prefix sum. Arithmetic is mod 2^64 and narrowed at the end,
+ * which is exact because narrowing is a ring homomorphism.
+ */
+#define DELTA_DECODER(name, planes, T)					\
+static void								\
+name(T *out, uint64_t v0, uint64_t dmin, unsigned w, const uint8_t *p,	\
+    size_t n)								\
+{									\
+	uint64_t acc = v0;						\
+	size_t i;							\
+									\
+	planes(out, 0, w, p, n);					\
+	if (n == 0)							\
+		return;							\
+	out[0] = (T)v0;							\
+	for (i = 1; i < n; i++) {					\
+		acc += dmin + (uint64_t)out[i];				\
+		out[i] = (T)acc;					\
+	}								\
+}
+DELTA_DECODER(delta_u64, planes_u64, uint64_t)
+DELTA_DECODER(delta_u32, planes_u32, uint32_t)
+DELTA_DECODER(delta_u16, planes_u16, uint16_t)
+DELTA_DECODER(delta_u8, planes_u8, uint8_t)
+
 static int
 decode_int(struct flow_block *b, enum flow_col c, uint8_t transform,
     const uint8_t *raw, size_t rawlen, size_t n)
 {
-	uint64_t base;
-	unsigned w;
+	uint64_t base, dmin = 0;
+	unsigned w, maxw;
 	size_t i;
 	void *out = col_array(b, c);
+	int delta = 0;
 
 	if (transform == CT_CONST) {
 		if (rawlen != 8)
@@ -566,14 +648,44 @@ decode_int(struct flow_block *b, enum flow_col c, uint8_t transform,
 		if (w < 1 || w > 8 || rawlen - 9 != (size_t)w * n)
 			return MM_ECORRUPT;
 		raw += 9;
+	} else if (transform == CT_DELTA) {
+		if (rawlen < 17)
+			return MM_ECORRUPT;
+		base = le_get64(raw);
+		dmin = le_get64(raw + 8);
+		w = raw[16];
+		if (w < 1 || w > 8 || rawlen - 17 != (size_t)w * n)
+			return MM_ECORRUPT;
+		raw += 17;
+		delta = 1;
 	} else
 		return MM_ECORRUPT;
 
 	switch (col_kind(c)) {
-	case CK_TIME:
-	case CK_U64:
+	case CK_U32:
+		maxw = 4;
+		break;
+	case CK_U16:
+		maxw = 2;
+		break;
+	case CK_U8:
+		maxw = 1;
+		break;
+	case CK_ADDR:
+		return MM_ECORRUPT;
+	default:
+		maxw = 8;
+		break;
+	}
+	if (w > maxw)
+		return MM_ECORRUPT;
+	switch (maxw) {
+	case 8:
 		/* int64_t and uint64_t may alias (C11 6.5p7). */
-		planes_u64(out, base, w, raw, n);
+		if (delta)
+			delta_u64(out, base, dmin, w, raw, n);
+		else
+			planes_u64(out, base, w, raw, n);
 		if (c == FCOL_LAST) {
 			uint64_t *l = (uint64_t *)b->last;
 			const uint64_t *f = (const uint64_t *)b->first;
@@ -582,23 +694,24 @@ decode_int(struct flow_block *b, enum flow_col c, uint8_t transform,
 				l[i] += f[i];
 		}
 		break;
-	case CK_U32:
-		if (w > 4)
-			return MM_ECORRUPT;
-		planes_u32(out, base, w, raw, n);
+	case 4:
+		if (delta)
+			delta_u32(out, base, dmin, w, raw, n);
+		else
+			planes_u32(out, base, w, raw, n);
 		break;
-	case CK_U16:
-		if (w > 2)
-			return MM_ECORRUPT;
-		planes_u16(out, base, w, raw, n);
+	case 2:
+		if (delta)
+			delta_u16(out, base, dmin, w, raw, n);
+		else
+			planes_u16(out, base, w, raw, n);
 		break;
-	case CK_U8:
-		if (w > 1)
-			return MM_ECORRUPT;
-		planes_u8(out, base, w, raw, n);
+	default:
+		if (delta)
+			delta_u8(out, base, dmin, w, raw, n);
+		else
+			planes_u8(out, base, w, raw, n);
 		break;
-	case CK_ADDR:
-		return MM_ECORRUPT;
 	}
 	return 0;
 }

@@ -24,7 +24,7 @@
 /* Block header; see docs/store-format.md. */
 #define STORE_BLOCK_MAGIC	0x4b424d4du	/* "MMBK" */
 #define STORE_BLOCK_FIXED	72	/* bytes before the column directory */
-#define STORE_COLDIR_LEN	12	/* bytes per directory entry */
+#define STORE_COLDIR_LEN	16	/* bytes per directory entry */
 #define STORE_MAX_ROWS		(1u << 20)	/* cap on rows per block */
 #define STORE_MAX_BLOCK		(1u << 30)	/* cap on one block's length */
 #define STORE_BLOOM_BITS_PER	10	/* bits per distinct address */
@@ -34,7 +34,8 @@
 enum col_transform {
 	CT_CONST = 1,	/* one value for every row */
 	CT_PLANES = 2,	/* base + n * width byte planes of (v - base) */
-	CT_ADDR = 3	/* family classes + v4 planes + v6 planes */
+	CT_ADDR = 3,	/* family classes + v4 planes + v6 planes */
+	CT_DELTA = 4	/* first value + planes of (v[i] - v[i-1] - dmin) */
 };
 /* Directory flag: the section holds the raw transform output, uncompressed. */
 #define COLF_RAW	0x0001

@@ -13,8 +13,10 @@
  * resynchronises by scanning forward for the next block magic whose header
  * checks out; everything after a torn or corrupt block stays readable.
  *
- * store_reader_load() verifies the CRC over the whole block once, then
- * decompresses only the requested columns into a scratch buffer reused
+ * store_reader_load() verifies the CRC of each requested column's section
+ * (once per block; the CRC over the whole block is left to
+ * store_reader_check(), used by the writer's crash recovery, so a scan pays
+ * only for the bytes it reads), then decompresses only those columns into a scratch buffer reused
  * across blocks and decodes them with column_decode() (array loops, no
  * per-row calls). Cost per loaded column: one decompression plus O(rows *
  * width). Skipping a block costs only its header.
@@ -42,6 +44,8 @@ struct col_ent {
 	uint16_t	flags;
 	uint32_t	rawlen;
 	uint32_t	stored;
+	uint32_t	crc;		/* CRC32C of the stored section */
+	int		checked;	/* 0 unknown, 1 good, -1 bad */
 	size_t		off;		/* from block start */
 };
 
@@ -252,7 +256,7 @@ static int
 parse_block(struct store_reader *r, size_t off, const char **why)
 {
 	struct cursor c, d;
-	uint32_t magic, blen, hlen, rows, mbits, crc, rawlen, stored;
+	uint32_t magic, blen, hlen, rows, mbits, crc, rawlen, stored, scrc;
 	uint64_t tmin, tmax;
 	uint8_t codec, ncols, k, rsv, col, tr;
 	uint16_t flags;
@@ -283,7 +287,7 @@ parse_block(struct store_reader *r, size_t off, const char **why)
 		return MM_EFORMAT;
 	}
 	if (blen > STORE_MAX_BLOCK || hlen < STORE_BLOCK_FIXED + 4 ||
-	    blen < hlen + 4) {
+	    (uint64_t)blen < (uint64_t)hlen + 4) {
 		*why = "block or header length out of range";
 		return MM_ECORRUPT;
 	}
@@ -327,6 +331,7 @@ parse_block(struct store_reader *r, size_t off, const char **why)
 		get_u16_le(&d, &flags);
 		get_u32_le(&d, &rawlen);
 		get_u32_le(&d, &stored);
+		get_u32_le(&d, &scrc);
 		if (d.err || col >= FCOL_COUNT || seen[col]) {
 			*why = "bad or duplicate column id";
 			return MM_ECORRUPT;
@@ -343,6 +348,7 @@ parse_block(struct store_reader *r, size_t off, const char **why)
 		r->cols[col].flags = flags;
 		r->cols[col].rawlen = rawlen;
 		r->cols[col].stored = stored;
+		r->cols[col].crc = scrc;
 		r->cols[col].off = secoff;
 		secoff += stored;
 		sum += stored;
@@ -514,14 +520,18 @@ int
 store_reader_load(struct store_reader *r, uint32_t colmask,
     struct flow_block *b, struct mm_diag *diag)
 {
-	const struct col_ent *e;
+	struct col_ent *e;
 	const uint8_t *raw;
 	const char *why = "column does not decode";
 	int c, rc;
 
 	flow_block_clear(b);
-	if ((rc = store_reader_check(r, diag)) != 0)
-		return rc;
+	if (!r->have)
+		return mm_diag_set(diag, MM_EINVAL, "%s: no current block",
+		    r->name);
+	if (r->checked < 0)
+		return mm_diag_set(diag, MM_ECORRUPT, "%s: block at offset "
+		    "%zu: block checksum mismatch", r->name, r->off);
 	if (flow_block_reserve(b, r->rows) != 0)
 		return mm_diag_set(diag, MM_ENOMEM, "%s: out of memory",
 		    r->name);
@@ -534,6 +544,15 @@ store_reader_load(struct store_reader *r, uint32_t colmask,
 		if (!e->present) {
 			column_zero(b, (enum flow_col)c, r->rows);
 			continue;
+		}
+		if (e->checked == 0)
+			e->checked = crc32c(0, r->base + r->off + e->off,
+			    e->stored) == e->crc ? 1 : -1;
+		if (e->checked < 0) {
+			flow_block_clear(b);
+			return mm_diag_set(diag, MM_ECORRUPT, "%s: block at "
+			    "offset %zu, column %s: section checksum mismatch",
+			    r->name, r->off, flow_col_name((enum flow_col)c));
 		}
 		if ((rc = col_raw(r, e, &raw, &why)) == 0)
 			rc = column_decode(b, (enum flow_col)c, e->transform,

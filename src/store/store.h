@@ -34,6 +34,9 @@ struct store_conf {
 	mtime_t		 rotate_ms;	/* 0 = 300000 */
 	mtime_t		 flush_ms;	/* max age of an unflushed row; 0 = 1000 */
 	int		 fsync;		/* fdatasync after each block */
+	int		 sort_rows;	/* 1: stably sort each block by `first`
+					 * (smaller on independent rows, slower
+					 * to write); 0: keep arrival order */
 };
 
 /* ---- writing ---- */

@@ -12,6 +12,12 @@
  * returns. After a failed write the file is truncated back to the last good
  * block and the buffered rows are dropped (counted by the caller's error).
  *
+ * Rows keep their arrival order unless conf.sort_rows asks for each block
+ * to be stably sorted by `first` (then `first` delta-codes in under a byte:
+ * about -1.8 bytes/flow on independent rows, but +0.25 on the lab ISP
+ * stream whose adjacent request/response rows compress together, and
+ * roughly 2.5x the encoding time).
+ *
  * Restart policy: if the interval's file already exists we do not overwrite
  * it. Its header is checked, every block is validated (header CRC and block
  * CRC), the file is truncated right after the last good block (cutting a
@@ -40,10 +46,18 @@
 #include "store/column.h"
 #include "store/store.h"
 
+struct sort_key {
+	mtime_t		first;
+	uint32_t	row;
+};
+
 struct store_writer {
 	char			*datadir;
 	struct store_conf	 conf;
 	struct flow_block	 blk;
+	struct flow_block	 tmp;		/* sorting scratch */
+	struct sort_key		*keys;
+	size_t			 nkeys;
 	mtime_t			 since;		/* receive time of oldest row */
 	mtime_t			 iv;		/* current interval start */
 	int			 have_iv;
@@ -103,6 +117,7 @@ store_writer_open(const char *datadir, const struct store_conf *conf,
 		    codec);
 	}
 	flow_block_init(&w->blk);
+	flow_block_init(&w->tmp);
 	if ((w->datadir = strdup(datadir)) == NULL)
 		goto nomem;
 	if ((w->zc = ZSTD_createCCtx()) == NULL)
@@ -123,6 +138,60 @@ nomem:
 }
 
 /* ---- block encoding ---- */
+
+static int
+key_cmp(const void *a, const void *b)
+{
+	const struct sort_key *x = a, *y = b;
+
+	if (x->first != y->first)
+		return x->first < y->first ? -1 : 1;
+	return x->row < y->row ? -1 : x->row > y->row;
+}
+
+/*
+ * With conf.sort_rows, stably sorts the buffered rows by `first`:
+ * a time-ordered block lets `first` be delta-coded in about a byte per row
+ * instead of two or three. O(n log n), skipped for already sorted input.
+ */
+static int
+sort_block(struct store_writer *w)
+{
+	struct flow_block *b = &w->blk, t;
+	struct flow f;
+	size_t i, n = b->n;
+
+	if (!w->conf.sort_rows)
+		return 0;
+	for (i = 1; i < n && b->first[i - 1] <= b->first[i]; i++)
+		;
+	if (i >= n)
+		return 0;
+	if (n > w->nkeys) {
+		free(w->keys);
+		if ((w->keys = malloc(n * sizeof(*w->keys))) == NULL) {
+			w->nkeys = 0;
+			return MM_ENOMEM;
+		}
+		w->nkeys = n;
+	}
+	for (i = 0; i < n; i++) {
+		w->keys[i].first = b->first[i];
+		w->keys[i].row = (uint32_t)i;
+	}
+	qsort(w->keys, n, sizeof(*w->keys), key_cmp);
+	if (flow_block_reserve(&w->tmp, n) != 0)
+		return MM_ENOMEM;
+	flow_block_clear(&w->tmp);
+	for (i = 0; i < n; i++) {
+		flow_block_get(b, w->keys[i].row, &f);
+		(void)flow_block_append(&w->tmp, &f);	/* reserved */
+	}
+	t = *b;
+	*b = w->tmp;
+	w->tmp = t;
+	return 0;
+}
 
 static int
 hset_insert(struct store_writer *w, uint64_t h)
@@ -243,8 +312,9 @@ compress_col(struct store_writer *w, uint32_t *stored, uint16_t *flags)
  * Encodes w->blk into w->out. Layout (docs/store-format.md):
  *   0 magic, 4 block_len, 8 header_len, 12 rows, 16 tmin, 24 tmax,
  *   32 codec, 33 ncols, 34 bloom_k, 35 reserved, 36 bloom_bits,
- *   40 addr_min[16], 56 addr_max[16], 72 directory, bloom, header CRC,
- *   column sections, block CRC.
+ *   40 addr_min[16], 56 addr_max[16], 72 directory (16 bytes per column:
+ *   id, transform, flags, raw length, stored length, section CRC), bloom,
+ *   header CRC, column sections, block CRC.
  */
 static int
 encode_block(struct store_writer *w)
@@ -255,11 +325,13 @@ encode_block(struct store_writer *w)
 	uint32_t mbits, stored, crc;
 	uint16_t flags;
 	uint8_t tr, *h, *dir;
-	size_t i, hlen, blen;
+	size_t i, hlen, blen, secoff;
 	int c, rc;
 
 	w->out.len = 0;
 	w->body.len = 0;
+	if ((rc = sort_block(w)) != 0)
+		return rc;
 	tmin = tmax = b->first[0];
 	for (i = 0; i < b->n; i++) {
 		if (b->first[i] < tmin)
@@ -281,6 +353,7 @@ encode_block(struct store_writer *w)
 		w->raw.len = 0;
 		if ((rc = column_encode(b, (enum flow_col)c, &w->raw, &tr)) != 0)
 			return rc;
+		secoff = w->body.len;
 		if ((rc = compress_col(w, &stored, &flags)) != 0)
 			return rc;
 		dir = w->out.p + STORE_BLOCK_FIXED + c * STORE_COLDIR_LEN;
@@ -289,6 +362,7 @@ encode_block(struct store_writer *w)
 		le_put16(dir + 2, flags);
 		le_put32(dir + 4, (uint32_t)w->raw.len);
 		le_put32(dir + 8, stored);
+		le_put32(dir + 12, crc32c(0, w->body.p + secoff, stored));
 	}
 	if ((rc = encode_index(w, &amin, &amax, &mbits)) != 0)
 		return rc;
@@ -537,6 +611,8 @@ store_writer_close(struct store_writer *w, struct mm_diag *diag)
 	rc = w->zc != NULL ? write_block(w, diag) : 0;
 	close_file(w);
 	flow_block_free(&w->blk);
+	flow_block_free(&w->tmp);
+	free(w->keys);
 	sbuf_free(&w->out);
 	sbuf_free(&w->raw);
 	sbuf_free(&w->body);

@@ -180,6 +180,15 @@ lines "empty rows" 0
 if [ -e "$T/none" ]; then bad "read-only list created a data dir"; else ok; fi
 rc 1 "show without db" $F show 1 --data "$T/none"
 
+# --- control characters never reach the terminal in table output ---
+check "add escape" $F add --data "$T/esc" --kind x --detector y \
+    --subject 192.0.2.1 --summary "$(printf 'a\033[2Jb')"
+check "list escape" $F list --data "$T/esc"
+if grep -q "$(printf '\033')" "$T/out"; then bad "ESC in table"; else ok; fi
+has "escape replaced" 'a\?\[2Jb'
+check "json escape" $F list --data "$T/esc" -o json
+has "json escapes ESC" 'a\\u001[Bb]\[2Jb'
+
 # --- help ---
 check "help" $F --help
 has "help" 'mamori findings list'

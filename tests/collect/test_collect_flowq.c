@@ -1,5 +1,5 @@
 /*
- * test_flowq.c - the bounded batch queue: FIFO order, pool cap (get returns
+ * test_collect_flowq.c - the bounded batch queue: FIFO order, pool cap (get returns
  * NULL instead of blocking), recycling, close/drain, and a two-producer
  * threaded run that checks no flow is lost or duplicated.
  */

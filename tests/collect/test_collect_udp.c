@@ -1,11 +1,12 @@
 /*
- * test_udp.c - listen-address parsing and a loopback round trip through the
+ * test_collect_udp.c - listen-address parsing and a loopback round trip through the
  * recvmmsg receive path (127.0.0.1 only).
  */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 #include <arpa/inet.h>
@@ -125,10 +126,10 @@ test_loopback(void **state)
 				assert_int_equal(dg.len, 2048);
 				assert_int_equal(dg.truncated, 1);
 			}
-#ifdef SO_RXQ_OVFL
-			assert_int_equal(dg.has_drops, 1);
-			assert_int_equal(dg.drops, 0);
-#endif
+			/* the kernel attaches SO_RXQ_OVFL only once the
+			 * socket has dropped something */
+			if (dg.has_drops)
+				assert_int_equal(dg.drops, 0);
 		}
 	}
 	assert_int_equal(n, 2);
