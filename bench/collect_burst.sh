@@ -2,7 +2,9 @@
 # collect_burst.sh - UDP burst loss: nfcapd (nfdump 1.7) vs `mamori collect`.
 #
 # For each export format, one burst of FLOWS flows is pre-encoded by
-# `mamori lab isp --preload` and sent at RATE flows/s over loopback
+# `mamori lab isp --gso` (--preload, then equal-sized datagrams go out as
+# UDP GSO super-datagrams, 64 sendmmsg(2) messages per call; v5 datagrams
+# carry 30 records) and sent at RATE flows/s over loopback
 # (127.0.0.1 only) to, in turn:
 #   nfcapd -w DIR -p PORT -b 127.0.0.1            (default socket buffer)
 #   nfcapd ... -B 33554432                        (32 MiB requested)
@@ -16,7 +18,8 @@
 # receiver competes with it for CPU, so it can fall short of RATE).
 #
 # Env: FLOWS (default 300000; the reference run uses 3000000), RATE
-# (4600000), FORMATS ("v5 v9 ipfix"), DRAIN (3), SEED (1), MAMORI (binary),
+# (4600000), FORMATS ("v5 v9 ipfix"), DRAIN (3), SEND_OPTS ("--gso"; use
+# "--preload" for plain sendmmsg), SEED (1), MAMORI (binary),
 # BENCH_WORK (/tmp/mamori-bench). Needs nfcapd, nfdump, python3, ss.
 . "$(dirname "$0")/lib.sh"
 
@@ -24,6 +27,7 @@ FLOWS=${FLOWS:-300000}
 RATE=${RATE:-4600000}
 FORMATS=${FORMATS:-"v5 v9 ipfix"}
 DRAIN=${DRAIN:-3}
+SEND_OPTS=${SEND_OPTS:---gso}
 BUF=33554432
 need_tools nfcapd nfdump python3 ss
 
@@ -55,8 +59,11 @@ run_one() {
 	rpid=$BGPID
 	wait_udp "$port"
 	sleep 0.5
+	mtu=1400
+	[ "$fmt" = v5 ] && mtu=1464	# 30 records, as v5 routers send
+	# shellcheck disable=SC2086
 	"$MAMORI" lab isp --seed "$SEED" --format "$fmt" --flows "$FLOWS" \
-	    --preload --rate "$RATE" --send 127.0.0.1:"$port" --stats \
+	    --mtu $mtu $SEND_OPTS --rate "$RATE" --send 127.0.0.1:"$port" --stats \
 	    >"$dir/sent.json" 2>"$dir/sent.err" || die "lab isp failed: $(cat "$dir/sent.err")"
 	sleep "$DRAIN"
 	stop "$rpid"

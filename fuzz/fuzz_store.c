@@ -5,7 +5,8 @@
  * checksums, decompression and column decoding all see hostile bytes.
  * The checksums make random mutations fail early; to reach the decoders the
  * target also re-seals the image: with the first input byte odd, every
- * block's header CRC and block CRC are recomputed before reading.
+ * block's section CRCs, header CRC and block CRC are recomputed before
+ * reading.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -40,6 +41,20 @@ reseal(uint8_t *p, size_t len)
 		hlen = rd32(p + off + 8);
 		if (blen > len - off || hlen < 8 || (uint64_t)hlen + 4 > blen)
 			break;
+		if (hlen >= 72 && p[off + 33] <= 22 &&
+		    72 + (size_t)p[off + 33] * STORE_COLDIR_LEN <= hlen) {
+			size_t i, sec = off + hlen, e;
+			uint32_t st;
+
+			for (i = 0; i < p[off + 33]; i++) {
+				e = off + 72 + i * STORE_COLDIR_LEN;
+				st = rd32(p + e + 8);
+				if (st > off + blen - sec)
+					break;
+				le_put32(p + e + 12, crc32c(0, p + sec, st));
+				sec += st;
+			}
+		}
 		le_put32(p + off + hlen - 4, crc32c(0, p + off, hlen - 4));
 		le_put32(p + off + blen - 4, crc32c(0, p + off, blen - 4));
 		off += blen;

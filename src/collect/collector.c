@@ -335,7 +335,12 @@ rx_snapshot(struct rxthread *t)
 {
 	struct exporter_stats	*v;
 	size_t			 n, cap;
+	uint32_t		 drops;
 
+	if (udp_socket_drops(t->fd, &drops) == 0 && drops >
+	    atomic_load_explicit(&t->kernel_drops, memory_order_relaxed))
+		atomic_store_explicit(&t->kernel_drops, drops,
+		    memory_order_relaxed);
 	n = decoder_stats(t->dec, NULL, 0);
 	pthread_mutex_lock(&t->smu);
 	if (n > t->capsnap) {

@@ -30,6 +30,8 @@
 #include "collect/udp.h"
 
 #if defined(__linux__)
+#include <asm/socket.h>		/* SO_MEMINFO */
+#include <linux/sock_diag.h>	/* SK_MEMINFO_* (an enum) */
 #define UDP_HAVE_MMSG 1
 #endif
 
@@ -357,6 +359,26 @@ udp_rx_get(const struct udp_rx *rx, unsigned i, struct udp_dgram *d)
 		}
 #endif
 	}
+}
+
+int
+udp_socket_drops(int fd, uint32_t *drops)
+{
+#if defined(__linux__) && defined(SO_MEMINFO)
+	uint32_t	mi[SK_MEMINFO_VARS];
+	socklen_t	len = sizeof(mi);
+
+	memset(mi, 0, sizeof(mi));
+	if (getsockopt(fd, SOL_SOCKET, SO_MEMINFO, mi, &len) != 0 ||
+	    len <= SK_MEMINFO_DROPS * sizeof(uint32_t))
+		return MM_EUNSUP;
+	*drops = mi[SK_MEMINFO_DROPS];
+	return 0;
+#else
+	(void)fd;
+	(void)drops;
+	return MM_EUNSUP;
+#endif
 }
 
 int

@@ -85,6 +85,13 @@ struct udp_dgram {
 /* Describes slot `i` (< the last udp_rx_recv() result). */
 void	udp_rx_get(const struct udp_rx *rx, unsigned i, struct udp_dgram *d);
 
+/*
+ * Reads the socket's cumulative kernel drop counter directly (Linux
+ * SO_MEMINFO), which also covers drops after the last datagram received.
+ * Returns 0 or MM_EUNSUP where not available.
+ */
+int	udp_socket_drops(int fd, uint32_t *drops);
+
 /* Converts a sockaddr to mm_addr + host-order port. Returns 0 or MM_EUNSUP
  * for a family other than AF_INET/AF_INET6. */
 int	udp_sockaddr_to_addr(const struct sockaddr *sa, struct mm_addr *a,

@@ -75,8 +75,8 @@ struct flow_exporter	*exporter_new(enum export_format fmt,
 /*
  * Adds one flow at export time `now` (ms since epoch; never decreasing).
  * When the pending datagram is full it is finished and emit(arg, ...) is
- * called before `f` is placed in a new one. Returns 0, emit's non-zero
- * value, or MM_EUNSUP (IPv6 flow in v5; counted in `skipped`, nothing
+ * called before `f` is placed in a new one (`f` is placed even when emit
+ * fails). Returns 0, emit's non-zero value, or MM_EUNSUP (IPv6 flow in v5; counted in `skipped`, nothing
  * emitted). v5 values too large for their fields are saturated (AS numbers
  * become AS_TRANS 23456) and counted in `clamped`.
  */

@@ -67,7 +67,7 @@ l4_parse(struct cursor *c, struct packet_info *pi)
 				pi->have_l4 = 1;
 		}
 		break;
-	case 4:		/* IP-in-IP, SRv6 with an IPv4 payload: one level */
+	case 4:		/* IP-in-IP, SRv6 with an IP payload: one level */
 	case 41:
 		if (pi->tunneled)
 			return;
@@ -277,7 +277,7 @@ packet_parse(const uint8_t *p, size_t len, enum packet_link link,
 		if (af == 10 || af == 24 || af == 28 || af == 30)
 			return ip_parse(&c, ETH_IPV6, pi);
 		if (link == PKT_LINK_NULL && (af >> 24 == 2))
-			return ip_parse(&c, ETH_IPV4, pi);	/* other endian */
+			return ip_parse(&c, ETH_IPV4, pi); /* swapped */
 		return MM_EUNSUP;
 	default:
 		return MM_EINVAL;

@@ -199,8 +199,9 @@ sflow_flow_sample(struct dgram *dg, struct cursor *s, int expanded)
 			break;
 		case 1001:	/* extended switch */
 			get_u32(&r, &v);
-			if (r.err == 0 && v != 0)
-				f.vlan = (uint16_t)(v & 0x0fff);
+			/* 0 and 4095 and up: unknown */
+			if (r.err == 0 && v != 0 && v < 4095)
+				f.vlan = (uint16_t)v;
 			break;
 		case 1002:	/* extended router */
 			if (sflow_addr(&r, &f.nexthop) != 0)

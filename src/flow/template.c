@@ -424,7 +424,8 @@ rec_read(const struct tmpl *t, struct cursor *c, struct rec *r)
 		case FK_SRC6: case FK_DST6: case FK_NH6: case FK_BGPNH6:
 			if (get_bytes(c, a, op->len) != 0)
 				return c->err;
-			/* templates often carry both families: keep the set one */
+			/* templates often carry both families: keep the
+			 * one that is set */
 			if (zero(a, op->len))
 				continue;
 			break;
@@ -533,7 +534,8 @@ rec_rate(const struct rec *r)
 	if (r->samp_interval == 0)
 		return 0;
 	rate = r->samp_interval;
-	if (r->pkt_space != 0)	/* RFC 5477: interval sampled, space skipped */
+	/* RFC 5477: `interval` packets sampled, `space` skipped */
+	if (r->pkt_space != 0)
 		rate = (r->samp_interval + r->pkt_space) / r->samp_interval;
 	return rate > UINT32_MAX ? UINT32_MAX : (uint32_t)rate;
 }
@@ -555,9 +557,10 @@ sampler_rate(const struct exporter *e, uint32_t domain, const struct rec *r)
 	}
 	if (any != NULL)
 		return any->rate;
-	/* One sampler and no id in the record: it is the one. */
+	/* No id in the record: the domain's first sampler. */
 	for (i = 0; i < e->nsamp; i++)
-		if (e->samp[i].domain == domain && !(r->have & REC_HAVE_SAMPLER))
+		if (e->samp[i].domain == domain &&
+		    !(r->have & REC_HAVE_SAMPLER))
 			return e->samp[i].rate;
 	return 0;
 }
@@ -700,7 +703,8 @@ tmpl_data_set(struct dgram *dg, struct tmpl *t, struct cursor *c)
 			dg->exp->st.malformed++;
 			return dg_error(dg, MM_ETRUNC, "%s data set %u: record "
 			    "truncated (%zu bytes left)",
-			    dg->version == DECODE_IPFIX ? "IPFIX" : "NetFlow v9",
+			    dg->version == DECODE_IPFIX ? "IPFIX" :
+			    "NetFlow v9",
 			    t->id, cur_left(c));
 		}
 		dg->nrecords++;

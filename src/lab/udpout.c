@@ -34,6 +34,7 @@ struct udpout {
 	struct mmsghdr	 msg[UDPOUT_BATCH];
 	size_t		 n;		/* queued */
 	int		 nogso;		/* the kernel refused UDP_SEGMENT */
+	int		 gso_ok;	/* ... or accepted it once */
 	struct udpout_counters c;
 };
 
@@ -304,6 +305,7 @@ udpout_send_gso(struct udpout *u, const uint8_t *buf, size_t seglen,
 			r = sendmmsg(u->fd, msg + i, (unsigned)(k - i), 0);
 			u->c.syscalls++;
 			if (r > 0) {
+				u->gso_ok = 1;
 				for (; r > 0; r--, i++) {
 					u->c.datagrams += segs[i];
 					u->c.octets += iov[i].iov_len;
@@ -314,7 +316,7 @@ udpout_send_gso(struct udpout *u, const uint8_t *buf, size_t seglen,
 				continue;
 			if (r == -1 && (errno == EINVAL || errno == EOPNOTSUPP ||
 			    errno == ENOPROTOOPT || errno == EIO) &&
-			    u->c.datagrams == 0) {
+			    !u->gso_ok) {
 				/* no GSO here: resend this batch plainly */
 				u->nogso = 1;
 				for (; i < k; i++)

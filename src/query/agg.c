@@ -27,6 +27,7 @@
 #include "query/agg.h"
 
 #define AGG_BATCH	256
+#define AGG_AHEAD	16		/* prefetch distance, entries */
 #define AGG_HUGE_MIN	(4u << 20)	/* tables this big use mmap */
 #define AGG_KMAX	(AGG_MAXKEYS * 16)
 
@@ -524,6 +525,32 @@ tab_grow(struct atab *t)
 }
 
 static inline int
+key_eq(const uint8_t *a, const uint8_t *b, size_t len)
+{
+	uint32_t x4, y4;
+	uint64_t x8, y8, x9, y9;
+
+	switch (len) {
+	case 4:
+		memcpy(&x4, a, 4);
+		memcpy(&y4, b, 4);
+		return x4 == y4;
+	case 8:
+		memcpy(&x8, a, 8);
+		memcpy(&y8, b, 8);
+		return x8 == y8;
+	case 16:
+		memcpy(&x8, a, 8);
+		memcpy(&y8, b, 8);
+		memcpy(&x9, a + 8, 8);
+		memcpy(&y9, b + 8, 8);
+		return ((x8 ^ y8) | (x9 ^ y9)) == 0;
+	default:
+		return memcmp(a, b, len) == 0;
+	}
+}
+
+static inline int
 tab_add(struct atab *t, const uint8_t *key, uint64_t h, const struct cnt *v)
 {
 	size_t j;
@@ -542,7 +569,7 @@ tab_add(struct atab *t, const uint8_t *key, uint64_t h, const struct cnt *v)
 			t->n++;
 			return 0;
 		}
-		if (memcmp(s, key, t->klen) == 0)
+		if (key_eq(s, key, t->klen))
 			break;
 		j = (j + 1) & (t->cap - 1);
 	}
@@ -559,8 +586,14 @@ tab_add(struct atab *t, const uint8_t *key, uint64_t h, const struct cnt *v)
 static inline void
 tab_prefetch(const struct atab *t, uint64_t h)
 {
-	if (t->cap != 0)
-		PREFETCH(t->slots + tab_slot(t, h) * t->es);
+	const uint8_t *p;
+
+	if (t->cap != 0) {
+		/* a slot may straddle two cache lines */
+		p = t->slots + tab_slot(t, h) * t->es;
+		PREFETCH(p);
+		PREFETCH(p + t->es - 1);
+	}
 }
 
 static const struct mm_addr *
@@ -618,7 +651,8 @@ build_keys(const struct agg *a, const struct flow_block *b,
 				} else {
 					struct mm_addr t = col[idx[i]];
 
-					if (m6 < 128)
+					if (addr_is_v4(&t) ? m4 < 32 :
+					    m6 < 128)
 						addr_mask(&t, addr_is_v4(&t) ?
 						    96 + m4 : m6);
 					memcpy(d + o16, t.b, 16);
@@ -708,15 +742,15 @@ kbatch_insert(struct agg *a, const struct kbatch *kb, const uint32_t *order,
 	size_t i;
 	int rc;
 
-	for (i = 0; i < n && i < 8; i++)
+	for (i = 0; i < n && i < AGG_AHEAD; i++)
 		tab_prefetch(&a->t[kb->v6[order[i]]][k], kb->h[order[i]]);
 	for (i = 0; i < n; i++) {
 		uint32_t e = order[i], r = kb->row[e];
 		struct cnt c;
 
-		if (i + 8 < n)
-			tab_prefetch(&a->t[kb->v6[order[i + 8]]][k],
-			    kb->h[order[i + 8]]);
+		if (i + AGG_AHEAD < n)
+			tab_prefetch(&a->t[kb->v6[order[i + AGG_AHEAD]]][k],
+			    kb->h[order[i + AGG_AHEAD]]);
 		c.flows = 1;
 		c.packets = b->packets[r];
 		c.bytes = b->bytes[r];
@@ -759,7 +793,7 @@ agg_add(struct agg *a, const struct flow_block *b, const uint32_t *idx,
 {
 	struct kbatch kb;
 	uint32_t *order = NULL;
-	size_t start[AGG_SHARDS + 1], k, i;
+	size_t start[AGG_SHARDS + 1], k, i, first;
 	int rc;
 
 	if (n == 0)
@@ -778,7 +812,11 @@ agg_add(struct agg *a, const struct flow_block *b, const uint32_t *idx,
 		goto out;
 	}
 	by_shard(a, kb.h, kb.n, order, start);
-	for (k = 0; k < a->nshards && rc == 0; k++) {
+	/* start at a pseudo-random shard so that threads do not walk the
+	 * shards in lock step, queueing on the same lock */
+	first = (size_t)(kb.h[0] % a->nshards);
+	for (i = 0; i < a->nshards && rc == 0; i++) {
+		k = (first + i) % a->nshards;
 		if (start[k] == start[k + 1])
 			continue;
 		pthread_mutex_lock(&a->mu[k]);
@@ -849,8 +887,8 @@ agg_merge(struct agg *dst, struct agg *src)
 				const uint8_t *e = ent[order[j]];
 				struct cnt c;
 
-				if (j + 8 < start[k + 1])
-					tab_prefetch(d, h[order[j + 8]]);
+				if (j + AGG_AHEAD < start[k + 1])
+					tab_prefetch(d, h[order[j + AGG_AHEAD]]);
 				memcpy(&c, e + d->soff, sizeof(c));
 				if ((rc = tab_add(d, e, h[order[j]], &c)) != 0)
 					break;

@@ -718,12 +718,13 @@ decode_int(struct flow_block *b, enum flow_col c, uint8_t transform,
 
 static int
 decode_addr(struct flow_block *b, enum flow_col c, uint8_t transform,
-    const uint8_t *raw, size_t rawlen, size_t n)
+    const uint8_t *raw, size_t rawlen, size_t n, struct sbuf *scratch)
 {
-	struct mm_addr *a = col_addr(b, c);
+	struct mm_addr *a = col_addr(b, c), *t4, *t6, zero;
+	const struct mm_addr *src;
 	const uint8_t *cl = NULL, *p4, *p6;
 	size_t i, n4 = 0, n6 = 0, k4, k6;
-	unsigned cls = 0, j;
+	unsigned cls = 0, j, bad = 0, x;
 
 	if (transform == CT_CONST) {
 		if (rawlen != 16)
@@ -748,14 +749,14 @@ decode_addr(struct flow_block *b, enum flow_col c, uint8_t transform,
 		if (rawlen - 1 < n)
 			return MM_ECORRUPT;
 		cl = raw + 1;
-		for (i = 0; i < n; i++) {
-			if (cl[i] == 1)
-				n4++;
-			else if (cl[i] == 2)
-				n6++;
-			else if (cl[i] != 0)
-				return MM_ECORRUPT;
+		for (i = 0; i < n; i++) {	/* branch-free count */
+			x = cl[i];
+			n4 += x == 1;
+			n6 += x == 2;
+			bad |= x > 2;
 		}
+		if (bad)
+			return MM_ECORRUPT;
 		raw += 1 + n;
 		rawlen -= 1 + n;
 	} else
@@ -765,45 +766,56 @@ decode_addr(struct flow_block *b, enum flow_col c, uint8_t transform,
 	p4 = raw;
 	p6 = raw + 4 * n4;
 
-	if (cl == NULL && cls == 1) {
-		/* All IPv4: the common case, one straight loop. */
-		for (i = 0; i < n; i++) {
-			memset(a[i].b, 0, 10);
-			a[i].b[10] = 0xff;
-			a[i].b[11] = 0xff;
-			a[i].b[12] = p4[i];
-			a[i].b[13] = p4[n + i];
-			a[i].b[14] = p4[2 * n + i];
-			a[i].b[15] = p4[3 * n + i];
-		}
+	/*
+	 * Rows of one class are rebuilt in place (all IPv4 is the common
+	 * case); a mix is rebuilt per class into scratch, then merged by a
+	 * loop that selects its source without branching on the class.
+	 */
+	if (cl == NULL) {
+		t4 = t6 = a;
+	} else {
+		scratch->len = 0;
+		if (sbuf_reserve(scratch, (n4 + n6 + 1) * sizeof(*a)))
+			return MM_ENOMEM;
+		t4 = (struct mm_addr *)(void *)scratch->p;
+		t6 = t4 + n4;
+	}
+	for (i = 0; i < n4; i++) {
+		memset(t4[i].b, 0, 10);
+		t4[i].b[10] = 0xff;
+		t4[i].b[11] = 0xff;
+		t4[i].b[12] = p4[i];
+		t4[i].b[13] = p4[n4 + i];
+		t4[i].b[14] = p4[2 * n4 + i];
+		t4[i].b[15] = p4[3 * n4 + i];
+	}
+	for (j = 0; j < 16; j++)
+		for (i = 0; i < n6; i++)
+			t6[i].b[j] = p6[j * n6 + i];
+	if (cl == NULL) {
+		if (cls == 0)
+			memset(a, 0, n * sizeof(*a));
 		return 0;
 	}
+	memset(&zero, 0, sizeof(zero));
 	for (i = k4 = k6 = 0; i < n; i++) {
-		j = cl != NULL ? cl[i] : cls;
-		memset(a[i].b, 0, 16);
-		if (j == 1) {
-			a[i].b[10] = 0xff;
-			a[i].b[11] = 0xff;
-			for (j = 0; j < 4; j++)
-				a[i].b[12 + j] = p4[j * n4 + k4];
-			k4++;
-		} else if (j == 2) {
-			for (j = 0; j < 16; j++)
-				a[i].b[j] = p6[j * n6 + k6];
-			k6++;
-		}
+		x = cl[i];
+		src = x == 1 ? &t4[k4] : x == 2 ? &t6[k6] : &zero;
+		memcpy(&a[i], src, sizeof(*a));
+		k4 += x == 1;
+		k6 += x == 2;
 	}
 	return 0;
 }
 
 int
 column_decode(struct flow_block *b, enum flow_col c, uint8_t transform,
-    const uint8_t *raw, size_t rawlen, size_t n)
+    const uint8_t *raw, size_t rawlen, size_t n, struct sbuf *scratch)
 {
 	if ((unsigned)c >= FCOL_COUNT)
 		return MM_ECORRUPT;
 	if (col_kind(c) == CK_ADDR)
-		return decode_addr(b, c, transform, raw, rawlen, n);
+		return decode_addr(b, c, transform, raw, rawlen, n, scratch);
 	return decode_int(b, c, transform, raw, rawlen, n);
 }
 

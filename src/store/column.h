@@ -80,10 +80,11 @@ int	column_encode(const struct flow_block *b, enum flow_col c,
 /*
  * Decodes `rawlen` bytes at `raw` (untrusted, fully checked) into rows
  * [0, n) of column `c` of `b`, which must have room for n rows. FCOL_LAST
- * needs b->first decoded first. Returns 0 or MM_ECORRUPT.
+ * needs b->first decoded first. `scratch` is working memory (reused, may
+ * grow). Returns 0, MM_ECORRUPT or MM_ENOMEM.
  */
 int	column_decode(struct flow_block *b, enum flow_col c, uint8_t transform,
-	    const uint8_t *raw, size_t rawlen, size_t n);
+	    const uint8_t *raw, size_t rawlen, size_t n, struct sbuf *scratch);
 /* Zeroes rows [0, n) of column `c` (a column absent from a block). */
 void	column_zero(struct flow_block *b, enum flow_col c, size_t n);
 /* Upper bound of the raw (transformed) length of a column of n rows. */

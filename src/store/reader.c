@@ -72,7 +72,8 @@ struct store_reader {
 	struct col_ent	 cols[FCOL_COUNT];
 
 	ZSTD_DCtx	*dz;
-	struct sbuf	 scratch;
+	struct sbuf	 scratch;	/* decompressed section */
+	struct sbuf	 work;		/* column_decode() working memory */
 };
 
 /* ---- file header ---- */
@@ -233,6 +234,7 @@ store_reader_close(struct store_reader *r)
 		munmap(r->map, r->len);
 	ZSTD_freeDCtx(r->dz);
 	sbuf_free(&r->scratch);
+	sbuf_free(&r->work);
 	free(r);
 }
 
@@ -556,7 +558,7 @@ store_reader_load(struct store_reader *r, uint32_t colmask,
 		}
 		if ((rc = col_raw(r, e, &raw, &why)) == 0)
 			rc = column_decode(b, (enum flow_col)c, e->transform,
-			    raw, e->rawlen, r->rows);
+			    raw, e->rawlen, r->rows, &r->work);
 		if (rc != 0) {
 			flow_block_clear(b);
 			return mm_diag_set(diag, rc, "%s: block at offset %zu, "

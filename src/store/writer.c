@@ -75,7 +75,11 @@ struct store_writer {
 static mtime_t
 interval_of(mtime_t t, mtime_t r)
 {
-	mtime_t q = t / r;
+	mtime_t q;
+
+	if (t < INT64_MIN + r)
+		t = INT64_MIN + r;	/* keep q * r representable */
+	q = t / r;
 
 	if (t % r != 0 && t < 0)
 		q--;
@@ -482,6 +486,15 @@ open_file(struct store_writer *w, struct mm_diag *diag)
 		if (n != (ssize_t)sizeof(hdr))
 			goto ioerr;
 		w->off = sizeof(hdr);
+		if (w->conf.fsync) {
+			int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+			/* make the new name durable too */
+			if (dfd >= 0) {
+				(void)fsync(dfd);
+				close(dfd);
+			}
+		}
 	}
 	w->fd_iv = w->iv;
 	return 0;

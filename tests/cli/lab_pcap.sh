@@ -84,41 +84,51 @@ for d in 10.0.0.1:2055 192.0.2.1:2055 '[2001:db8::1]:2055' '[::2]:2055' 0.0.0.0:
 	[ $? -eq 2 ] && grep -q loopback "$T/err" && ok || bad "--send $d not refused"
 done
 
-# a real send to a loopback listener: all datagrams arrive
-python3 - "$T/port" "$T/recv" <<'PY' &
-import socket, sys
+# a real send to a loopback listener: all datagrams arrive.
+# send_check NAME LAB-ISP-OPTIONS...
+send_check() {
+	name=$1
+	shift
+	rm -f "$T/port" "$T/recv"
+	python3 - "$T/port" "$T/recv" <<'PY' &
+import os, socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
 s.bind(("127.0.0.1", 0))
 open(sys.argv[1] + ".tmp", "w").write(str(s.getsockname()[1]))
-import os; os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
 s.settimeout(5)
 n = b = 0
 try:
     while True:
         d = s.recv(65535)
-        n += 1; b += len(d)
         if d == b"END":
-            n -= 1; b -= 3
             break
+        n += 1; b += len(d)
 except socket.timeout:
     pass
 open(sys.argv[2], "w").write("%d %d\n" % (n, b))
 PY
-i=0
-while [ ! -s "$T/port" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-port=$(cat "$T/port" 2>/dev/null)
-if [ -n "$port" ]; then
-	"$M" lab isp --seed 4 --flows 3000 --format ipfix --rate 100000 \
-	    --send 127.0.0.1:"$port" --stats >"$T/send.json" 2>"$T/err" && ok || { bad "send failed"; cat "$T/err"; }
+	lpid=$!
+	i=0
+	while [ ! -s "$T/port" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	port=$(cat "$T/port" 2>/dev/null)
+	if [ -z "$port" ]; then
+		bad "$name: listener did not start"
+		kill "$lpid" 2>/dev/null
+		wait "$lpid" 2>/dev/null
+		return
+	fi
+	"$M" lab isp "$@" --send 127.0.0.1:"$port" --stats >"$T/send.json" 2>"$T/err" && ok || { bad "$name: send failed"; cat "$T/err"; }
 	python3 -c 'import socket,sys; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"END", ("127.0.0.1", int(sys.argv[1])))' "$port"
-	wait
+	wait "$lpid"
 	want="$(json_get "$T/send.json" sent_datagrams) $(json_get "$T/send.json" datagram_bytes)"
 	got=$(cat "$T/recv" 2>/dev/null)
-	[ "$got" = "$want" ] && ok || bad "listener got '$got', want '$want'"
-else
-	bad "listener did not start"
-fi
+	[ "$got" = "$want" ] && ok || bad "$name: listener got '$got', want '$want'"
+}
+send_check paced --seed 4 --flows 3000 --format ipfix --rate 100000
+send_check preload --seed 5 --flows 3000 --format v9 --preload
+send_check gso --seed 6 --flows 5000 --format v5 --gso --rate 1000000
 
 echo "lab_pcap.sh: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -16,6 +16,8 @@
  *     cflow.packets, cflow.octets, cflow.protocol, cflow.srcport,
  *     cflow.dstport (non-ICMP), cflow.icmp_type_code_ipv4 (as dst_port),
  *     cflow.tcpflags, cflow.tos, cflow.inputint, cflow.outputint,
+ *     cflow.vlanid or dot1q_vlan_id, cflow.direction, the first non-zero
+ *     of cflow.nexthop(v6) / bgpnexthop(v6) as next hop,
  *     cflow.srcas, cflow.dstas, cflow.srcmask(v6), cflow.dstmask(v6),
  *     cflow.timestart/timeend (v5/v9, with the header's sysuptime and
  *     unix_secs), cflow.abstimestart/abstimeend (IPFIX), and
@@ -33,7 +35,9 @@
  *     output_interface_value (format 0), the outermost ip/ipv6 src and
  *     dst of the sampled header (VXLAN is not opened), ip.proto, the
  *     first tcp/udp src and dst ports, sflow_245.nexthop, nexthop masks,
- *     srcAS, and sflow_245.ipv4_src/dst for sampled-IPv4 records.
+ *     srcAS, sflow_245.ipv4_src/dst for sampled-IPv4 records, and the
+ *     VLAN: sflow_245.vlan.in of the extended switch record when 1..4094,
+ *     else the outermost vlan.id of the sampled header.
  *
  * The expected numbers of flows are also checked against tshark's record
  * count. Skipped (with a message) when tshark or the data is absent.
@@ -285,9 +289,12 @@ static void
 compare_cflow(const char *file, size_t i, const struct trec *r,
     const struct flow *f)
 {
+	static const char *nh[] = { "cflow.nexthop", "cflow.nexthopv6",
+	    "cflow.bgpnexthop", "cflow.bgpnexthopv6" };
 	const char *s;
 	int64_t boot;
 	int icmp = f->proto == 1 || f->proto == 58;
+	size_t k;
 
 	check_addr(file, i, "srcaddr", rget(r, "cflow.srcaddr"), &f->src);
 	check_addr(file, i, "srcaddrv6", rget(r, "cflow.srcaddrv6"), &f->src);
@@ -330,6 +337,21 @@ compare_cflow(const char *file, size_t i, const struct trec *r,
 	    f->dst_mask);
 	check_num(file, i, "sampling_interval",
 	    rget(r, "cflow.sampling_interval"), f->sampling);
+	if ((s = rget(r, "cflow.vlanid")) != NULL ||
+	    (s = rget(r, "cflow.dot1q_vlan_id")) != NULL)
+		check_num(file, i, "vlan", s, f->vlan);
+	if ((s = rget(r, "cflow.direction")) != NULL)
+		check_num(file, i, "direction", s, f->direction - 1u);
+	for (k = 0; k < 4; k++) {
+		struct mm_addr x;
+
+		s = rget(r, nh[k]);
+		if (s != NULL && addr_parse(s, &x) == 0 &&
+		    !addr_is_zero(&x) && !(addr_is_v4(&x) && addr_v4(&x) == 0)) {
+			check_addr(file, i, nh[k], s, &f->nexthop);
+			break;
+		}
+	}
 	if (r->version == 5 || r->version == 9) {
 		boot = (int64_t)(r->unix_secs * 1000 + 0.5) -
 		    (int64_t)(r->sysuptime * 1000 + 0.5);
@@ -394,6 +416,11 @@ compare_sflow(const char *file, size_t i, const struct trec *r,
 	check_num(file, i, "dst_mask", rget(r, "sflow_245.nexthop.dst_mask"),
 	    f->dst_mask);
 	check_num(file, i, "srcAS", rget(r, "sflow_245.srcAS"), f->src_as);
+	if ((s = rget(r, "sflow_245.vlan.in")) != NULL &&
+	    strtoull(s, NULL, 0) != 0 && strtoull(s, NULL, 0) < 4095)
+		check_num(file, i, "vlan.in", s, f->vlan);
+	else if ((s = rget(r, "vlan.id")) != NULL)
+		check_num(file, i, "vlan.id", s, f->vlan);
 }
 
 /*
