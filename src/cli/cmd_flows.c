@@ -17,6 +17,7 @@
 #include "core/err.h"
 #include "core/mtime.h"
 #include "query/agg.h"
+#include "query/chquery.h"
 #include "query/filter.h"
 #include "query/output.h"
 #include "query/query.h"
@@ -30,7 +31,8 @@ usage_flows(FILE *fp)
 	    "usage: mamori flows [--data DIR] [-r FILE | -R DIR]... [-t WINDOW]\n"
 	    "                    [-s KEY[/ORDER]]... [-A KEYS] [-O ORDER] [-n N]\n"
 	    "                    [-c N] [-o table|csv|json] [-j THREADS] [-N] [-q]\n"
-	    "                    [-f FILTERFILE] [FILTER...]\n"
+	    "                    [-f FILTERFILE] [--clickhouse URL [--sql]]\n"
+	    "                    [FILTER...]\n"
 	    "\n"
 	    "Reads the flow store (default --data DIR, $MAMORI_DATA or "
 	    "./mamori-data),\n"
@@ -57,6 +59,9 @@ usage_flows(FILE *fp)
 	    "  -j THREADS   worker threads (default: online CPUs)\n"
 	    "  -N           plain numbers (no K/M/G) in tables\n"
 	    "  -q           no summary\n"
+	    "  --clickhouse URL  run the query in ClickHouse (mamori.flows) "
+	    "instead\n"
+	    "  --sql        with --clickhouse: print the SQL, do not run it\n"
 	    "\n"
 	    "Filter examples: 'src host 10.0.0.1 and dst port 443',\n"
 	    "  'net 192.0.2.0/24 and not proto udp', 'bytes > 1m', "
@@ -147,6 +152,7 @@ int
 cmd_flows(int argc, char **argv)
 {
 	const char *datadir = NULL, *paths[MAX_PATHS], *fltfile = NULL;
+	const char *churl = NULL;
 	struct agg_spec stats[QUERY_MAXSTATS], aggr;
 	struct query_opts q;
 	struct query_stats st;
@@ -155,7 +161,7 @@ cmd_flows(int argc, char **argv)
 	char *expr = NULL, *fbuf = NULL;
 	size_t npaths = 0, nstats = 0, elen = 0, i;
 	uint64_t v;
-	int rc = EXIT_OK, has_aggr = 0, order = -1, r, a;
+	int rc = EXIT_OK, has_aggr = 0, order = -1, r, a, sqlonly = 0;
 	enum out_format of;
 
 	memset(&q, 0, sizeof(q));
@@ -255,6 +261,11 @@ cmd_flows(int argc, char **argv)
 		} else if (strcmp(o, "-f") == 0) {
 			NEED();
 			fltfile = val;
+		} else if (strcmp(o, "--clickhouse") == 0) {
+			NEED();
+			churl = val;
+		} else if (strcmp(o, "--sql") == 0) {
+			sqlonly = 1;
 		} else if (strcmp(o, "-N") == 0) {
 			q.out.plain = 1;
 		} else if (strcmp(o, "-q") == 0) {
@@ -344,7 +355,26 @@ cmd_flows(int argc, char **argv)
 		q.progress = progress_cb;
 		q.progress_arg = NULL;
 	}
-	r = query_run(&q, &st, &d);
+	if (sqlonly && churl == NULL) {
+		cli_err("flows", "--sql needs --clickhouse URL");
+		goto usage;
+	}
+	if (sqlonly) {
+		char *sql = NULL;
+
+		if ((r = chquery_sql(&q, &sql, &d)) != 0) {
+			cli_err("flows", "%s", d.msg);
+			rc = EXIT_RUNTIME;
+			goto out;
+		}
+		fputs(sql, stdout);
+		free(sql);
+		goto out;
+	}
+	if (churl != NULL)
+		r = chquery_run(churl, &q, &st, &d);
+	else
+		r = query_run(&q, &st, &d);
 	if (q.progress != NULL)
 		fprintf(stderr, "\r%*s\r", 70, "");
 	fflush(stdout);

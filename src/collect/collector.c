@@ -692,7 +692,7 @@ collector_snapshot(struct collector *c, struct collect_stats *s)
 	for (k = 0; k < c->nrxt; k++) {
 		t = &c->rxt[k];
 		pthread_mutex_lock(&t->smu);
-		if (t->nsnap <= n - s->nexp) {
+		if (t->nsnap > 0 && t->nsnap <= n - s->nexp) {
 			memcpy(v + s->nexp, t->snap, t->nsnap * sizeof(*v));
 			s->nexp += t->nsnap;
 		}

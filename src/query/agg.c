@@ -583,18 +583,19 @@ tab_add(struct atab *t, const uint8_t *key, uint64_t h, const struct cnt *v)
 	return 0;
 }
 
-static inline void
-tab_prefetch(const struct atab *t, uint64_t h)
-{
-	const uint8_t *p;
-
-	if (t->cap != 0) {
-		/* a slot may straddle two cache lines */
-		p = t->slots + tab_slot(t, h) * t->es;
-		PREFETCH(p);
-		PREFETCH(p + t->es - 1);
-	}
-}
+/*
+ * Prefetches the slot of hash h (a slot may straddle two cache lines).
+ * A macro, not a function: GCC's IPA pass takes a function whose only
+ * effect is __builtin_prefetch for pure and deletes the calls.
+ */
+#define TAB_PREFETCH(t, h) do { \
+	const struct atab *t_ = (t); \
+	if (t_->cap != 0) { \
+		const uint8_t *p_ = t_->slots + tab_slot(t_, (h)) * t_->es; \
+		PREFETCH(p_); \
+		PREFETCH(p_ + t_->es - 1); \
+	} \
+} while (0)
 
 static const struct mm_addr *
 addr_colp(const struct flow_block *b, int key)
@@ -680,53 +681,56 @@ build_keys(const struct agg *a, const struct flow_block *b,
 	}
 }
 
-/* Keys, hashes and counters of a batch of rows, ready to insert. */
-struct kbatch {
-	uint8_t		*kb;		/* n * stride key bytes */
-	uint8_t		*v6;
-	uint64_t	*h;
-	uint32_t	*row;		/* block row of entry i */
-	size_t		 n, cap;
+/*
+ * A batch of rows ready to insert: one packed entry per row (hash,
+ * counters, family, key bytes), so that the insert loop, which visits the
+ * entries grouped by shard and hence out of row order, touches one or two
+ * cache lines per entry instead of one per column.
+ */
+struct kent {
+	uint64_t	h;
+	struct cnt	c;
+	uint64_t	v6;
+	/* key bytes follow (agg->stride) */
 };
+
+struct kbatch {
+	uint8_t		*e;		/* n entries of kstride bytes */
+	size_t		 kstride;
+	size_t		 n;
+};
+
+#define KENT(kb, i)	((struct kent *)(void *)((kb)->e + (i) * (kb)->kstride))
 
 static int
 kbatch_fill(struct agg *a, struct kbatch *kb, const struct flow_block *b,
     const uint32_t *idx, size_t n)
 {
 	size_t need = a->spec.either ? 2 * n : n, i, c, done, pass;
-	uint8_t tmp[AGG_BATCH * AGG_KMAX];
+	uint8_t tmp[AGG_BATCH * AGG_KMAX], v6[AGG_BATCH];
 
-	if (need > kb->cap) {
-		free(kb->kb);
-		free(kb->v6);
-		free(kb->h);
-		free(kb->row);
-		kb->kb = malloc(need * a->stride);
-		kb->v6 = malloc(need);
-		kb->h = malloc(need * sizeof(*kb->h));
-		kb->row = malloc(need * sizeof(*kb->row));
-		kb->cap = need;
-		if (kb->kb == NULL || kb->v6 == NULL || kb->h == NULL ||
-		    kb->row == NULL) {
-			kb->cap = 0;
-			return MM_ENOMEM;
-		}
-	}
+	kb->kstride = sizeof(struct kent) + a->stride;
+	if ((kb->e = malloc(need * kb->kstride)) == NULL)
+		return MM_ENOMEM;
 	kb->n = 0;
 	for (pass = 0; pass < (a->spec.either ? 2u : 1u); pass++)
 		for (done = 0; done < n; done += c) {
 			c = n - done < AGG_BATCH ? n - done : AGG_BATCH;
-			build_keys(a, b, idx + done, c, (int)pass, tmp,
-			    kb->v6 + kb->n);
+			build_keys(a, b, idx + done, c, (int)pass, tmp, v6);
 			for (i = 0; i < c; i++) {
-				size_t e = kb->n + i;
-				size_t kl = a->t[kb->v6[e]][0].klen;
+				struct kent *k = KENT(kb, kb->n + i);
+				uint8_t *key = (uint8_t *)(k + 1);
+				size_t kl = a->t[v6[i]][0].klen;
+				uint32_t r = idx[done + i];
 
-				memcpy(kb->kb + e * a->stride, tmp +
-				    i * AGG_KMAX, kl);
-				kb->h[e] = hash_key(kb->kb + e * a->stride,
-				    kl);
-				kb->row[e] = idx[done + i];
+				memcpy(key, tmp + i * AGG_KMAX, kl);
+				k->h = hash_key(key, kl);
+				k->v6 = v6[i];
+				k->c.flows = 1;
+				k->c.packets = b->packets[r];
+				k->c.bytes = b->bytes[r];
+				k->c.first = b->first[r];
+				k->c.last = b->last[r];
 			}
 			kb->n += c;
 		}
@@ -734,30 +738,32 @@ kbatch_fill(struct agg *a, struct kbatch *kb, const struct flow_block *b,
 }
 
 /* Inserts entries order[0..n) of the batch into shard k (locked by the
- * caller when shared), prefetching a few entries ahead. */
+ * caller when shared), prefetching table slots a few entries ahead and the
+ * entries themselves further ahead. */
 static int
 kbatch_insert(struct agg *a, const struct kbatch *kb, const uint32_t *order,
-    size_t n, size_t k, const struct flow_block *b)
+    size_t n, size_t k)
 {
+	const struct kent *x;
 	size_t i;
 	int rc;
 
-	for (i = 0; i < n && i < AGG_AHEAD; i++)
-		tab_prefetch(&a->t[kb->v6[order[i]]][k], kb->h[order[i]]);
+	for (i = 0; i < n && i < 2 * AGG_AHEAD; i++)
+		PREFETCH(KENT(kb, order[i]));
+	for (i = 0; i < n && i < AGG_AHEAD; i++) {
+		x = KENT(kb, order[i]);
+		TAB_PREFETCH(&a->t[x->v6][k], x->h);
+	}
 	for (i = 0; i < n; i++) {
-		uint32_t e = order[i], r = kb->row[e];
-		struct cnt c;
-
-		if (i + AGG_AHEAD < n)
-			tab_prefetch(&a->t[kb->v6[order[i + AGG_AHEAD]]][k],
-			    kb->h[order[i + AGG_AHEAD]]);
-		c.flows = 1;
-		c.packets = b->packets[r];
-		c.bytes = b->bytes[r];
-		c.first = b->first[r];
-		c.last = b->last[r];
-		if ((rc = tab_add(&a->t[kb->v6[e]][k], kb->kb + e * a->stride,
-		    kb->h[e], &c)) != 0)
+		if (i + 2 * AGG_AHEAD < n)
+			PREFETCH(KENT(kb, order[i + 2 * AGG_AHEAD]));
+		if (i + AGG_AHEAD < n) {
+			x = KENT(kb, order[i + AGG_AHEAD]);
+			TAB_PREFETCH(&a->t[x->v6][k], x->h);
+		}
+		x = KENT(kb, order[i]);
+		if ((rc = tab_add(&a->t[x->v6][k], (const uint8_t *)(x + 1),
+		    x->h, &x->c)) != 0)
 			return rc;
 	}
 	return 0;
@@ -770,21 +776,21 @@ shard_of(const struct agg *a, uint64_t h)
 }
 
 /* Counting sort of entries by shard: order[] grouped, start[k]..start[k+1]
- * the entries of shard k. */
+ * the entries of shard k. `h(i)` is read through `get`. */
 static void
-by_shard(const struct agg *a, const uint64_t *h, size_t n, uint32_t *order,
-    size_t *start)
+by_shard(const struct agg *a, const uint64_t *h, size_t hstride, size_t n,
+    uint32_t *order, size_t *start)
 {
 	size_t k, i, pos[AGG_SHARDS + 1];
 
 	memset(start, 0, (AGG_SHARDS + 1) * sizeof(*start));
 	for (i = 0; i < n; i++)
-		start[shard_of(a, h[i]) + 1]++;
+		start[shard_of(a, h[i * hstride]) + 1]++;
 	for (k = 0; k < AGG_SHARDS; k++)
 		start[k + 1] += start[k];
 	memcpy(pos, start, sizeof(pos));
 	for (i = 0; i < n; i++)
-		order[pos[shard_of(a, h[i])]++] = (uint32_t)i;
+		order[pos[shard_of(a, h[i * hstride])]++] = (uint32_t)i;
 }
 
 int
@@ -808,27 +814,25 @@ agg_add(struct agg *a, const struct flow_block *b, const uint32_t *idx,
 	if (a->nshards == 1) {
 		for (i = 0; i < kb.n; i++)
 			order[i] = (uint32_t)i;
-		rc = kbatch_insert(a, &kb, order, kb.n, 0, b);
+		rc = kbatch_insert(a, &kb, order, kb.n, 0);
 		goto out;
 	}
-	by_shard(a, kb.h, kb.n, order, start);
+	by_shard(a, &KENT(&kb, 0)->h, kb.kstride / sizeof(uint64_t), kb.n,
+	    order, start);
 	/* start at a pseudo-random shard so that threads do not walk the
 	 * shards in lock step, queueing on the same lock */
-	first = (size_t)(kb.h[0] % a->nshards);
+	first = (size_t)(KENT(&kb, 0)->h % a->nshards);
 	for (i = 0; i < a->nshards && rc == 0; i++) {
 		k = (first + i) % a->nshards;
 		if (start[k] == start[k + 1])
 			continue;
 		pthread_mutex_lock(&a->mu[k]);
 		rc = kbatch_insert(a, &kb, order + start[k],
-		    start[k + 1] - start[k], k, b);
+		    start[k + 1] - start[k], k);
 		pthread_mutex_unlock(&a->mu[k]);
 	}
 out:
-	free(kb.kb);
-	free(kb.v6);
-	free(kb.h);
-	free(kb.row);
+	free(kb.e);
 	free(order);
 	return rc;
 }
@@ -869,7 +873,7 @@ agg_merge(struct agg *dst, struct agg *src)
 			}
 		}
 		if (dst->nshards > 1)
-			by_shard(dst, h, m, order, start);
+			by_shard(dst, h, 1, m, order, start);
 		else {
 			for (i = 0; i < m; i++)
 				order[i] = (uint32_t)i;
@@ -888,7 +892,8 @@ agg_merge(struct agg *dst, struct agg *src)
 				struct cnt c;
 
 				if (j + AGG_AHEAD < start[k + 1])
-					tab_prefetch(d, h[order[j + AGG_AHEAD]]);
+					TAB_PREFETCH(d,
+					    h[order[j + AGG_AHEAD]]);
 				memcpy(&c, e + d->soff, sizeof(c));
 				if ((rc = tab_add(d, e, h[order[j]], &c)) != 0)
 					break;

@@ -15,9 +15,8 @@
  * column so that ClickHouse prunes whole months.
  *
  * Groups. An address key is fetched as two UInt64 words (the 16 bytes read
- * big-endian) masked the way agg.c masks: when every address key of a flow
- * is IPv4 the v4 prefix applies; otherwise IPv4 keys take 96 + v4 prefix and
- * IPv6 keys the v6 prefix, and nothing is masked when the v6 prefix is 128.
+ * big-endian) masked the way agg.c masks: an IPv4 address to 96 + the v4
+ * prefix (srcip4/N), any other to the v6 prefix (srcip6/N).
  * The flag "some address key is IPv6" is grouped on too (agg.c keeps the two
  * kinds in separate tables). ORDER BY ranks like agg_top(): order value
  * descending, IPv4 rows first, then the key bytes in the local table's
@@ -30,8 +29,9 @@
  * with the same comparison and printed with out_groups().
  *
  * Raw flows are read in pages ordered by (first_ms, last_ms, ...): each page
- * asks for first_ms >= T and skips the rows with first_ms == T it already
- * printed, so no OFFSET scan and memory is one page.
+ * asks for a first_ms range sized to hold about one page and, when a page
+ * fills up, the next one starts at the last time seen and skips the rows
+ * with that time already printed: no OFFSET scans, memory about one page.
  *
  * Responses are untrusted: they are read field by field through the cursor,
  * every number is range-checked for its column and every row count capped.
@@ -423,20 +423,35 @@ static const char raw_cols[] = "first_ms, last_ms, hex(src), hex(dst), "
     "direction, src_mask, dst_mask";
 #define RAW_NCOLS	22
 
-/* One page of raw flows: first_ms >= from (when has_from), `lim` rows. */
+/* Count and first-seen range of the matching flows. */
 static int
-sql_raw(struct sb *s, const struct query_opts *q, int has_from,
-    uint64_t from, uint64_t lim)
+sql_raw_bounds(struct sb *s, const struct query_opts *q)
+{
+	int rc;
+
+	sb_add(s, "SELECT count(), min(first_ms), max(first_ms) FROM "
+	    CHQUERY_TABLE);
+	if ((rc = sql_where(s, q)) != 0)
+		return rc;
+	sb_add(s, " FORMAT TabSeparated");
+	return 0;
+}
+
+/* One page of raw flows: first_ms in [from, to] when `ranged`, `lim`
+ * rows. */
+static int
+sql_raw(struct sb *s, const struct query_opts *q, int ranged, uint64_t from,
+    uint64_t to, uint64_t lim)
 {
 	int rc;
 
 	sb_add(s, "SELECT %s FROM " CHQUERY_TABLE, raw_cols);
-	if (has_from || q->has_window || (q->filter != NULL &&
+	if (ranged || q->has_window || (q->filter != NULL &&
 	    !filter_is_any(q->filter))) {
 		sb_add(s, " WHERE ");
-		if (has_from)
-			sb_add(s, "first_ms >= %llu AND ",
-			    (unsigned long long)from);
+		if (ranged)
+			sb_add(s, "first_ms >= %llu AND first_ms <= %llu AND ",
+			    (unsigned long long)from, (unsigned long long)to);
 		if ((rc = sql_cond(s, q)) != 0)
 			return rc;
 	}
@@ -576,6 +591,25 @@ sql_tie(struct sb *s, const char *a, size_t w)
 		    "* 256 + bitAnd(bitShiftRight(%s, 24), 255))", a, a, a, a);
 }
 
+/* Word `lo` of address key j masked as agg.c masks it: IPv4 addresses to
+ * 96 + the v4 prefix, others to the v6 prefix (m4, m6: the word masks). */
+static void
+sql_akey(struct sb *s, const struct agg_spec *sp, size_t j, int *defined,
+    int lo, uint64_t m4, uint64_t m6)
+{
+	if (m4 == m6) {
+		sql_mword(s, sp, j, defined, lo, m4);
+		return;
+	}
+	sb_add(s, "if(");
+	sql_isv4(s, sp, j, defined);
+	sb_add(s, ", ");
+	sql_mword(s, sp, j, defined, lo, m4);
+	sb_add(s, ", ");
+	sql_mword(s, sp, j, defined, lo, m6);
+	sb_add(s, ")");
+}
+
 static const char *
 order_expr(int order)
 {
@@ -644,34 +678,10 @@ sql_groups(struct sb *s, const struct query_opts *q, const struct agg_spec *sp,
 			m6 = 128;
 		mask_words(96 + m4, &h4, &l4);
 		mask_words(m6, &h6, &l6);
-		if (m4 == 32 && m6 == 128) {
-			sql_word(s, sp, j, &def, 0);
-			sb_add(s, " AS k%zuh, ", j);
-			sql_word(s, sp, j, &def, 1);
-			sb_add(s, " AS k%zul", j);
-		} else if (m6 == 128) {
-			/* agg.c leaves a v6 row unmasked; v4 rows take m4 */
-			sql_word(s, sp, j, &def, 0);
-			sb_add(s, " AS k%zuh, if(v6, ", j);
-			sql_word(s, sp, j, &def, 1);
-			sb_add(s, ", ");
-			sql_mword(s, sp, j, &def, 1, l4);
-			sb_add(s, ") AS k%zul", j);
-		} else {
-			sb_add(s, "if(");
-			sql_isv4(s, sp, j, &def);
-			sb_add(s, ", ");
-			sql_mword(s, sp, j, &def, 0, h4);
-			sb_add(s, ", ");
-			sql_mword(s, sp, j, &def, 0, h6);
-			sb_add(s, ") AS k%zuh, if(", j);
-			sql_isv4(s, sp, j, &def);
-			sb_add(s, ", ");
-			sql_mword(s, sp, j, &def, 1, l4);
-			sb_add(s, ", ");
-			sql_mword(s, sp, j, &def, 1, l6);
-			sb_add(s, ") AS k%zul", j);
-		}
+		sql_akey(s, sp, j, &def, 0, h4, h6);
+		sb_add(s, " AS k%zuh, ", j);
+		sql_akey(s, sp, j, &def, 1, l4, l6);
+		sb_add(s, " AS k%zul", j);
 	}
 	sb_add(s, ", count() AS c_fl, sum(packets) AS c_pk, sum(bytes) AS c_by, "
 	    "min(first_ms) AS c_t0, max(last_ms) AS c_t1 FROM " CHQUERY_TABLE);
@@ -777,9 +787,12 @@ chquery_sql(const struct query_opts *q, char **sql_out, struct mm_diag *diag)
 			sb_add(&s, ";\n");
 		}
 	} else {
-		rc = sql_raw(&s, q, 0, 0, q->limit != 0 &&
-		    q->limit < CHQUERY_PAGE_ROWS ? q->limit :
-		    CHQUERY_PAGE_ROWS);
+		rc = sql_raw_bounds(&s, q);
+		sb_add(&s, ";\n");
+		if (rc == 0)
+			rc = sql_raw(&s, q, 0, 0, 0, q->limit != 0 &&
+			    q->limit < CHQUERY_PAGE_ROWS ? q->limit :
+			    CHQUERY_PAGE_ROWS);
 		sb_add(&s, ";\n");
 	}
 	if (rc != 0)
@@ -1314,7 +1327,15 @@ parse_flow(struct tsv *t, struct flow *f, struct mm_diag *d)
 	return 0;
 }
 
-/* Raw flows in pages; totals from the flows printed. */
+/*
+ * Raw flows in pages; totals from the flows printed. A page is the rows
+ * with first_ms in [from, from + span) after `skip` rows already printed,
+ * at most `want` more. ClickHouse 18.16 sorts (it has no read-in-order)
+ * everything a page's WHERE selects, so the span is adapted to hold about
+ * CHQUERY_PAGE_ROWS rows: it starts at the average density, halves when a
+ * page fills up (the next page continues after the last row printed) and
+ * doubles when a span is exhausted. Memory on both sides is about one page.
+ */
 static int
 run_raw(struct chrun *r)
 {
@@ -1324,21 +1345,43 @@ run_raw(struct chrun *r)
 	struct flow f;
 	char *body = NULL;
 	size_t len = 0;
-	uint64_t printed = 0, skip = 0, from = 0, got, want, same;
-	int has_from = 0, rc = 0;
-	mtime_t lastfirst = 0;
+	uint64_t printed = 0, skip = 0, from, to, last, span, got, want, same;
+	uint64_t cnt;
+	int rc = 0;
+	mtime_t lastfirst = 0, lo, hi;
 
 	out_flow_header(q->fp, &q->out);
 	r->st.first = INT64_MAX;
 	r->st.last = INT64_MIN;
-	for (;;) {
+	memset(&s, 0, sizeof(s));
+	if ((rc = sql_raw_bounds(&s, q)) != 0)
+		s.err = rc;
+	if ((rc = run_sql(r, &s, &body, &len)) != 0)
+		goto out;
+	tsv_init(&t, body, len);
+	if ((rc = tsv_u64(&t, UINT64_MAX, 0, &cnt, r->diag)) != 0 ||
+	    (rc = tsv_time(&t, 0, &lo, r->diag)) != 0 ||
+	    (rc = tsv_time(&t, 1, &hi, r->diag)) != 0)
+		goto out;
+	free(body);
+	body = NULL;
+	if (cnt == 0 || hi < lo)
+		goto out;
+	from = (uint64_t)lo;
+	last = (uint64_t)hi;
+	span = (uint64_t)((double)(last - from + 1) * CHQUERY_PAGE_ROWS /
+	    (double)cnt);
+	if (span < 1)
+		span = 1;
+	while (from <= last) {
 		want = CHQUERY_PAGE_ROWS;
 		if (q->limit != 0 && q->limit - printed < want)
 			want = q->limit - printed;
 		if (want == 0)
 			break;
+		to = span - 1 > last - from ? last : from + (span - 1);
 		memset(&s, 0, sizeof(s));
-		if ((rc = sql_raw(&s, q, has_from, from, skip + want)) != 0)
+		if ((rc = sql_raw(&s, q, 1, from, to, skip + want)) != 0)
 			s.err = rc;
 		if ((rc = run_sql(r, &s, &body, &len)) != 0)
 			goto out;
@@ -1355,10 +1398,12 @@ run_raw(struct chrun *r)
 			}
 			if ((rc = parse_flow(&t, &f, r->diag)) != 0)
 				goto out;
-			if (has_from && (f.first < 0 ||
-			    (uint64_t)f.first < from)) {
+			if (f.first < 0 || (uint64_t)f.first < from ||
+			    (uint64_t)f.first > to ||
+			    (got > 0 && f.first < lastfirst)) {
 				rc = mm_diag_set(r->diag, MM_EFORMAT,
-				    "clickhouse response: rows out of order");
+				    "clickhouse response: row outside the "
+				    "requested time range or out of order");
 				goto out;
 			}
 			if (got == 0 || f.first != lastfirst)
@@ -1379,13 +1424,22 @@ run_raw(struct chrun *r)
 		}
 		free(body);
 		body = NULL;
-		if (got < skip + want)
-			break;		/* the last page */
-		/* next: first_ms >= the last time seen, skipping the rows
-		 * with that time already printed */
-		from = (uint64_t)lastfirst;
-		skip = same;
-		has_from = 1;
+		if (got < skip + want) {
+			/* the span is exhausted: on to the next one */
+			if (to == last)
+				break;
+			from = to + 1;
+			skip = 0;
+			if (span < (UINT64_MAX >> 1))
+				span *= 2;
+		} else {
+			/* full page: continue after the last row printed,
+			 * skipping the rows with its time already seen */
+			from = (uint64_t)lastfirst;
+			skip = same;
+			if (span > 1)
+				span /= 2;
+		}
 	}
 out:
 	free(body);

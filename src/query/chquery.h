@@ -15,10 +15,11 @@
  * functions (substring, reinterpretAsUInt64, bitAnd, arrayJoin, intDiv).
  *
  * Cost: one totals query plus one query per -s / -A (server-side
- * aggregation; only the top rows travel), or raw flows in pages of
- * CHQUERY_PAGE_ROWS rows (keyset paging on first_ms, so memory stays
- * bounded whatever the result size). Client memory: one page, or the
- * returned groups (at most CHQUERY_MAXGROUPS) in a private struct agg.
+ * aggregation; only the top rows travel), or raw flows in pages of about
+ * CHQUERY_PAGE_ROWS rows (first_ms ranges sized to the data's density, so
+ * memory on both sides stays bounded whatever the result size). Client
+ * memory: one page, or the returned groups (at most CHQUERY_MAXGROUPS) in a
+ * private struct agg.
  */
 #ifndef MAMORI_QUERY_CHQUERY_H
 #define MAMORI_QUERY_CHQUERY_H

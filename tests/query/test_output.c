@@ -93,14 +93,14 @@ test_flow_table(void **state)
 	    "    Dst IP Addr:Port           Packets    Bytes Flows\n"
 	    "2024-05-01 12:00:00.250     1.500 TCP              10.0.0.1:40000"
 	    " -> 192.0.2.80:443                  12    2.5 M     1\n"
-	    "2024-05-01 12:00:01.000     0.000 ICMP6       [2001:db8::1]:0"
+	    "2024-05-01 12:00:01.000     0.000 ICMP6           [2001:db8::1]:0"
 	    " -> [2001:db8::2]:128.0              1       64     1\n");
 	expect(run_flows(QOUT_TABLE, 1),
 	    "Date first seen          Duration Proto          Src IP Addr:Port"
 	    "    Dst IP Addr:Port           Packets    Bytes Flows\n"
 	    "2024-05-01 12:00:00.250     1.500 TCP              10.0.0.1:40000"
 	    " -> 192.0.2.80:443                  12  2500000     1\n"
-	    "2024-05-01 12:00:01.000     0.000 ICMP6       [2001:db8::1]:0"
+	    "2024-05-01 12:00:01.000     0.000 ICMP6           [2001:db8::1]:0"
 	    " -> [2001:db8::2]:128.0              1       64     1\n");
 }
 
@@ -190,17 +190,17 @@ test_stat_table(void **state)
 	    "Src IP Addr         Flows(%)       Packets(%)         Bytes(%)"
 	    "      pps      bps    bpp\n"
 	    "2024-05-01 12:00:00.250     5.500                               "
-	    "   10.0.0.1         2(66.7)         14(93.3)      2.5 M(100.0)"
-	    "        2  3636509 178578\n"
-	    "2024-05-01 12:00:01.000     0.000                            "
-	    "2001:db8::1         1(33.3)          1( 6.7)         64( 0.0)"
+	    " 10.0.0.1          2(66.7)         14(93.3)     2.5 M(100.0)"
+	    "        2    3.6 M 178578\n"
+	    "2024-05-01 12:00:01.000     0.000                             "
+	    "2001:db8::1          1(33.3)          1( 6.7)         64( 0.0)"
 	    "        0        0     64\n\n");
 	expect(run_groups("proto", 1, QOUT_TABLE),
 	    "Top 2 Proto ordered by flows:\n"
 	    "Date first seen          Duration      Proto         Flows(%)"
 	    "       Packets(%)         Bytes(%)      pps      bps    bpp\n"
 	    "2024-05-01 12:00:00.250     5.500        TCP          2(66.7)"
-	    "         14(93.3)      2.5 M(100.0)        2  3636509 178578\n"
+	    "         14(93.3)     2.5 M(100.0)        2    3.6 M 178578\n"
 	    "2024-05-01 12:00:01.000     0.000      ICMP6          1(33.3)"
 	    "          1( 6.7)         64( 0.0)        0        0     64\n\n");
 }
@@ -248,7 +248,7 @@ test_aggr(void **state)
 	    "Date first seen          Duration      Proto    Flows  Packets"
 	    "    Bytes      pps      bps    bpp\n"
 	    "2024-05-01 12:00:00.250     5.500        TCP        2       14"
-	    "    2.5 M        2  3636509 178578\n"
+	    "    2.5 M        2    3.6 M 178578\n"
 	    "2024-05-01 12:00:01.000     0.000      ICMP6        1        1"
 	    "       64        0        0     64\n\n");
 }
