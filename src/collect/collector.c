@@ -41,10 +41,13 @@
 #define RL_BURST	10	/* messages before limiting */
 #define RL_PERIOD	10000	/* ms between limited messages */
 #define BATCH_AGE_MS	20	/* push a partial batch after this */
-#define SNAP_MS		1000	/* exporter snapshot period */
+#define SNAP_MS		1000	/* exporter snapshot period, busy */
+#define SNAP_IDLE_MS	200	/* ... when the socket is idle */
 #define TICK_MS		100	/* writer tick period */
 #define POLL_MS		100	/* receive idle wait */
 #define WRITER_NICE	10	/* writer thread's nice increment */
+#define SINK_DRAIN_MS	3000	/* ClickHouse tail delivery at stop */
+#define DRAIN_MS	1000	/* socket drain budget at stop */
 
 struct ratelim {
 	struct mm_addr	addr;
@@ -97,6 +100,8 @@ struct collector {
 	struct flowq		*q;
 	struct store_writer	*w;
 	struct chsink		*sink;
+	struct chsink_stats	 sink_final;	/* after the sink is freed */
+	int			 sink_done;
 	pthread_t		 wtid;
 	int			 wstarted;
 	int			 running;
@@ -268,7 +273,7 @@ rx_diag(struct rxthread *t, const struct udp_dgram *d, int err,
 {
 	struct collector	*c = t->c;
 	struct ratelim		*r;
-	char			 a[ADDR_STRLEN];
+	char			 a[ADDR_STRLEN], what[MM_DIAG_LEN + 64];
 
 	if (c->conf.log == NULL)
 		return;
@@ -281,18 +286,18 @@ rx_diag(struct rxthread *t, const struct udp_dgram *d, int err,
 		return;
 	} else
 		r->window = t->now;
-	addr_fmt(&d->from, a, sizeof(a));
+	if (diag->msg[0] != '\0')
+		snprintf(what, sizeof(what), "%s", diag->msg);
+	else
+		snprintf(what, sizeof(what), "exporter %s port %u: %s",
+		    addr_fmt(&d->from, a, sizeof(a)), (unsigned)d->port,
+		    mm_strerror(err));
 	if (r->suppressed > 0) {
-		cmsg(c, COLLECT_LOG_ERR, "exporter %s port %u: %s (%s); "
-		    "%u similar messages suppressed", a, (unsigned)d->port,
-		    diag->msg[0] != '\0' ? diag->msg : mm_strerror(err),
-		    mm_strerror(err), r->suppressed);
+		cmsg(c, COLLECT_LOG_ERR, "%s (%u similar messages suppressed)",
+		    what, r->suppressed);
 		r->suppressed = 0;
 	} else
-		cmsg(c, COLLECT_LOG_ERR, "exporter %s port %u: %s (%s)", a,
-		    (unsigned)d->port,
-		    diag->msg[0] != '\0' ? diag->msg : mm_strerror(err),
-		    mm_strerror(err));
+		cmsg(c, COLLECT_LOG_ERR, "%s", what);
 }
 
 static void
@@ -366,12 +371,21 @@ rx_main(void *arg)
 	struct mm_diag		 diag;
 	struct pollfd		 pfd;
 	mtime_t			 last_snap = 0, last_err = 0;
+	mtime_t			 drain_until = 0;
 	uint64_t		 ndg, nbytes, ntrunc, nerr;
 	int			 n, i, rc;
 
 	pfd.fd = t->fd;
 	pfd.events = POLLIN;
-	while (!atomic_load_explicit(&c->stop, memory_order_relaxed)) {
+	for (;;) {
+		if (atomic_load_explicit(&c->stop, memory_order_relaxed)) {
+			/* Stopping: take what the kernel already holds
+			 * (bounded in time if exporters keep sending). */
+			if (drain_until == 0)
+				drain_until = mtime_now() + DRAIN_MS;
+			else if (mtime_now() >= drain_until)
+				break;
+		}
 		n = udp_rx_recv(t->rx, t->fd);
 		t->now = mtime_now();
 		if (n < 0) {
@@ -384,8 +398,10 @@ rx_main(void *arg)
 			continue;
 		}
 		if (n == 0) {
+			if (drain_until != 0)
+				break;		/* drained */
 			rx_push(t);
-			if (t->now - last_snap >= SNAP_MS) {
+			if (t->now - last_snap >= SNAP_IDLE_MS) {
 				rx_snapshot(t);
 				last_snap = t->now;
 			}
@@ -570,10 +586,11 @@ w_main(void *arg)
 int
 collector_start(struct collector *c, struct mm_diag *diag)
 {
-	struct rxthread	*t;
-	sigset_t	 all, old;
-	size_t		 k;
-	int		 rc;
+	struct rxthread		*t;
+	struct chsink_conf	 chc;
+	sigset_t		 all, old;
+	size_t			 k;
+	int			 rc;
 
 	if (c->running || c->stopped)
 		return mm_diag_set(diag, MM_EINVAL, "collector: already "
@@ -613,8 +630,10 @@ collector_start(struct collector *c, struct mm_diag *diag)
 	/* Threads inherit the signal mask: block everything in them. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
+	chsink_conf_default(&chc);
+	chc.drain_ms = 500;	/* after our own SINK_DRAIN_MS wait */
 	if (c->conf.clickhouse_url != NULL && (rc = chsink_new(
-	    c->conf.clickhouse_url, NULL, &c->sink, diag)) != 0) {
+	    c->conf.clickhouse_url, &chc, &c->sink, diag)) != 0) {
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
 		return rc;
 	}
@@ -672,8 +691,11 @@ collector_snapshot(struct collector *c, struct collect_stats *s)
 	s->sink_errors = atomic_load(&c->sink_errors);
 	s->blocks = atomic_load(&c->blocks);
 	s->bytes = atomic_load(&c->bytes);
-	if (c->sink != NULL) {
-		chsink_stats(c->sink, &cs);
+	if (c->sink != NULL || c->sink_done) {
+		if (c->sink != NULL)
+			chsink_stats(c->sink, &cs);
+		else
+			cs = c->sink_final;
 		s->sink = 1;
 		s->sink_up = cs.up;
 		s->sink_sent = cs.rows_sent;
@@ -723,10 +745,16 @@ collector_stop(struct collector *c, struct mm_diag *diag)
 		pthread_join(c->wtid, NULL);
 		c->wstarted = 0;
 	}
-	/* Give ClickHouse a bounded chance to take the tail; the sink is
-	 * freed (and its thread joined) in collector_free(). */
-	if (c->sink != NULL)
-		(void)chsink_wait(c->sink, 5000);
+	/* chsink_free() gives ClickHouse a bounded time (drain_ms) to take
+	 * the tail; the final counters are kept for collector_snapshot(). */
+	if (c->sink != NULL) {
+		chsink_flush(c->sink);
+		(void)chsink_wait(c->sink, SINK_DRAIN_MS);
+		chsink_stats(c->sink, &c->sink_final);
+		chsink_free(c->sink);
+		c->sink = NULL;
+		c->sink_done = 1;
+	}
 	if (c->w != NULL) {
 		rc = store_writer_close(c->w, diag);
 		c->w = NULL;

@@ -10,6 +10,10 @@
  * single writer thread, which owns the store writer, runs the per-flow hook
  * (anonymisation, ClickHouse sink) and ticks the store at least every 100 ms
  * so that no row stays unflushed for much more than the store's flush_ms.
+ * The writer runs at a lower priority (nice +10 on Linux, where nice is per
+ * thread) so that in a burst the receivers win the CPU: datagrams leave the
+ * kernel buffer, where they cost skb overhead and are lost once it fills,
+ * for the compact queue, and the writer catches up afterwards.
  * When the queue is full the receive threads drop flows and count them; they
  * never block. Optional stages: Crypto-PAn anonymisation of src/dst inside
  * configured ranges (cryptopan.h, in the receive threads so its AES cost is

@@ -10,7 +10,8 @@
  * received slot reports its payload, the sender (as struct mm_addr + port),
  * whether the datagram was truncated (MSG_TRUNC), and, when the kernel
  * supports SO_RXQ_OVFL, the socket's cumulative drop counter at the time the
- * datagram was queued (the kernel attaches it only once the count is
+ * datagram was queued; udp_socket_drops() reads the same counter at any
+ * time (SO_MEMINFO), so drops after the last datagram are seen too (the kernel attaches it only once the count is
  * non-zero).
  */
 #ifndef MAMORI_COLLECT_UDP_H

@@ -4,15 +4,29 @@
  * Layout. A table is one array of fixed-size slots: the key bytes, padded to
  * 8, then five 64-bit counters (flows, packets, bytes, first, last). A slot
  * with flows == 0 is empty, so there is no separate occupancy map. Probing is
- * linear from the hash; the table doubles at 3/4 load. Keys are built
- * column by column for a batch of AGG_BATCH rows (one pass per key field,
- * no per-row dispatch on the field type), then hashed, and the slots of the
- * whole batch are prefetched before the inserts so that the cache misses of
- * a large table overlap instead of queueing.
+ * linear; the table doubles at 3/4 load. The slot index is the top bits of
+ * (hash ^ seed) * golden-ratio with a seed per table: merging a table into
+ * another walks the source in its slot order, and with a shared index
+ * function that order would pile the entries into long runs of the target.
+ * Tables of 4 MiB and more come from mmap with MADV_HUGEPAGE, since every
+ * probe of a large table is a TLB miss in 4 KiB pages.
  *
  * Two key widths: address fields take 4 bytes when every address field of
  * the flow is IPv4, else 16; the two kinds live in separate tables (t[0],
  * t[1]) so each has its own fixed slot size.
+ *
+ * Inserting a block: keys are built column by column (one pass per key
+ * field, no per-row dispatch on the field type) into packed entries (hash,
+ * counters, key) in row order; a shared aggregation then counting-sorts the
+ * entries by shard (top hash bits) and takes each shard's lock once. The
+ * insert loop prefetches the table slot AGG_AHEAD entries ahead so that the
+ * cache misses of a large table overlap instead of queueing.
+ *
+ * Cost: O(1) expected per row; memory 48 bytes per slot for an IPv4
+ * single-address key (key 4 + pad 4 + counters 40), 56 for IPv6, and
+ * between 4/3 and 8/3 slots per group (load 3/4 down to 3/8 after a
+ * doubling), i.e. 64..128 bytes per distinct IPv4 address; a doubling
+ * shard briefly holds its old table too (1/64 of the total).
  */
 #include <sys/mman.h>
 
@@ -300,8 +314,6 @@ agg_colmask(const struct agg_spec *sp)
 	return m;
 }
 
-static uint64_t seed_counter;
-
 static int
 agg_create(const struct agg_spec *sp, size_t nshards, struct agg **out)
 {
@@ -336,8 +348,9 @@ agg_create(const struct agg_spec *sp, size_t nshards, struct agg **out)
 			t->klen = v ? o16 : o4;
 			t->soff = (t->klen + 7) & ~(size_t)7;
 			t->es = t->soff + sizeof(struct cnt);
-			/* racy increment is harmless: any odd value works */
-			t->seed = (++seed_counter * 0x9e3779b97f4a7c15ULL) | 1;
+			/* distinct per table, no shared state */
+			t->seed = ((uint64_t)(uintptr_t)t *
+			    0x9e3779b97f4a7c15ULL) | 1;
 		}
 	}
 	if (nshards > 1) {
@@ -702,16 +715,61 @@ struct kbatch {
 
 #define KENT(kb, i)	((struct kent *)(void *)((kb)->e + (i) * (kb)->kstride))
 
+struct agg_scratch {
+	uint8_t		*e;
+	size_t		 ecap;		/* bytes */
+	uint32_t	*order;
+	size_t		 ocap;		/* entries */
+};
+
+struct agg_scratch *
+agg_scratch_new(void)
+{
+	return calloc(1, sizeof(struct agg_scratch));
+}
+
+void
+agg_scratch_free(struct agg_scratch *s)
+{
+	if (s == NULL)
+		return;
+	free(s->e);
+	free(s->order);
+	free(s);
+}
+
+/* Grows the scratch to `n` entries of `stride` bytes. */
 static int
-kbatch_fill(struct agg *a, struct kbatch *kb, const struct flow_block *b,
-    const uint32_t *idx, size_t n)
+scratch_reserve(struct agg_scratch *s, size_t n, size_t stride)
+{
+	void *p;
+
+	if (n * stride > s->ecap) {
+		if ((p = realloc(s->e, n * stride)) == NULL)
+			return MM_ENOMEM;
+		s->e = p;
+		s->ecap = n * stride;
+	}
+	if (n > s->ocap) {
+		if ((p = realloc(s->order, n * sizeof(*s->order))) == NULL)
+			return MM_ENOMEM;
+		s->order = p;
+		s->ocap = n;
+	}
+	return 0;
+}
+
+static int
+kbatch_fill(struct agg *a, struct kbatch *kb, struct agg_scratch *sc,
+    const struct flow_block *b, const uint32_t *idx, size_t n)
 {
 	size_t need = a->spec.either ? 2 * n : n, i, c, done, pass;
 	uint8_t tmp[AGG_BATCH * AGG_KMAX], v6[AGG_BATCH];
 
 	kb->kstride = sizeof(struct kent) + a->stride;
-	if ((kb->e = malloc(need * kb->kstride)) == NULL)
+	if (scratch_reserve(sc, need, kb->kstride) != 0)
 		return MM_ENOMEM;
+	kb->e = sc->e;
 	kb->n = 0;
 	for (pass = 0; pass < (a->spec.either ? 2u : 1u); pass++)
 		for (done = 0; done < n; done += c) {
@@ -794,23 +852,25 @@ by_shard(const struct agg *a, const uint64_t *h, size_t hstride, size_t n,
 }
 
 int
-agg_add(struct agg *a, const struct flow_block *b, const uint32_t *idx,
-    size_t n)
+agg_add_with(struct agg *a, struct agg_scratch *sc,
+    const struct flow_block *b, const uint32_t *idx, size_t n)
 {
+	struct agg_scratch tmp;
 	struct kbatch kb;
-	uint32_t *order = NULL;
+	uint32_t *order;
 	size_t start[AGG_SHARDS + 1], k, i, first;
 	int rc;
 
 	if (n == 0)
 		return 0;
-	memset(&kb, 0, sizeof(kb));
-	if ((rc = kbatch_fill(a, &kb, b, idx, n)) != 0)
-		goto out;
-	if ((order = malloc(kb.n * sizeof(*order))) == NULL) {
-		rc = MM_ENOMEM;
-		goto out;
+	if (sc == NULL) {
+		memset(&tmp, 0, sizeof(tmp));
+		sc = &tmp;
 	}
+	memset(&kb, 0, sizeof(kb));
+	if ((rc = kbatch_fill(a, &kb, sc, b, idx, n)) != 0)
+		goto out;
+	order = sc->order;
 	if (a->nshards == 1) {
 		for (i = 0; i < kb.n; i++)
 			order[i] = (uint32_t)i;
@@ -832,9 +892,18 @@ agg_add(struct agg *a, const struct flow_block *b, const uint32_t *idx,
 		pthread_mutex_unlock(&a->mu[k]);
 	}
 out:
-	free(kb.e);
-	free(order);
+	if (sc == &tmp) {
+		free(tmp.e);
+		free(tmp.order);
+	}
 	return rc;
+}
+
+int
+agg_add(struct agg *a, const struct flow_block *b, const uint32_t *idx,
+    size_t n)
+{
+	return agg_add_with(a, NULL, b, idx, n);
 }
 
 int

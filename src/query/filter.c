@@ -6,14 +6,16 @@
  * (each token keeps its start offset so errors can point at it). The parser
  * appends nodes to one growable array and refers to children by index, so
  * freeing is one free() and the tree can be copied or walked without
- * pointers. "Either" qualifiers (no src/dst) stay one node with two fields
+ * pointers. AND and OR are n-ary (their children sit in one index array):
+ * a chain of 10,000 "or"s costs neither parser nor evaluator any recursion
+ * depth; only parentheses and "not" nest, up to FILTER_MAXDEPTH. "Either" qualifiers (no src/dst) stay one node with two fields
  * (pair = ANY) rather than an OR of two nodes, which keeps evaluation at one
  * pass and lets filter_hosts() see "host X" as a single address.
  *
  * Evaluation works on chunks of FILTER_CHUNK rows. A node writes one byte
  * per row (0/1) into a caller buffer; AND/OR/NOT combine child buffers with
- * byte loops the compiler vectorises, and AND skips its right side when the
- * left side selected nothing in the chunk. Numeric leaves first widen their
+ * byte loops the compiler vectorises, and AND stops at the first child
+ * that leaves nothing selected in the chunk. Numeric leaves first widen their
  * column into a uint64_t buffer and then compare with the operator fixed
  * outside the loop. Stack use is one chunk buffer per nesting level, bounded
  * by FILTER_MAXDEPTH.

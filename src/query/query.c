@@ -3,12 +3,15 @@
  *
  * Threads: one shared struct qrun holds the unit queue (an index under a
  * mutex; units are whole files or file stripes, so the lock is taken once
- * per unit, not per block), the merged totals and the global aggregations.
- * Each worker owns a flow_block, a selection index vector and partial
- * aggregations; it merges a partial into the global one when the partial
- * exceeds AGG_SPILL groups and at the end, so peak memory is the global
- * tables plus at most `threads` partials of bounded size. Totals are added
- * under the lock once per block.
+ * per unit, not per block), the merged totals and the shared aggregations
+ * (agg_new_shared(): sharded, one lock per shard). Each worker owns a
+ * flow_block, a selection index vector and private aggregations; a private
+ * one that passes AGG_SPILL groups is merged into the shared one and the
+ * worker then adds to the shared one directly (see agg.h), so peak memory
+ * is the shared tables plus at most AGG_SPILL groups per thread and
+ * statistic. Totals are added under the lock once per block. Raw flows are
+ * formatted by each worker into a private buffer and written under an
+ * output lock one block at a time.
  *
  * Cost per block: the Bloom/time test (O(1)), decompression of the needed
  * columns, the filter (O(rows x nodes)), then O(matches) for totals and
@@ -38,6 +41,7 @@ struct qrun {
 	struct qunit		*units;
 	size_t			 nunits, next;
 	uint32_t		 colmask;
+	uint32_t		 p1mask;	/* filter columns, 0 = one phase */
 	struct mm_addr		 hosts[FILTER_MAXHINTS];
 	size_t			 nhosts;
 	pthread_mutex_t		 mu;
@@ -60,6 +64,10 @@ struct qworker {
 	pthread_t		 tid;
 	struct agg		*agg[QUERY_MAXSTATS + 1];
 	int			 direct[QUERY_MAXSTATS + 1];
+	struct flow_block	 b2;		/* full columns (two-phase) */
+	struct agg_scratch	*scratch;
+	uint64_t		 p1_blocks, p1_hits;
+	int			 one_phase;	/* two-phase stopped paying */
 	struct flow		*fl;		/* -O tstart local rows */
 	size_t			 nfl, capfl;
 };
@@ -133,29 +141,49 @@ row_get(const struct flow_block *b, uint32_t cm, size_t i, struct flow *f)
 #undef C
 }
 
-/* Printing raw flows of one block; returns 1 when the limit is reached. */
+/*
+ * Prints raw flows of one block; returns 1 when the limit is reached, or
+ * MM_ENOMEM. Rows are formatted into a private buffer outside the output
+ * lock (formatting is the expensive part) and written with one fwrite, so
+ * workers format in parallel and the lines of one block stay together.
+ * With -c, the rows to print are reserved first under the lock.
+ */
 static int
 print_rows(struct qrun *run, const struct flow_block *b, const uint32_t *idx,
     size_t n)
 {
 	const struct query_opts *q = run->q;
 	struct flow f;
-	size_t i;
+	char *buf = NULL;
+	size_t len = 0, i;
+	FILE *mem;
 	int done = 0;
 
-	pthread_mutex_lock(&run->outmu);
-	for (i = 0; i < n; i++) {
-		if (q->limit != 0 && run->printed >= q->limit) {
+	if (q->limit != 0) {
+		pthread_mutex_lock(&run->outmu);
+		if (run->printed + n >= q->limit) {
+			n = (size_t)(q->limit - run->printed);
 			done = 1;
-			break;
 		}
-		row_get(b, run->colmask, idx[i], &f);
-		out_flow(q->fp, &q->out, &f);
-		run->printed++;
+		run->printed += n;
+		pthread_mutex_unlock(&run->outmu);
 	}
-	if (q->limit != 0 && run->printed >= q->limit)
-		done = 1;
+	if (n == 0)
+		return done;
+	if ((mem = open_memstream(&buf, &len)) == NULL)
+		return MM_ENOMEM;
+	for (i = 0; i < n; i++) {
+		row_get(b, run->colmask, idx[i], &f);
+		out_flow(mem, &q->out, &f);
+	}
+	if (fclose(mem) != 0) {
+		free(buf);
+		return MM_ENOMEM;
+	}
+	pthread_mutex_lock(&run->outmu);
+	fwrite(buf, 1, len, q->fp);
 	pthread_mutex_unlock(&run->outmu);
+	free(buf);
 	return done;
 }
 
@@ -193,10 +221,26 @@ merge_aggs(struct qworker *w)
 	return rc;
 }
 
-/* Processes one loaded block. Returns 0, 1 to stop, or an error. */
+static int
+ensure_idx(uint32_t **idxp, size_t *capidx, size_t n)
+{
+	uint32_t *idx;
+
+	if (n <= *capidx)
+		return 0;
+	if ((idx = realloc(*idxp, n * sizeof(*idx))) == NULL)
+		return MM_ENOMEM;
+	*idxp = idx;
+	*capidx = n;
+	return 0;
+}
+
+/* Processes one loaded block; `pre` is the number of rows the caller has
+ * already selected into *idxp (two-phase), or (size_t)-1 to filter here.
+ * Returns 0, 1 to stop, or an error. */
 static int
 do_block(struct qworker *w, const struct store_block_info *info,
-    struct flow_block *b, uint32_t **idxp, size_t *capidx)
+    struct flow_block *b, uint32_t **idxp, size_t *capidx, size_t pre)
 {
 	struct qrun *run = w->run;
 	const struct query_opts *q = run->q;
@@ -205,13 +249,12 @@ do_block(struct qworker *w, const struct store_block_info *info,
 	size_t n, i, k;
 	int rc;
 
-	if (b->n > *capidx) {
-		if ((idx = realloc(*idxp, b->n * sizeof(*idx))) == NULL)
-			return MM_ENOMEM;
-		*idxp = idx;
-		*capidx = b->n;
-	}
-	if (q->filter != NULL)
+	if ((rc = ensure_idx(idxp, capidx, b->n)) != 0)
+		return rc;
+	idx = *idxp;
+	if (pre != (size_t)-1)
+		n = pre;
+	else if (q->filter != NULL)
 		n = filter_select(q->filter, b, idx);
 	else {
 		for (i = 0; i < b->n; i++)
@@ -244,11 +287,13 @@ do_block(struct qworker *w, const struct store_block_info *info,
 	}
 	for (k = 0; k < run->nagg; k++) {
 		if (w->direct[k]) {
-			if ((rc = agg_add(run->gagg[k], b, idx, n)) != 0)
+			if ((rc = agg_add_with(run->gagg[k], w->scratch, b,
+			    idx, n)) != 0)
 				return rc;
 			continue;
 		}
-		if ((rc = agg_add(w->agg[k], b, idx, n)) != 0)
+		if ((rc = agg_add_with(w->agg[k], w->scratch, b, idx,
+		    n)) != 0)
 			return rc;
 		if (agg_spill_due(w->agg[k])) {
 			if ((rc = agg_merge(run->gagg[k], w->agg[k])) != 0)
@@ -260,8 +305,8 @@ do_block(struct qworker *w, const struct store_block_info *info,
 	if (run->nagg == 0) {
 		if (q->sort_tstart)
 			rc = keep_rows(w, b, idx, n);
-		else if (print_rows(run, b, idx, n))
-			rc = 1;
+		else
+			rc = print_rows(run, b, idx, n);
 	}
 	pthread_mutex_lock(&run->mu);
 	run->st.blocks++;
@@ -279,6 +324,37 @@ do_block(struct qworker *w, const struct store_block_info *info,
 		run->stop = 1;
 	pthread_mutex_unlock(&run->mu);
 	return rc;
+}
+
+/* Gives both blocks the same capacity so their arrays can be swapped. */
+static int
+swap_ready(struct flow_block *a, struct flow_block *b)
+{
+	size_t cap = a->cap > b->cap ? a->cap : b->cap;
+
+	if (flow_block_reserve(a, cap) != 0 || flow_block_reserve(b, cap) != 0)
+		return MM_ENOMEM;
+	return 0;
+}
+
+/* Swaps the arrays of the columns in `mask` between a and b. */
+static void
+swap_cols(struct flow_block *a, struct flow_block *b, uint32_t mask)
+{
+#define SW(col, f) do { if (mask & FCOL_BIT(col)) { \
+	void *t_ = a->f; a->f = b->f; b->f = t_; } } while (0)
+	SW(FCOL_FIRST, first); SW(FCOL_LAST, last); SW(FCOL_SRC, src);
+	SW(FCOL_DST, dst); SW(FCOL_NEXTHOP, nexthop);
+	SW(FCOL_EXPORTER, exporter); SW(FCOL_PACKETS, packets);
+	SW(FCOL_BYTES, bytes); SW(FCOL_SRC_AS, src_as);
+	SW(FCOL_DST_AS, dst_as); SW(FCOL_IN_IF, in_if);
+	SW(FCOL_OUT_IF, out_if); SW(FCOL_SAMPLING, sampling);
+	SW(FCOL_SRC_PORT, src_port); SW(FCOL_DST_PORT, dst_port);
+	SW(FCOL_VLAN, vlan); SW(FCOL_PROTO, proto);
+	SW(FCOL_TCP_FLAGS, tcp_flags); SW(FCOL_TOS, tos);
+	SW(FCOL_DIRECTION, direction); SW(FCOL_SRC_MASK, src_mask);
+	SW(FCOL_DST_MASK, dst_mask);
+#undef SW
 }
 
 static int
@@ -338,11 +414,55 @@ do_unit(struct qworker *w, const struct qunit *u, struct flow_block *b,
 			skipped++;
 			continue;
 		}
+		if (run->p1mask != 0 && !w->one_phase) {
+			/*
+			 * Two phases: decode the filter's columns, and the
+			 * rest only when some row matches (a selective filter
+			 * that the Bloom filter could not help with then
+			 * reads a fraction of the data). Stops once most
+			 * blocks match, as it then decodes twice.
+			 */
+			size_t n;
+
+			if ((rc = store_reader_load(r, run->p1mask, b,
+			    &d)) != 0) {
+				note_error(run, rc, &d);
+				continue;
+			}
+			if ((rc = ensure_idx(idx, capidx, b->n)) != 0)
+				break;
+			n = filter_select(run->q->filter, b, *idx);
+			w->p1_blocks++;
+			w->p1_hits += n > 0;
+			if (w->p1_blocks >= 16 && w->p1_hits * 2 > w->p1_blocks)
+				w->one_phase = 1;
+			if (n == 0) {
+				pthread_mutex_lock(&run->mu);
+				run->st.blocks++;
+				run->st.scanned += b->n;
+				pthread_mutex_unlock(&run->mu);
+				continue;
+			}
+			/* decode only the other columns, then move the
+			 * filter's columns over (equal capacities keep
+			 * both blocks' arrays consistent) */
+			if (swap_ready(b, &w->b2) != 0 ||
+			    (rc = store_reader_load(r, run->colmask &
+			    ~run->p1mask, &w->b2, &d)) != 0) {
+				note_error(run, rc ? rc : MM_ENOMEM, &d);
+				continue;
+			}
+			swap_cols(b, &w->b2, run->p1mask);
+			if ((rc = do_block(w, &info, &w->b2, idx, capidx,
+			    n)) != 0)
+				break;
+			continue;
+		}
 		if ((rc = store_reader_load(r, run->colmask, b, &d)) != 0) {
 			note_error(run, rc, &d);
 			continue;
 		}
-		if ((rc = do_block(w, &info, b, idx, capidx)) != 0)
+		if ((rc = do_block(w, &info, b, idx, capidx, (size_t)-1)) != 0)
 			break;
 	}
 	store_reader_close(r);
@@ -364,6 +484,7 @@ worker_main(void *arg)
 	int rc = 0;
 
 	flow_block_init(&b);
+	flow_block_init(&w->b2);
 	while (rc == 0 && take_unit(run, &u))
 		rc = do_unit(w, &u, &b, &idx, &capidx);
 	if (rc == 0)
@@ -391,6 +512,7 @@ worker_main(void *arg)
 	if (rc < 0)
 		fatal_error(run, rc, "query");
 	flow_block_free(&b);
+	flow_block_free(&w->b2);
 	free(idx);
 	pthread_mutex_lock(&run->mu);
 	run->running--;
@@ -570,6 +692,9 @@ query_run(const struct query_opts *q, struct query_stats *st,
 	}
 	if (run.nagg == 0)
 		run.colmask |= output_cols(q);
+	if (q->filter != NULL && filter_colmask(q->filter) != 0 &&
+	    (filter_colmask(q->filter) | run.colmask) != filter_colmask(q->filter))
+		run.p1mask = filter_colmask(q->filter);
 
 	/* work units */
 	stripes = run.npaths < (size_t)nthreads ? (size_t)nthreads : 1;
@@ -603,6 +728,8 @@ query_run(const struct query_opts *q, struct query_stats *st,
 		goto nomem;
 	for (i = 0; i < (size_t)nthreads; i++) {
 		w[i].run = &run;
+		if (run.nagg > 0 && (w[i].scratch = agg_scratch_new()) == NULL)
+			goto nomem;
 		for (k = 0; k < run.nagg; k++)
 			if ((rc = agg_new(agg_get_spec(run.gagg[k]),
 			    &w[i].agg[k])) != 0)
@@ -653,6 +780,7 @@ out:
 		for (i = 0; i < (size_t)nthreads; i++) {
 			for (k = 0; k < run.nagg; k++)
 				agg_free(w[i].agg[k]);
+			agg_scratch_free(w[i].scratch);
 			free(w[i].fl);
 		}
 		free(w);

@@ -9,7 +9,10 @@
  * uses every core. For every block the scan first tries to skip it: by its
  * min/max time against the window and by the address Bloom filter when the
  * filter requires one of a few hosts (filter_hosts()). It then loads only
- * the columns the filter, the aggregation and the output need.
+ * the columns the filter, the aggregation and the output need, in two
+ * phases when the filter reads fewer columns than the rest: the filter's
+ * columns first, the others only if some row matched (a worker falls back
+ * to one phase once most of its blocks match).
  *
  * Raw flows are printed as blocks finish, one block at a time under a lock:
  * rows of one block stay in order, blocks of different workers interleave

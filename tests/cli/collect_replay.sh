@@ -5,13 +5,15 @@
 #
 # Leg 1, the same datagrams to both collectors:
 #   - softflowd (a real v5/v9/IPFIX exporter) meters testdata/pcap/*.pcap
-#     and exports to both at once (-n twice). softflowd 1.1.0 in -r mode
+#     and exports to each (one run per collector: softflowd 1.1.0 keeps
+#     only its last -n; -r is deterministic). softflowd in -r mode
 #     waits on its control socket before reading the file, so it is driven
 #     with softflowctl (statistics, then shutdown) and bounded by a timeout;
 #   - `mamori lab isp` v5, v9 and IPFIX, seeded (two runs send identical
 #     flows), paced so nothing is lost.
 # Leg 2: nfreplay re-exports nfcapd's files as NetFlow v9 to a second
-#   `mamori collect`, whose totals must again equal nfdump's.
+#   `mamori collect` (two SO_REUSEPORT receive threads), whose totals must
+#   again equal nfdump's.
 # Only 127.0.0.1 is used. Skips (77) without nfcapd/nfdump or test data.
 #
 # usage: sh collect_replay.sh path/to/mamori
@@ -28,7 +30,7 @@ NPID=
 SPID=
 cleanup() {
 	for p in $MPID $NPID $SPID; do kill -9 "$p" 2>/dev/null; done
-	rm -rf "$TMP"
+	[ -n "$KEEP" ] || rm -rf "$TMP"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
@@ -53,13 +55,13 @@ wait_for() {
 	return 1
 }
 
-# start_collector NAME: starts `mamori collect` on a free port near
+# start_collector NAME SALT [OPTION VALUE]: starts `mamori collect` on a free port near
 # 20000 + $$ % 20000; sets MPID and PORT.
 start_collector() {
 	for try in 0 1 2 3 4 5 6 7 8 9; do
 		PORT=$((20000 + ($$ * 3 + try * 7 + $2) % 20000))
 		"$MAMORI" collect -l 127.0.0.1:$PORT --data "$TMP/$1" \
-		    --stats "$TMP/$1.stats.json" 2>"$TMP/collect-$1.err" &
+		    --stats "$TMP/$1.stats.json" $3 $4 2>"$TMP/collect-$1.err" &
 		MPID=$!
 		wait_for "grep -q 'listening on' '$TMP/collect-$1.err' || ! kill -0 $MPID 2>/dev/null"
 		if kill -0 $MPID 2>/dev/null; then return 0; fi
@@ -79,7 +81,7 @@ stop_collector() {
 
 # totals NAME -> "flows packets bytes" of the mamori store
 mamori_totals() {
-	"$MAMORI" flows --data "$TMP/$1" -N -c 1 >"$TMP/flows.out" 2>"$TMP/flows.err" ||
+	"$MAMORI" flows --data "$TMP/$1" -N -s proto -n 1 >"$TMP/flows.out" 2>"$TMP/flows.err" ||
 	    fail "mamori flows: $(cat "$TMP/flows.err")"
 	sum=$(grep '^Summary:' "$TMP/flows.out")
 	echo "$(echo "$sum" | sed -n 's/.*total flows: \([0-9]*\).*/\1/p')" \
@@ -116,22 +118,29 @@ done
 [ -n "$NPID" ] || { echo "skip: nfcapd did not start: $(cat "$TMP/nfcapd.log")"; exit 77; }
 sleep 0.3
 
+# run_softflowd PCAP VERSION PORT (softflowd 1.1.0 keeps only the last -n)
+run_softflowd() {
+	rm -f "$TMP/sf.ctl"
+	softflowd -d -r "$1" -v $2 -n 127.0.0.1:$3 -p "$TMP/sf.pid" \
+	    -c "$TMP/sf.ctl" >"$TMP/sf.log" 2>&1 &
+	SPID=$!
+	wait_for "[ -S '$TMP/sf.ctl' ] || ! kill -0 $SPID 2>/dev/null"
+	softflowctl -c "$TMP/sf.ctl" statistics >/dev/null 2>&1
+	sleep 0.2
+	softflowctl -c "$TMP/sf.ctl" shutdown >/dev/null 2>&1
+	wait_for "! kill -0 $SPID 2>/dev/null" || kill -9 $SPID 2>/dev/null
+	wait $SPID 2>/dev/null
+	SPID=
+}
+
 sent=0
 if command -v softflowd >/dev/null 2>&1 && command -v softflowctl >/dev/null 2>&1 &&
     ls "$TESTDATA"/pcap/*.pcap >/dev/null 2>&1; then
 	for v in 5 9 10; do
 		for f in "$TESTDATA"/pcap/*.pcap; do
-			rm -f "$TMP/sf.ctl"
-			softflowd -d -r "$f" -v $v -n 127.0.0.1:$P1 -n 127.0.0.1:$P2 \
-			    -p "$TMP/sf.pid" -c "$TMP/sf.ctl" >"$TMP/sf.log" 2>&1 &
-			SPID=$!
-			wait_for "[ -S '$TMP/sf.ctl' ] || ! kill -0 $SPID 2>/dev/null"
-			softflowctl -c "$TMP/sf.ctl" statistics >/dev/null 2>&1
-			sleep 0.2
-			softflowctl -c "$TMP/sf.ctl" shutdown >/dev/null 2>&1
-			wait_for "! kill -0 $SPID 2>/dev/null" || kill -9 $SPID 2>/dev/null
-			wait $SPID 2>/dev/null
-			SPID=
+			for p in $P1 $P2; do
+				run_softflowd "$f" $v $p
+			done
 			sent=$((sent + 1))
 		done
 	done
@@ -167,7 +176,7 @@ echo "leg 1 nfdump (flows packets bytes): $n"
 no_drops m1
 
 # ---- leg 2: nfreplay nfcapd's files to a fresh collector ----
-start_collector m2 11
+start_collector m2 11 --threads 2
 for f in "$TMP"/nf/nfcapd.*; do
 	nfreplay -r "$f" -H 127.0.0.1 -p $PORT -v 9 -d 50 >"$TMP/nfreplay.log" 2>&1 ||
 	    fail "nfreplay $f: $(cat "$TMP/nfreplay.log")"

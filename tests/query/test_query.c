@@ -165,6 +165,17 @@ test_filter_skip(void **state)
 	assert_int_equal(r.rc, 0);
 	assert_int_equal(r.st.flows, 75);
 	assert_int_equal(count_lines(r.out), 76);
+	/* two-phase loading: the filter's columns moved over intact */
+	{
+		const char *p = r.out;
+		size_t hits = 0;
+
+		while ((p = strstr(p, ",6,10.0.0.1,")) != NULL) {
+			hits++;
+			p++;
+		}
+		assert_int_equal(hits, 75);
+	}
 	/* only the blocks holding flows 1000..1099 need reading */
 	assert_true(r.st.skipped >= 50);
 	assert_true(r.st.blocks <= 4);

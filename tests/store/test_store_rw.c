@@ -384,6 +384,14 @@ test_flush_tick(void **state)
 	assert_int_equal(count_rows(dir), 10);
 	assert_int_equal(store_writer_tick(w, T0 + 3100, &d), 0);
 	assert_int_equal(count_rows(dir), 11);
+	{
+		uint64_t rows, blocks, bytes;
+
+		store_writer_counts(w, &rows, &blocks, &bytes);
+		assert_int_equal(rows, 11);
+		assert_int_equal(blocks, 2);
+		assert_true(bytes > 0);
+	}
 	assert_int_equal(store_writer_close(w, &d), 0);
 	tu_rmtree(dir);
 }
@@ -541,8 +549,26 @@ test_flipped(void **state)
 		for (k = 0; k < nb && ends[k] <= pos; k++)
 			;
 		if (k < nb && pos >= ends[k] - 4) {
+			struct store_reader *r;
+			struct store_block_info bi;
+			struct mm_diag d;
+			size_t m = 0;
+
 			assert_int_equal(got, 500);
 			assert_int_equal(errors, 0);
+			/* ... but the whole-block check reports it */
+			assert_int_equal(store_reader_open_mem(img, len, "img",
+			    &r, &d), 0);
+			while (store_reader_next(r, &bi, &d) == 1)
+				if (store_reader_check(r, &d) != 0) {
+					m++;
+					assert_int_equal(bi.offset +
+					    bi.stored_bytes, ends[k]);
+					assert_non_null(strstr(d.msg,
+					    "block checksum mismatch"));
+				}
+			assert_int_equal(m, 1);
+			store_reader_close(r);
 		} else {
 			assert_int_equal(got, 400);
 			assert_true(errors >= 1);
