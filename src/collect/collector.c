@@ -82,7 +82,7 @@ struct rxthread {
 	atomic_uint_fast64_t	 decode_errors;
 	atomic_uint_fast64_t	 queue_drops;
 	atomic_uint_fast64_t	 anon_errors;
-	atomic_uint_fast64_t	 kernel_drops;	/* latest SO_RXQ_OVFL */
+	atomic_uint_fast64_t	 kernel_drops;	/* SO_RXQ_OVFL / SO_MEMINFO */
 
 	pthread_mutex_t		 smu;		/* guards snap */
 	int			 smu_init;
@@ -122,7 +122,7 @@ struct collector {
 __attribute__((format(printf, 3, 4)))
 #endif
 static void
-cmsg(struct collector *c, int level, const char *fmt, ...)
+logmsg(struct collector *c, int level, const char *fmt, ...)
 {
 	char	msg[512];
 	va_list	ap;
@@ -293,11 +293,11 @@ rx_diag(struct rxthread *t, const struct udp_dgram *d, int err,
 		    addr_fmt(&d->from, a, sizeof(a)), (unsigned)d->port,
 		    mm_strerror(err));
 	if (r->suppressed > 0) {
-		cmsg(c, COLLECT_LOG_ERR, "%s (%u similar messages suppressed)",
+		logmsg(c, COLLECT_LOG_ERR, "%s (%u similar messages suppressed)",
 		    what, r->suppressed);
 		r->suppressed = 0;
 	} else
-		cmsg(c, COLLECT_LOG_ERR, "%s", what);
+		logmsg(c, COLLECT_LOG_ERR, "%s", what);
 }
 
 static void
@@ -390,7 +390,7 @@ rx_main(void *arg)
 		t->now = mtime_now();
 		if (n < 0) {
 			if (t->now - last_err >= RL_PERIOD) {
-				cmsg(c, COLLECT_LOG_ERR, "%s: receive: %s",
+				logmsg(c, COLLECT_LOG_ERR, "%s: receive: %s",
 				    t->listen->text, strerror(errno));
 				last_err = t->now;
 			}
@@ -473,7 +473,7 @@ w_error(struct collector *c, mtime_t now, int rc, const struct mm_diag *d)
 		c->werr_supp++;
 		return;
 	}
-	cmsg(c, COLLECT_LOG_ERR, "store: %s (%s)%s", d->msg[0] != '\0' ?
+	logmsg(c, COLLECT_LOG_ERR, "store: %s (%s)%s", d->msg[0] != '\0' ?
 	    d->msg : mm_strerror(rc), mm_strerror(rc),
 	    c->werr_supp ? "; further errors suppressed for 10 s" : "");
 	c->werr_last = now;

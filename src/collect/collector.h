@@ -112,8 +112,10 @@ int	collector_start(struct collector *c, struct mm_diag *diag);
  * MM_ENOMEM. */
 int	collector_snapshot(struct collector *c, struct collect_stats *s);
 /*
- * Stops the receive threads, lets the writer drain the queue, flushes and
- * closes the store. Returns 0 or the store's close error with `diag`.
+ * Stops the receive threads (each first reads what its socket already
+ * holds, for at most 1 s), lets the writer drain the queue, flushes and
+ * closes the store; with a ClickHouse sink, gives it up to ~3.5 s to take
+ * the tail. Returns 0 or the store's close error with `diag`.
  * Safe to call once; collector_free() calls it if needed.
  */
 int	collector_stop(struct collector *c, struct mm_diag *diag);

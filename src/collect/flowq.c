@@ -59,6 +59,20 @@ flowq_new(size_t max_flows, size_t batch_flows, struct flowq **qp)
 	return 0;
 }
 
+/* Writes one byte per page so the kernel backs the memory now (a plain
+ * malloc + memset(0) may be turned into calloc, which touches nothing). */
+static void
+touch(unsigned char *p, size_t len)
+{
+	volatile unsigned char	*v = p;
+	size_t			 i;
+
+	for (i = 0; i < len; i += 4096)
+		v[i] = 1;
+	if (len > 0)
+		v[len - 1] = 1;
+}
+
 int
 flowq_prealloc(struct flowq *q, size_t flows)
 {
@@ -81,7 +95,9 @@ flowq_prealloc(struct flowq *q, size_t flows)
 			pthread_mutex_unlock(&q->mu);
 			return MM_ENOMEM;
 		}
-		memset(b, 0, sizeof(*b) + q->batch_flows * sizeof(struct flow));
+		memset(b, 0, sizeof(*b));
+		touch((unsigned char *)b->f, q->batch_flows *
+		    sizeof(struct flow));
 		b->cap = q->batch_flows;
 		flowq_release(q, b);
 	}

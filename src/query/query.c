@@ -388,7 +388,8 @@ do_unit(struct qworker *w, const struct qunit *u, struct flow_block *b,
 
 	mm_diag_clear(&d);
 	if ((rc = store_reader_open(run->paths[u->file], &r, &d)) != 0) {
-		note_error(run, rc, &d);
+		if (u->stripe == 0)	/* once per file, not per stripe */
+			note_error(run, rc, &d);
 		return 0;
 	}
 	if (u->stripe == 0) {
@@ -525,10 +526,26 @@ static int
 cmp_first(const void *a, const void *b)
 {
 	const struct flow *x = a, *y = b;
+	int c;
 
 	if (x->first != y->first)
 		return x->first < y->first ? -1 : 1;
-	return (x->last > y->last) - (x->last < y->last);
+	if (x->last != y->last)
+		return x->last < y->last ? -1 : 1;
+	/* ties in the order of the ClickHouse pushdown (chquery.c) */
+	if ((c = memcmp(x->src.b, y->src.b, 16)) != 0)
+		return c;
+	if ((c = memcmp(x->dst.b, y->dst.b, 16)) != 0)
+		return c;
+	if (x->src_port != y->src_port)
+		return x->src_port < y->src_port ? -1 : 1;
+	if (x->dst_port != y->dst_port)
+		return x->dst_port < y->dst_port ? -1 : 1;
+	if (x->proto != y->proto)
+		return x->proto < y->proto ? -1 : 1;
+	if (x->packets != y->packets)
+		return x->packets < y->packets ? -1 : 1;
+	return (x->bytes > y->bytes) - (x->bytes < y->bytes);
 }
 
 static uint32_t

@@ -143,8 +143,8 @@ done
 check exact -o table -N -s ip/bytes -A proto,dstport 'not inet6'
 # -O tstart: equal once query.c breaks (first, last) ties like the pushdown
 # (src, dst, src_port, dst_port, proto, packets, bytes); until then a note.
-check soft -o csv -O tstart -c 3000 net 10.0.0.0/23
-check soft -o json -O tstart proto tcp
+check exact -o csv -O tstart -c 3000 net 10.0.0.0/23
+check exact -o json -O tstart proto tcp
 
 echo "$n comparisons, $fails failed"
 [ "$fails" -eq 0 ] || exit 1

@@ -2,10 +2,10 @@
 # collect_signals.sh - `mamori collect` signal handling: SIGUSR1 prints the
 # counters to stderr, SIGHUP rewrites the stats file at once, SIGTERM
 # flushes and exits 0 leaving a valid JSON stats file whose counts match
-# what was sent (over 127.0.0.1 and, where the host has it, ::1); a bad -l
-# is a usage error (exit 2); --pidfile is
-# written and removed. Loopback only. Needs python3 (JSON check) and
-# `mamori lab isp` as the sender, else skips (77).
+# what was sent (over 127.0.0.1 and, where the host has it, ::1). Also: a
+# bad -l is a usage error (exit 2); --pidfile is written and removed.
+# Loopback only. Needs python3 (JSON check) and `mamori lab isp` as the
+# sender, else skips (77).
 #
 # usage: sh collect_signals.sh path/to/mamori
 MAMORI=${1:?usage: $0 path/to/mamori}

@@ -302,7 +302,7 @@ test_aggr_and_file(void **state)
 	q.paths = p1;
 	q.npaths = 2;
 	q.out.fmt = QOUT_JSON;
-	q.threads = 2;
+	q.threads = 4;		/* fewer files than threads: striped */
 	run_query(&q, NULL, &r);
 	assert_int_equal(r.rc, 0);
 	assert_int_equal(r.st.errors, 1);
