@@ -47,7 +47,7 @@ start_collector() {
 		"$MAMORI" collect -l 127.0.0.1:$PORT --data "$TMP/data" \
 		    --stats "$STATS" 2>"$TMP/err$1" &
 		MPID=$!
-		wait_for "grep -q 'listening on' '$TMP/err$1' || ! kill -0 $MPID 2>/dev/null"
+		wait_for "grep -qs 'listening on' '$TMP/err$1' || ! kill -0 $MPID 2>/dev/null"
 		kill -0 $MPID 2>/dev/null && return 0
 		wait $MPID 2>/dev/null
 		MPID=

@@ -63,7 +63,7 @@ start_collector() {
 		"$MAMORI" collect -l 127.0.0.1:$PORT --data "$TMP/$1" \
 		    --stats "$TMP/$1.stats.json" $3 $4 2>"$TMP/collect-$1.err" &
 		MPID=$!
-		wait_for "grep -q 'listening on' '$TMP/collect-$1.err' || ! kill -0 $MPID 2>/dev/null"
+		wait_for "grep -qs 'listening on' '$TMP/collect-$1.err' || ! kill -0 $MPID 2>/dev/null"
 		if kill -0 $MPID 2>/dev/null; then return 0; fi
 		wait $MPID 2>/dev/null
 		MPID=
@@ -111,12 +111,15 @@ for try in 1 2 3 4 5; do
 	P2=$((P1 + try))
 	nfcapd -w "$TMP/nf" -p $P2 -b 127.0.0.1 -B 16777216 >"$TMP/nfcapd.log" 2>&1 &
 	NPID=$!
-	wait_for "grep -q 'Startup' '$TMP/nfcapd.log' 2>/dev/null || ! kill -0 $NPID 2>/dev/null"
+	wait_for "grep -qs 'Startup' '$TMP/nfcapd.log' 2>/dev/null || ! kill -0 $NPID 2>/dev/null"
 	kill -0 $NPID 2>/dev/null && break
 	NPID=
 done
 [ -n "$NPID" ] || { echo "skip: nfcapd did not start: $(cat "$TMP/nfcapd.log")"; exit 77; }
 sleep 0.3
+
+TIMEOUT=
+command -v timeout >/dev/null 2>&1 && TIMEOUT="timeout 10"
 
 # run_softflowd PCAP VERSION PORT (softflowd 1.1.0 keeps only the last -n)
 run_softflowd() {
@@ -125,9 +128,9 @@ run_softflowd() {
 	    -c "$TMP/sf.ctl" >"$TMP/sf.log" 2>&1 &
 	SPID=$!
 	wait_for "[ -S '$TMP/sf.ctl' ] || ! kill -0 $SPID 2>/dev/null"
-	softflowctl -c "$TMP/sf.ctl" statistics >/dev/null 2>&1
+	$TIMEOUT softflowctl -c "$TMP/sf.ctl" statistics >/dev/null 2>&1
 	sleep 0.2
-	softflowctl -c "$TMP/sf.ctl" shutdown >/dev/null 2>&1
+	$TIMEOUT softflowctl -c "$TMP/sf.ctl" shutdown >/dev/null 2>&1
 	wait_for "! kill -0 $SPID 2>/dev/null" || kill -9 $SPID 2>/dev/null
 	wait $SPID 2>/dev/null
 	SPID=

@@ -50,7 +50,7 @@ for try in 0 1 2 3 4 5 6 7 8 9; do
 	"$MAMORI" collect -l 127.0.0.1:$PORT ${V6:+-l [::1]:$PORT} --data "$TMP/data" \
 	    --pidfile "$TMP/pid" -t 60 2>"$TMP/err" &
 	MPID=$!
-	wait_for "grep -q 'listening on' '$TMP/err' || ! kill -0 $MPID 2>/dev/null"
+	wait_for "grep -qs 'listening on' '$TMP/err' || ! kill -0 $MPID 2>/dev/null"
 	kill -0 $MPID 2>/dev/null && break
 	wait $MPID 2>/dev/null
 	MPID=
