@@ -42,6 +42,10 @@ void		 cli_err(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
+/* Writes `s` to fp as one RFC 4180 CSV field: as is, or double-quoted with
+ * quotes doubled when it holds a comma, quote, CR or LF. NULL writes an
+ * empty field. */
+void		 cli_csv_field(FILE *fp, const char *s);
 /* Creates `dir` and its parents (mode 0755). Returns 0 or -1 (errno). */
 int		 cli_mkdirs(const char *dir);
 /* 1 if stderr is a terminal (progress lines are shown only then). */

@@ -6,7 +6,8 @@
  * mtime_parse_duration() and --max-size with binary K/M/G/T suffixes, then
  * prints one summary record (files/bytes removed and kept) as a table, CSV
  * or one JSON object. With --dry-run nothing is removed; the summary says
- * what would be. Exit: 0 ok, 1 runtime error, 2 usage error.
+ * what would be. Cost is store_expire()'s: one listing of the store's
+ * files, O(files) memory. Exit: 0 ok, 1 runtime error, 2 usage error.
  */
 #include <errno.h>
 #include <getopt.h>

@@ -6,8 +6,8 @@
  * an aligned table (rows are buffered to size the columns, so a table is
  * O(rows) memory; csv and json stream in O(1)), RFC 4180 CSV, or JSON
  * lines. `show` prints one pretty JSON object with the evidence inlined.
- * `add` is for scripts and tests (documented in mamori-findings(1), not in
- * the short usage). Read-only commands never create a database: a data dir
+ * `add` is for scripts and tests (its options are documented in
+ * mamori-findings(1), not in the short usage). Read-only commands never create a database: a data dir
  * without findings.db simply has no findings. Table cells have control
  * characters replaced (summaries may quote attacker-written banners); CSV
  * quotes and JSON escapes them.
@@ -97,6 +97,8 @@ usage_findings(FILE *fp)
 	    "       mamori findings show ID [-o json|table|csv]\n"
 	    "       mamori findings export [filters] [-o json|csv|table]\n"
 	    "       mamori findings set-status ID STATUS [--note TEXT]\n"
+	    "       mamori findings add --kind K --detector D --subject ADDR "
+	    "[add options]\n"
 	    "\n"
 	    "filters:\n"
 	    "  --kind K           kind (c2-server, c2-client, device, ...)\n"
@@ -114,7 +116,7 @@ usage_findings(FILE *fp)
 	    "  -n LIMIT           at most LIMIT findings\n"
 	    "  --data DIR         data directory (default $MAMORI_DATA, "
 	    "else ./mamori-data)\n"
-	    "See mamori-findings(1).\n");
+	    "add (for scripts) and its options: see mamori-findings(1).\n");
 }
 
 /* "-1h" (relative to now) or any mtime_parse form. */
@@ -392,26 +394,6 @@ print_json(const struct finding *f, size_t flags)
 	return 0;
 }
 
-static void
-csv_field(const char *s)
-{
-	const char *p;
-
-	if (s == NULL)
-		return;
-	if (strpbrk(s, ",\"\r\n") == NULL) {
-		fputs(s, stdout);
-		return;
-	}
-	putchar('"');
-	for (p = s; *p != '\0'; p++) {
-		if (*p == '"')
-			putchar('"');
-		putchar(*p);
-	}
-	putchar('"');
-}
-
 static const char csv_header[] = "id,kind,detector,subject,port,proto,dedup,"
     "first_seen,last_seen,count,score,severity,status,summary,evidence,note";
 
@@ -424,19 +406,19 @@ print_csv(const struct finding *f)
 	fmt_time(f->first_seen, t1, sizeof(t1));
 	fmt_time(f->last_seen, t2, sizeof(t2));
 	printf("%" PRId64 ",", f->id);
-	csv_field(f->kind);
+	cli_csv_field(stdout, f->kind);
 	putchar(',');
-	csv_field(f->detector);
+	cli_csv_field(stdout, f->detector);
 	printf(",%s,%u,%u,", addr, (unsigned)f->port, (unsigned)f->proto);
-	csv_field(f->dedup_extra);
+	cli_csv_field(stdout, f->dedup_extra);
 	printf(",%s,%s,%" PRId64 ",%g,%s,%s,", t1, t2, f->count, f->score,
 	    findings_severity_name(f->severity),
 	    findings_status_name(f->status));
-	csv_field(f->summary);
+	cli_csv_field(stdout, f->summary);
 	putchar(',');
-	csv_field(f->evidence);
+	cli_csv_field(stdout, f->evidence);
 	putchar(',');
-	csv_field(f->note);
+	cli_csv_field(stdout, f->note);
 	putchar('\n');
 }
 

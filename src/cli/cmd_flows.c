@@ -6,7 +6,8 @@
  * of the filter, joined with spaces), builds a struct query_opts and hands it
  * to query_run(). A filter syntax error prints the expression with a caret
  * under the offending character. Progress goes to stderr only when stderr
- * is a terminal.
+ * is a terminal. The filter text is O(argv) memory; the query's own costs
+ * are in query.h.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -59,6 +60,7 @@ usage_flows(FILE *fp)
 	    "  -j THREADS   worker threads (default: online CPUs)\n"
 	    "  -N           plain numbers (no K/M/G) in tables\n"
 	    "  -q           no summary\n"
+	    "  -f FILE      read the filter from FILE ('#' starts a comment)\n"
 	    "  --clickhouse URL  run the query in ClickHouse (mamori.flows) "
 	    "instead\n"
 	    "  --sql        with --clickhouse: print the SQL, do not run it\n"
@@ -67,6 +69,24 @@ usage_flows(FILE *fp)
 	    "  'net 192.0.2.0/24 and not proto udp', 'bytes > 1m', "
 	    "'port in [80 443]'.\n"
 	    "See mamori-flows(1). Exit: 0 ok, 1 runtime error, 2 usage error.\n");
+}
+
+/* Appends filter word `w` to the malloc'd *expr (length *elen), separated
+ * by a blank. Returns 0 or -1 (out of memory; *expr unchanged). */
+static int
+expr_append(char **expr, size_t *elen, const char *w)
+{
+	size_t l = strlen(w);
+	char *ne;
+
+	if ((ne = realloc(*expr, *elen + l + 2)) == NULL)
+		return -1;
+	*expr = ne;
+	if (*elen > 0)
+		ne[(*elen)++] = ' ';
+	memcpy(ne + *elen, w, l + 1);
+	*elen += l;
+	return 0;
 }
 
 static int
@@ -271,18 +291,9 @@ cmd_flows(int argc, char **argv)
 		} else if (strcmp(o, "-q") == 0) {
 			q.no_summary = 1;
 		} else if (strcmp(o, "--") == 0) {
-			for (a++; a < argc; a++) {
-				size_t l = strlen(argv[a]);
-				char *ne = realloc(expr, elen + l + 2);
-
-				if (ne == NULL)
+			for (a++; a < argc; a++)
+				if (expr_append(&expr, &elen, argv[a]) != 0)
 					goto nomem;
-				expr = ne;
-				if (elen > 0)
-					expr[elen++] = ' ';
-				memcpy(expr + elen, argv[a], l + 1);
-				elen += l;
-			}
 			break;
 		} else if (o[0] == '-' && o[1] != '\0' && o[1] != '-' &&
 		    !(o[1] >= '0' && o[1] <= '9') && strlen(o) == 2) {
@@ -291,18 +302,8 @@ cmd_flows(int argc, char **argv)
 		} else if (o[0] == '-' && o[1] == '-') {
 			cli_err("flows", "unknown option %s", o);
 			goto usage;
-		} else {
-			size_t l = strlen(o);
-			char *ne = realloc(expr, elen + l + 2);
-
-			if (ne == NULL)
-				goto nomem;
-			expr = ne;
-			if (elen > 0)
-				expr[elen++] = ' ';
-			memcpy(expr + elen, o, l + 1);
-			elen += l;
-		}
+		} else if (expr_append(&expr, &elen, o) != 0)
+			goto nomem;
 #undef NEED
 	}
 	if (fltfile != NULL) {

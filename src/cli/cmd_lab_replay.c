@@ -8,12 +8,15 @@
  * one read pass per file; datagrams are batched 64 per sendmmsg(2); with
  * --rate the sender sleeps to hold the datagram rate.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <jansson.h>
 
 #include "cli/cli.h"
 #include "core/err.h"
@@ -33,10 +36,60 @@ usage_lab_replay(FILE *fp)
 {
 	fprintf(fp,
 	    "usage: mamori lab replay --send ADDR:PORT [--rate DGRAMS_PER_SEC] "
-	    "[-o table|json] FILE...\n"
+	    "[-o table|csv|json] FILE...\n"
 	    "Sends the UDP payloads of pcap/pcapng FILEs (flow exports) to a "
 	    "loopback collector\nin file order. Only 127.0.0.0/8 and ::1 are "
-	    "accepted as destinations.\n");
+	    "accepted as destinations.\n"
+	    "\n"
+	    "  --send ADDR:PORT   destination: 127.0.0.1:2055, [::1]:2055\n"
+	    "  --rate R           pace at R datagrams/s (default 0: as fast "
+	    "as possible)\n"
+	    "  -o FORMAT          per-file counts: table (default), csv, json\n");
+}
+
+/* A rate: a finite number >= 0. Returns 0 or -1. */
+static int
+replay_parse_rate(const char *s, double *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtod(s, &end);
+	if (*s == '\0' || *end != '\0' || errno != 0 || !(*v >= 0) ||
+	    *v > 1e12)
+		return -1;
+	return 0;
+}
+
+static void
+replay_print(enum out_format fmt, const char *path,
+    const struct pcapfile_stats *st)
+{
+	json_t *o;
+	char *s;
+
+	switch (fmt) {
+	case OUT_JSON:
+		o = json_pack("{s:s, s:I, s:I, s:I}", "file", path,
+		    "packets", (json_int_t)st->packets,
+		    "datagrams", (json_int_t)st->udp,
+		    "skipped", (json_int_t)st->skipped);
+		if (o != NULL && (s = json_dumps(o, JSON_COMPACT |
+		    JSON_PRESERVE_ORDER)) != NULL) {
+			printf("%s\n", s);
+			free(s);
+		}
+		json_decref(o);
+		break;
+	case OUT_CSV:
+		cli_csv_field(stdout, path);
+		printf(",%" PRIu64 ",%" PRIu64 ",%" PRIu64 "\n", st->packets,
+		    st->udp, st->skipped);
+		break;
+	default:
+		printf("%-60s %8" PRIu64 " datagrams sent\n", path, st->udp);
+		break;
+	}
 }
 
 static double
@@ -103,15 +156,16 @@ cmd_lab_replay(int argc, char **argv)
 			dest = optarg;
 			break;
 		case 'r':
-			r.rate = strtod(optarg, NULL);
-			if (r.rate < 0) {
-				cli_err("lab replay", "--rate must be >= 0");
+			if (replay_parse_rate(optarg, &r.rate) != 0) {
+				cli_err("lab replay", "bad --rate '%s' (a "
+				    "number of datagrams/s >= 0)", optarg);
 				return EXIT_USAGE;
 			}
 			break;
 		case 'o':
 			if (cli_out_format(optarg, &fmt) != 0) {
-				cli_err("lab replay", "unknown format '%s'", optarg);
+				cli_err("lab replay", "bad -o '%s' (table, "
+				    "csv, json)", optarg);
 				return EXIT_USAGE;
 			}
 			break;
@@ -136,6 +190,8 @@ cmd_lab_replay(int argc, char **argv)
 		return EXIT_RUNTIME;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &r.t0);
+	if (fmt == OUT_CSV)
+		printf("file,packets,datagrams,skipped\n");
 	for (i = optind; i < argc; i++) {
 		memset(&st, 0, sizeof(st));
 		rc = pcapfile_udp_foreach(argv[i], replay_one, &r, &st, &diag);
@@ -147,13 +203,7 @@ cmd_lab_replay(int argc, char **argv)
 			status = EXIT_RUNTIME;
 			continue;
 		}
-		if (fmt == OUT_JSON)
-			printf("{\"file\":\"%s\",\"packets\":%" PRIu64
-			    ",\"datagrams\":%" PRIu64 ",\"skipped\":%" PRIu64
-			    "}\n", argv[i], st.packets, st.udp, st.skipped);
-		else
-			printf("%-60s %8" PRIu64 " datagrams sent\n", argv[i],
-			    st.udp);
+		replay_print(fmt, argv[i], &st);
 	}
 	udpout_counters(r.out, &uc);
 	if (uc.errors > 0) {

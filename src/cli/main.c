@@ -1,6 +1,8 @@
 /*
  * main.c - `mamori` entry point: dispatches to the subcommand, and implements
- * `help`, `--help` and `--version`.
+ * `help`, `--help` and `--version`, and the helpers every command shares
+ * (data directory, -o parsing, error lines, CSV fields). Dispatch is a
+ * linear scan of the short command table.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -23,7 +25,7 @@ const struct command commands[] = {
 	    cmd_findings, usage_findings },
 	{ "expire",   "remove flow data by age or total size",
 	    cmd_expire, usage_expire },
-	{ "lab",      "lab generators: synthetic ISP flow streams (NetFlow v5/v9, IPFIX)",
+	{ "lab",      "lab generators: synthetic ISP flows, pcap replay (loopback only)",
 	    cmd_lab, usage_lab },
 	{ NULL, NULL, NULL, NULL }
 };
@@ -90,6 +92,26 @@ cli_err(const char *cmd, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+}
+
+void
+cli_csv_field(FILE *fp, const char *s)
+{
+	const char *p;
+
+	if (s == NULL)
+		return;
+	if (strpbrk(s, ",\"\r\n") == NULL) {
+		fputs(s, fp);
+		return;
+	}
+	fputc('"', fp);
+	for (p = s; *p != '\0'; p++) {
+		if (*p == '"')
+			fputc('"', fp);
+		fputc(*p, fp);
+	}
+	fputc('"', fp);
 }
 
 int

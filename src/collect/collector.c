@@ -373,7 +373,7 @@ rx_main(void *arg)
 	mtime_t			 last_snap = 0, last_err = 0;
 	mtime_t			 drain_until = 0;
 	uint64_t		 ndg, nbytes, ntrunc, nerr;
-	int			 n, i, rc;
+	int			 n, i, rc, wait_ms;
 
 	pfd.fd = t->fd;
 	pfd.events = POLLIN;
@@ -400,12 +400,27 @@ rx_main(void *arg)
 		if (n == 0) {
 			if (drain_until != 0)
 				break;		/* drained */
-			rx_push(t);
+			/*
+			 * A dry socket does not push a partial batch at once:
+			 * at a paced rate every recvmmsg() drains the socket,
+			 * and pushing then would spend a whole batch slot of
+			 * the pool on a few flows, exhausting it (drops) while
+			 * the writer is briefly busy. Push by age instead, so
+			 * at most 1000 / BATCH_AGE_MS partial batches a second.
+			 */
+			wait_ms = POLL_MS;
+			if (t->b != NULL) {
+				if (t->now - t->b_born >= BATCH_AGE_MS) {
+					rx_push(t);
+				} else
+					wait_ms = (int)(BATCH_AGE_MS -
+					    (t->now - t->b_born));
+			}
 			if (t->now - last_snap >= SNAP_IDLE_MS) {
 				rx_snapshot(t);
 				last_snap = t->now;
 			}
-			(void)poll(&pfd, 1, POLL_MS);
+			(void)poll(&pfd, 1, wait_ms);
 			continue;
 		}
 		ndg = nbytes = ntrunc = nerr = 0;

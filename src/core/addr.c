@@ -1,6 +1,8 @@
 /*
  * addr.c - address and prefix parsing, printing and matching; see addr.h.
  * Parsing uses inet_pton (which is strict: no leading zeros tricks in v4).
+ * Every function is O(1) on a 16-byte value (IPv4 is held v4-mapped), works
+ * on caller storage only and keeps no state.
  */
 #include <arpa/inet.h>
 #include <ctype.h>

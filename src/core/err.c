@@ -1,5 +1,9 @@
 /*
  * err.c - error names and diagnostic lines. See err.h for the convention.
+ *
+ * No state: mm_strerror() is a switch over constant strings and
+ * mm_diag_set() formats one bounded line into the caller's struct; both are
+ * O(1) (O(line) for the format) and thread-safe.
  */
 #include <stdarg.h>
 #include <stdio.h>

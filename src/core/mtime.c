@@ -21,8 +21,8 @@ mtime_now(void)
 	return (mtime_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static int64_t
-days_from_civil(int64_t y, unsigned m, unsigned d)
+int64_t
+mtime_days_from_civil(int64_t y, unsigned m, unsigned d)
 {
 	int64_t era;
 	unsigned yoe, doy, doe;
@@ -35,8 +35,8 @@ days_from_civil(int64_t y, unsigned m, unsigned d)
 	return era * 146097 + (int64_t)doe - 719468;
 }
 
-static void
-civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
+void
+mtime_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
 {
 	int64_t era;
 	unsigned doe, yoe, doy, mp;
@@ -134,7 +134,7 @@ mtime_parse(const char *s, mtime_t *t)
 	if (M < 1 || M > 12 || D < 1 || D > days_in_month(Y, M) || h > 23 ||
 	    mi > 59 || sec > 60)
 		return MM_ERANGE;
-	days = days_from_civil(Y, (unsigned)M, (unsigned)D);
+	days = mtime_days_from_civil(Y, (unsigned)M, (unsigned)D);
 	*t = ((days * 86400 + h * 3600 + mi * 60 + sec) - off) * 1000 + ms;
 	return 0;
 }
@@ -156,7 +156,7 @@ mtime_fmt(mtime_t t, int always_ms, char *buf, size_t len)
 	}
 	secs = rem / 1000;
 	ms = (int)(rem % 1000);
-	civil_from_days(days, &y, &m, &d);
+	mtime_civil_from_days(days, &y, &m, &d);
 	if (ms != 0 || always_ms)
 		snprintf(buf, len, "%04lld-%02u-%02uT%02d:%02d:%02d.%03dZ",
 		    (long long)y, m, d, (int)(secs / 3600),

@@ -28,6 +28,14 @@ mtime_t	mtime_now(void);
  * or a bare date. Returns 0 or MM_ESYNTAX/MM_ERANGE. */
 int	mtime_parse(const char *s, mtime_t *t);
 
+/* Proleptic Gregorian date (m 1..12, d 1..31, not checked) to days since
+ * 1970-01-01, and back. O(1), no state; no pointer may be NULL. */
+int64_t	mtime_days_from_civil(int64_t y, unsigned m, unsigned d);
+/* Days since 1970-01-01 to the proleptic Gregorian date: *y (any year),
+ * *m 1..12, *d 1..31. O(1), no state; no pointer may be NULL. */
+void	mtime_civil_from_days(int64_t days, int64_t *y, unsigned *m,
+	    unsigned *d);
+
 /* Writes "2024-05-01T12:00:00.250Z" (ms shown only when non-zero unless
  * `always_ms`). Returns buf. */
 char	*mtime_fmt(mtime_t t, int always_ms, char *buf, size_t len);

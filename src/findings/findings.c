@@ -247,7 +247,7 @@ static int
 migrate(struct findings_db *db, struct mm_diag *diag)
 {
 	char sql[64];
-	int v, rc;
+	int v = -1, rc;
 	size_t i;
 
 	if ((rc = user_version(db, &v, diag)) != 0)

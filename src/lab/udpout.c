@@ -285,6 +285,7 @@ udpout_send_gso(struct udpout *u, const uint8_t *buf, size_t seglen,
 	gs = (uint16_t)seglen;
 	while (nseg > 0) {
 		memset(msg, 0, sizeof(msg));
+		memset(ctl, 0, sizeof(ctl));
 		for (k = 0; k < UDPOUT_BATCH && nseg > 0; k++) {
 			segs[k] = nseg < per ? nseg : per;
 			iov[k].iov_base = (void *)(uintptr_t)buf;

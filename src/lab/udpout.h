@@ -59,6 +59,7 @@ int	udpout_send_gso(struct udpout *u, const uint8_t *buf, size_t seglen,
 /* Sends what is queued. Returns 0 or MM_EIO. */
 int	udpout_flush(struct udpout *u);
 
+/* Copies the send counters into *out; neither may be NULL. */
 void	udpout_counters(const struct udpout *u, struct udpout_counters *out);
 
 /* Flushes nothing; closes and frees. NULL-safe. */

@@ -31,6 +31,7 @@
 #include <sys/mman.h>
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +45,9 @@
 #define AGG_AHEAD	16		/* prefetch distance, entries */
 #define AGG_HUGE_MIN	(4u << 20)	/* tables this big use mmap */
 #define AGG_KMAX	(AGG_MAXKEYS * 16)
+#define PART_MIN	256		/* entries before a first compaction */
+#define PART_RING	64		/* hashes computed ahead in a compaction */
+#define AGG_FINISH_MAXTHREADS	64
 
 #if defined(__GNUC__)
 #define PREFETCH(p)	__builtin_prefetch(p)
@@ -63,11 +67,24 @@ struct atab {
 	uint64_t	 seed;		/* per-table slot scramble */
 };
 
+/*
+ * A partition of a shared aggregation: groups and not yet aggregated
+ * tuples, both in slot format (key, pad, counters), packed. [0, done) are
+ * distinct groups (the last compaction), [done, n) appended since; cap
+ * entries allocated; the next append past lim compacts first.
+ */
+struct part {
+	uint8_t		*e;
+	size_t		 n, done, cap, lim;
+};
+
 struct agg {
 	struct agg_spec	 spec;
 	size_t		 nshards;	/* 1, or AGG_SHARDS when shared */
 	struct atab	*t[2];		/* [0] IPv4 keys, [1] IPv6 keys;
-					 * nshards tables each */
+					 * nshards tables each (shared: only
+					 * the sizes are used) */
+	struct part	*part[2];	/* shared: nshards partitions each */
 	pthread_mutex_t	*mu;		/* one per shard when shared */
 	size_t		 off[2][AGG_MAXKEYS];	/* key field offsets */
 	size_t		 stride;	/* bytes per key in a key buffer */
@@ -105,6 +122,8 @@ static const struct {
 	{ "vlan", AK_VLAN, 0, "Vlan", "Vlan" }
 };
 #define NKEYTAB	(sizeof(keytab) / sizeof(keytab[0]))
+
+static int	agg_settle(struct agg *);
 
 static const char *const order_names[AO_COUNT] = {
 	"flows", "packets", "bytes", "bps", "pps", "bpp"
@@ -354,6 +373,10 @@ agg_create(const struct agg_spec *sp, size_t nshards, struct agg **out)
 		}
 	}
 	if (nshards > 1) {
+		for (v = 0; v < 2; v++)
+			if ((a->part[v] = calloc(nshards,
+			    sizeof(*a->part[v]))) == NULL)
+				goto fail;
 		if ((a->mu = calloc(nshards, sizeof(*a->mu))) == NULL)
 			goto fail;
 		for (k = 0; k < nshards; k++)
@@ -362,6 +385,8 @@ agg_create(const struct agg_spec *sp, size_t nshards, struct agg **out)
 	*out = a;
 	return 0;
 fail:
+	free(a->part[0]);
+	free(a->part[1]);
 	free(a->t[0]);
 	free(a->t[1]);
 	free(a);
@@ -402,6 +427,11 @@ agg_free(struct agg *a)
 	for (v = 0; v < 2; v++)
 		for (k = 0; k < a->nshards && a->t[v] != NULL; k++)
 			tab_release(&a->t[v][k]);
+	for (v = 0; v < 2; v++) {
+		for (k = 0; k < a->nshards && a->part[v] != NULL; k++)
+			free(a->part[v][k].e);
+		free(a->part[v]);
+	}
 	if (a->mu != NULL)
 		for (k = 0; k < a->nshards; k++)
 			pthread_mutex_destroy(&a->mu[k]);
@@ -417,15 +447,26 @@ agg_get_spec(const struct agg *a)
 	return &a->spec;
 }
 
-size_t
-agg_groups(const struct agg *a)
+/* Groups in the tables, or entries (groups and pending tuples) in the
+ * partitions of a shared aggregation. */
+static size_t
+agg_entries(const struct agg *a)
 {
 	size_t v, k, n = 0;
 
 	for (v = 0; v < 2; v++)
 		for (k = 0; k < a->nshards; k++)
-			n += a->t[v][k].n;
+			n += a->part[v] != NULL ? a->part[v][k].n :
+			    a->t[v][k].n;
 	return n;
+}
+
+size_t
+agg_groups(const struct agg *a)
+{
+	/* logically const: settling only compacts pending tuples */
+	(void)agg_settle((struct agg *)(uintptr_t)a);
+	return agg_entries(a);
 }
 
 size_t
@@ -435,14 +476,16 @@ agg_memory(const struct agg *a)
 
 	for (v = 0; v < 2; v++)
 		for (k = 0; k < a->nshards; k++)
-			n += a->t[v][k].cap * a->t[v][k].es;
+			n += a->part[v] != NULL ?
+			    a->part[v][k].cap * a->t[v][k].es :
+			    a->t[v][k].cap * a->t[v][k].es;
 	return n;
 }
 
 int
 agg_spill_due(const struct agg *a)
 {
-	return agg_groups(a) >= AGG_SPILL;
+	return a->part[0] == NULL && agg_entries(a) >= AGG_SPILL;
 }
 
 static inline uint64_t
@@ -563,15 +606,14 @@ key_eq(const uint8_t *a, const uint8_t *b, size_t len)
 	}
 }
 
-static inline int
-tab_add(struct atab *t, const uint8_t *key, uint64_t h, const struct cnt *v)
+/* Adds counters v to the group `key` of a table with room for it. */
+static inline void
+tab_put(struct atab *t, const uint8_t *key, uint64_t h, const struct cnt *v)
 {
 	size_t j;
 	uint8_t *s;
 	struct cnt *c;
 
-	if ((t->n + 1) * 4 > t->cap * 3 && tab_grow(t) != 0)
-		return MM_ENOMEM;
 	j = tab_slot(t, h);
 	for (;;) {
 		s = t->slots + j * t->es;
@@ -580,7 +622,7 @@ tab_add(struct atab *t, const uint8_t *key, uint64_t h, const struct cnt *v)
 			memcpy(s, key, t->klen);
 			*c = *v;
 			t->n++;
-			return 0;
+			return;
 		}
 		if (key_eq(s, key, t->klen))
 			break;
@@ -593,6 +635,14 @@ tab_add(struct atab *t, const uint8_t *key, uint64_t h, const struct cnt *v)
 		c->first = v->first;
 	if (v->last > c->last)
 		c->last = v->last;
+}
+
+static inline int
+tab_add(struct atab *t, const uint8_t *key, uint64_t h, const struct cnt *v)
+{
+	if ((t->n + 1) * 4 > t->cap * 3 && tab_grow(t) != 0)
+		return MM_ENOMEM;
+	tab_put(t, key, h, v);
 	return 0;
 }
 
@@ -720,7 +770,22 @@ struct agg_scratch {
 	size_t		 ecap;		/* bytes */
 	uint32_t	*order;
 	size_t		 ocap;		/* entries */
+	uint8_t		*tt;		/* compaction table, all zero */
+	size_t		 ttbytes;
+	int		 ttmapped;
 };
+
+static void
+scratch_tt_release(struct agg_scratch *s)
+{
+	if (s->ttmapped)
+		munmap(s->tt, s->ttbytes);
+	else
+		free(s->tt);
+	s->tt = NULL;
+	s->ttbytes = 0;
+	s->ttmapped = 0;
+}
 
 struct agg_scratch *
 agg_scratch_new(void)
@@ -735,6 +800,7 @@ agg_scratch_free(struct agg_scratch *s)
 		return;
 	free(s->e);
 	free(s->order);
+	scratch_tt_release(s);
 	free(s);
 }
 
@@ -755,6 +821,196 @@ scratch_reserve(struct agg_scratch *s, size_t n, size_t stride)
 			return MM_ENOMEM;
 		s->order = p;
 		s->ocap = n;
+	}
+	return 0;
+}
+
+
+/*
+ * Compacts partition p of family v: aggregates its n entries in the
+ * scratch's table (sized for load <= 3/4 if all were distinct, so at most
+ * 4/3 * 56 * n bytes, cache-resident for the partition sizes that occur:
+ * ~5 K groups per partition at 10 M groups) and writes the distinct groups
+ * back, packed, in place. The table is left all zero again. Sets the next
+ * compaction point: twice the groups (at least PART_MIN).
+ */
+static int
+part_compact(const struct agg *a, struct agg_scratch *sc, int v,
+    struct part *p)
+{
+	const struct atab *ft = &a->t[v][0];
+	size_t es = ft->es, cap = 64, i, j, c, out;
+	unsigned lg = 6;
+	uint64_t hb[PART_RING];
+	struct atab t;
+	uint8_t *s;
+
+	if (p->n != p->done) {
+		while (cap * 3 < p->n * 4) {
+			cap *= 2;
+			lg++;
+		}
+		if (cap * es > sc->ttbytes) {
+			scratch_tt_release(sc);
+			if ((sc->tt = tab_alloc(cap * es, &sc->ttmapped)) ==
+			    NULL)
+				return MM_ENOMEM;
+			sc->ttbytes = cap * es;
+		}
+		t = *ft;
+		t.slots = sc->tt;
+		t.cap = cap;
+		t.shift = 64 - lg;
+		t.n = 0;
+		t.seed = 0x5851f42d4c957f2dULL;
+		for (i = 0; i < p->n; i += c) {
+			c = p->n - i < PART_RING ? p->n - i : PART_RING;
+			for (j = 0; j < c; j++)
+				hb[j] = hash_key(p->e + (i + j) * es, t.klen);
+			for (j = 0; j < c; j++) {
+				const uint8_t *e = p->e + (i + j) * es;
+				struct cnt cn;
+
+				if (j + AGG_AHEAD < c)
+					TAB_PREFETCH(&t, hb[j + AGG_AHEAD]);
+				memcpy(&cn, e + t.soff, sizeof(cn));
+				tab_put(&t, e, hb[j], &cn);
+			}
+		}
+		for (i = 0, out = 0; i < cap; i++) {
+			s = t.slots + i * es;
+			if (slot_cnt(&t, s)->flows == 0)
+				continue;
+			memcpy(p->e + out * es, s, es);
+			memset(s, 0, es);
+			out++;
+		}
+		p->n = out;
+		p->done = out;
+	}
+	p->lim = 2 * p->n > PART_MIN ? 2 * p->n : PART_MIN;
+	return 0;
+}
+
+/* Appends one tuple (key, counters) to partition p of family v, compacting
+ * the partition first when it is due. */
+static inline int
+part_put(const struct agg *a, struct agg_scratch *sc, int v, struct part *p,
+    const uint8_t *key, const struct cnt *c)
+{
+	const struct atab *ft = &a->t[v][0];
+	uint8_t *d;
+	size_t ncap;
+	int rc;
+
+	if (p->n >= p->lim && (rc = part_compact(a, sc, v, p)) != 0)
+		return rc;
+	if (p->n >= p->cap) {
+		ncap = p->lim > p->n ? p->lim : 2 * p->n;
+		if ((d = realloc(p->e, ncap * ft->es)) == NULL)
+			return MM_ENOMEM;
+		p->e = d;
+		p->cap = ncap;
+	}
+	d = p->e + p->n * ft->es;
+	memcpy(d, key, ft->klen);
+	if (ft->soff > ft->klen)
+		memset(d + ft->klen, 0, ft->soff - ft->klen);
+	memcpy(d + ft->soff, c, sizeof(*c));
+	p->n++;
+	return 0;
+}
+
+/* Compacts every partition with pending tuples (a shared aggregation no
+ * other thread is adding to). */
+static int
+agg_settle(struct agg *a)
+{
+	struct agg_scratch sc;
+	size_t v, k;
+	int rc = 0;
+
+	if (a->part[0] == NULL)
+		return 0;
+	memset(&sc, 0, sizeof(sc));
+	for (k = 0; k < a->nshards && rc == 0; k++)
+		for (v = 0; v < 2 && rc == 0; v++)
+			if (a->part[v][k].n != a->part[v][k].done)
+				rc = part_compact(a, &sc, (int)v,
+				    &a->part[v][k]);
+	scratch_tt_release(&sc);
+	return rc;
+}
+
+struct settle_job {
+	struct agg	*a;
+	atomic_size_t	 next;
+	atomic_int	 rc;
+};
+
+static void *
+settle_main(void *arg)
+{
+	struct settle_job *j = arg;
+	struct agg *a = j->a;
+	struct agg_scratch sc;
+	size_t v, k;
+	int rc = 0;
+
+	memset(&sc, 0, sizeof(sc));
+	while (rc == 0 && (k = atomic_fetch_add(&j->next, 1)) < a->nshards)
+		for (v = 0; v < 2 && rc == 0; v++)
+			if (a->part[v][k].n != a->part[v][k].done)
+				rc = part_compact(a, &sc, (int)v,
+				    &a->part[v][k]);
+	scratch_tt_release(&sc);
+	if (rc != 0)
+		atomic_store(&j->rc, rc);
+	return NULL;
+}
+
+int
+agg_finish(struct agg *a, int nthreads)
+{
+	struct settle_job j;
+	pthread_t tid[AGG_FINISH_MAXTHREADS];
+	int i, started = 0;
+
+	if (a == NULL || a->part[0] == NULL)
+		return 0;
+	if (nthreads > AGG_FINISH_MAXTHREADS)
+		nthreads = AGG_FINISH_MAXTHREADS;
+	j.a = a;
+	atomic_init(&j.next, 0);
+	atomic_init(&j.rc, 0);
+	for (i = 1; i < nthreads; i++) {
+		if (pthread_create(&tid[started], NULL, settle_main, &j) != 0)
+			break;
+		started++;
+	}
+	settle_main(&j);
+	for (i = 0; i < started; i++)
+		pthread_join(tid[i], NULL);
+	return atomic_load(&j.rc);
+}
+
+/* Appends entries order[0..n) of the batch to the partitions k of both
+ * families (locked by the caller). */
+static int
+part_insert(struct agg *a, struct agg_scratch *sc, const struct kbatch *kb,
+    const uint32_t *order, size_t n, size_t k)
+{
+	const struct kent *x;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < n; i++) {
+		if (i + AGG_AHEAD < n)
+			PREFETCH(KENT(kb, order[i + AGG_AHEAD]));
+		x = KENT(kb, order[i]);
+		if ((rc = part_put(a, sc, (int)x->v6, &a->part[x->v6][k],
+		    (const uint8_t *)(x + 1), &x->c)) != 0)
+			return rc;
 	}
 	return 0;
 }
@@ -857,8 +1113,8 @@ agg_add_with(struct agg *a, struct agg_scratch *sc,
 {
 	struct agg_scratch tmp;
 	struct kbatch kb;
-	uint32_t *order;
-	size_t start[AGG_SHARDS + 1], k, i, first;
+	uint32_t *order, later[AGG_SHARDS];
+	size_t start[AGG_SHARDS + 1], k, i, first, nlater = 0;
 	int rc;
 
 	if (n == 0)
@@ -886,8 +1142,19 @@ agg_add_with(struct agg *a, struct agg_scratch *sc,
 		k = (first + i) % a->nshards;
 		if (start[k] == start[k + 1])
 			continue;
+		/* a partition another thread holds (compacting) comes last */
+		if (pthread_mutex_trylock(&a->mu[k]) != 0) {
+			later[nlater++] = (uint32_t)k;
+			continue;
+		}
+		rc = part_insert(a, sc, &kb, order + start[k],
+		    start[k + 1] - start[k], k);
+		pthread_mutex_unlock(&a->mu[k]);
+	}
+	for (i = 0; i < nlater && rc == 0; i++) {
+		k = later[i];
 		pthread_mutex_lock(&a->mu[k]);
-		rc = kbatch_insert(a, &kb, order + start[k],
+		rc = part_insert(a, sc, &kb, order + start[k],
 		    start[k + 1] - start[k], k);
 		pthread_mutex_unlock(&a->mu[k]);
 	}
@@ -895,6 +1162,7 @@ out:
 	if (sc == &tmp) {
 		free(tmp.e);
 		free(tmp.order);
+		scratch_tt_release(&tmp);
 	}
 	return rc;
 }
@@ -912,9 +1180,11 @@ agg_merge(struct agg *dst, struct agg *src)
 	const uint8_t **ent = NULL;
 	uint64_t *h = NULL;
 	uint32_t *order = NULL;
-	size_t start[AGG_SHARDS + 1], n = agg_groups(src), m = 0, v, k, i, j;
+	struct agg_scratch sc;
+	size_t start[AGG_SHARDS + 1], n = agg_entries(src), m = 0, v, k, i, j;
 	int rc = 0;
 
+	memset(&sc, 0, sizeof(sc));
 	if (n == 0)
 		return 0;
 	ent = malloc(n * sizeof(*ent));
@@ -930,6 +1200,17 @@ agg_merge(struct agg *dst, struct agg *src)
 		for (k = 0; k < src->nshards; k++) {
 			const struct atab *s = &src->t[v][k];
 
+			/* a shared source: its entries (duplicates merge) */
+			if (src->part[v] != NULL) {
+				const struct part *p = &src->part[v][k];
+
+				for (i = 0; i < p->n; i++) {
+					ent[m] = p->e + i * s->es;
+					h[m] = hash_key(ent[m], s->klen);
+					m++;
+				}
+				continue;
+			}
 			for (i = 0; i < s->cap; i++) {
 				const uint8_t *e = s->slots + i * s->es;
 
@@ -964,7 +1245,12 @@ agg_merge(struct agg *dst, struct agg *src)
 					TAB_PREFETCH(d,
 					    h[order[j + AGG_AHEAD]]);
 				memcpy(&c, e + d->soff, sizeof(c));
-				if ((rc = tab_add(d, e, h[order[j]], &c)) != 0)
+				if (dst->part[v] != NULL)
+					rc = part_put(dst, &sc, (int)v,
+					    &dst->part[v][k], e, &c);
+				else
+					rc = tab_add(d, e, h[order[j]], &c);
+				if (rc != 0)
 					break;
 			}
 			if (dst->mu != NULL)
@@ -974,9 +1260,16 @@ agg_merge(struct agg *dst, struct agg *src)
 			goto out;
 	}
 	for (v = 0; v < 2; v++)
-		for (k = 0; k < src->nshards; k++)
+		for (k = 0; k < src->nshards; k++) {
 			tab_release(&src->t[v][k]);
+			if (src->part[v] != NULL) {
+				free(src->part[v][k].e);
+				memset(&src->part[v][k], 0,
+				    sizeof(src->part[v][k]));
+			}
+		}
 out:
+	scratch_tt_release(&sc);
 	free(ent);
 	free(h);
 	free(order);
@@ -1063,10 +1356,15 @@ agg_top(const struct agg *a, int order, size_t n, struct agg_row **rows,
     size_t *nrows)
 {
 	struct agg_row *h, r, t;
-	size_t cnt = 0, total = agg_groups(a), v, i, k, s;
+	size_t cnt = 0, total, v, i, k, s, ns;
+	int rc;
 
 	*rows = NULL;
 	*nrows = 0;
+	/* logically const: settling only compacts pending tuples */
+	if ((rc = agg_settle((struct agg *)(uintptr_t)a)) != 0)
+		return rc;
+	total = agg_entries(a);
 	if (n == 0 || n > total)
 		n = total;
 	if (n == 0)
@@ -1076,9 +1374,13 @@ agg_top(const struct agg *a, int order, size_t n, struct agg_row **rows,
 	for (v = 0; v < 2; v++)
 	    for (s = 0; s < a->nshards; s++) {
 		const struct atab *tb = &a->t[v][s];
+		const struct part *p = a->part[v] != NULL ?
+		    &a->part[v][s] : NULL;
 
-		for (i = 0; i < tb->cap; i++) {
-			uint8_t *e = tb->slots + i * tb->es;
+		ns = p != NULL ? p->n : tb->cap;
+		for (i = 0; i < ns; i++) {
+			uint8_t *e = (p != NULL ? p->e : tb->slots) +
+			    i * tb->es;
 			const struct cnt *c = slot_cnt(tb, e);
 
 			if (c->flows == 0)

@@ -4,24 +4,43 @@
  * An aggregation groups selected rows of flow blocks by the values of up to
  * AGG_MAXKEYS fields and sums flows, packets and bytes, keeping the earliest
  * first and the latest last time per group. Groups live in open-addressing
- * hash tables with the key bytes inline in each slot. Keys are compact: a
+ * hash tables (private aggregations) or packed partitions (shared ones,
+ * below) with the key bytes inline in each entry. Keys are compact: a
  * flow whose address key fields are all IPv4 goes to a table with 4-byte
  * addresses, others to a table with 16-byte addresses, so "-s srcip" on IPv4
- * costs 48 bytes per slot (8 key+pad, 40 counters) and, with the load kept
- * between 3/8 and 3/4, 64 to 128 bytes per distinct key including empty
- * slots (10 M IPv4 sources: 16 M slots, 768 MiB; measured peak RSS of a
- * 50 M-flow top-N with 10 M distinct sources: ~1 GB). Cost per flow: one
- * hash of the key bytes and one probe sequence.
+ * costs 48 bytes per slot (8 key+pad, 40 counters) and, in a private table
+ * with the load kept between 3/8 and 3/4, 64 to 128 bytes per distinct key
+ * including empty slots. Cost per flow: one hash of the key bytes and one
+ * probe sequence (private) or one append (shared).
  *
- * Threads: the result is one shared aggregation (agg_new_shared()) split
- * into AGG_SHARDS shards by the top hash bits, each with its own lock. A
- * worker first aggregates into a private table (cheap for few groups, e.g.
- * -s proto) and merges it into the shared one at the end; once its private
- * table passes AGG_SPILL groups (high cardinality: pre-aggregation would
- * not pay), it merges and from then on adds its blocks straight to the
- * shared table: rows of a block are sorted by shard and each shard is
- * locked once per block. Peak memory is therefore the shared table (which
- * grows one shard at a time) plus at most AGG_SPILL groups per thread.
+ * Threads: the result is one shared aggregation (agg_new_shared()),
+ * radix-partitioned into AGG_SHARDS (2048) partitions by the top hash bits,
+ * each with its own lock. A worker first aggregates into a private table
+ * (cheap for few groups, e.g. -s proto) and merges it into the shared one
+ * at the end; once its private table passes AGG_SPILL groups (high
+ * cardinality: pre-aggregation would not pay), it merges and from then on
+ * adds its blocks straight to the shared one: a block's rows are hashed
+ * once, counting-sorted by partition, and each partition's run is appended
+ * (one lock per partition per block) as packed tuples in slot format.
+ *
+ * A partition is a packed array: distinct groups, then tuples appended
+ * since. When it reaches twice the groups of its last compaction it is
+ * compacted: aggregated in a per-thread table sized to the partition
+ * (~5 K groups, a few hundred KiB at 10 M groups: cache-resident) and
+ * written back packed. Memory traffic is therefore sequential (append,
+ * read back) instead of one random DRAM access per row into a table of
+ * hundreds of MiB, and the work per tuple is amortised O(1) (each
+ * compaction reads at most twice the new tuples). agg_finish() (or lazily
+ * agg_groups()/agg_top()) compacts what is pending.
+ *
+ * Memory: a tuple and a group both take the slot size: 48 bytes for an
+ * IPv4 single-address key (key 4 + pad 4 + counters 40), 56 for IPv6; a
+ * partition holds at most twice its groups (and at least PART_MIN = 256
+ * entries once used), so the shared aggregation takes 48..96 bytes per
+ * distinct IPv4 key (10 M sources: 480..960 MiB) plus 2048 * 2 * 256 * 48
+ * = 48 MiB of minimum partitions at most; the compaction table is
+ * 4/3 * 56 bytes per entry of the largest partition, per thread. Private
+ * tables: at most AGG_SPILL groups per thread, 64..128 bytes per group.
  */
 #ifndef MAMORI_QUERY_AGG_H
 #define MAMORI_QUERY_AGG_H
@@ -35,7 +54,7 @@
 
 #define AGG_MAXKEYS	16
 #define AGG_SPILL	(1u << 16)	/* partial groups before going direct */
-#define AGG_SHARD_BITS	6
+#define AGG_SHARD_BITS	11
 #define AGG_SHARDS	(1u << AGG_SHARD_BITS)	/* locks of a shared agg */
 
 enum agg_key {
@@ -107,9 +126,17 @@ int	agg_add_with(struct agg *a, struct agg_scratch *s,
 /* Adds every group of `src` (private) into `dst` (same spec) and empties
  * `src`, freeing its tables. Returns 0 or MM_ENOMEM. */
 int	agg_merge(struct agg *dst, struct agg *src);
-/* 1 when the private `a` has AGG_SPILL groups or more. */
+/* 1 when the private `a` has AGG_SPILL groups or more (0 for shared). */
 int	agg_spill_due(const struct agg *a);
-/* Number of groups. */
+/*
+ * Compacts the pending tuples of a shared aggregation with up to
+ * `nthreads` threads (a no-op for private ones). Call it once no thread
+ * adds any more; agg_groups() and agg_top() otherwise do it on one thread.
+ * Returns 0 or MM_ENOMEM (the aggregation stays valid, just not compacted).
+ */
+int	agg_finish(struct agg *a, int nthreads);
+/* Number of groups. A shared aggregation is compacted first (see
+ * agg_finish(); not concurrently with adds). */
 size_t	agg_groups(const struct agg *a);
 /* Bytes of table memory held. */
 size_t	agg_memory(const struct agg *a);

@@ -1241,7 +1241,7 @@ run_groups(struct chrun *r, const struct agg_spec *sp, int is_stat,
 		kmax += key_width(sp->keys[j]);
 	if (n > 0 && ((out = calloc(n, sizeof(*out))) == NULL ||
 	    (rk = calloc(n, sizeof(*rk))) == NULL ||
-	    (kb = malloc(n * kmax)) == NULL))
+	    (kb = malloc(n * kmax + 1)) == NULL))
 		goto nomem;
 	for (i = 0; i < nrows; i++) {
 		mtime_t k = rows[i].first;
@@ -1264,7 +1264,8 @@ run_groups(struct chrun *r, const struct agg_spec *sp, int is_stat,
 		rk[i].key = kb + i * kmax;
 		rk[i].klen = rank_key(a, &out[i], kb + i * kmax);
 	}
-	qsort(rk, n, sizeof(*rk), rank_cmp);
+	if (n > 0)
+		qsort(rk, n, sizeof(*rk), rank_cmp);
 	for (i = 0; i < n; i++)
 		out[i] = rk[i].r;
 	out_groups(r->q->fp, &r->q->out, a, is_stat, order, out, n, &r->st);

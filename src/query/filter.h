@@ -135,7 +135,10 @@ size_t	filter_select(const struct filter *f, const struct flow_block *b,
  * for tests and debugging. Returns buf (truncated to len). */
 char	*filter_fmt(const struct filter *f, char *buf, size_t len);
 
-/* The AST for translators: the root index and node array; sets by offset. */
+/* The AST for translators: the root index and node array; sets by offset.
+ * Pointers are into `f` (owned by it, valid until filter_free());
+ * filter_node() returns NULL for an index out of range, the set offsets
+ * must come from the AST's own nodes (not checked). */
 int	filter_root(const struct filter *f);
 const struct fnode *filter_node(const struct filter *f, int i);
 const struct mm_addr *filter_addrset(const struct filter *f, size_t off);

@@ -103,26 +103,6 @@ put_2(char *p, unsigned v)
 	return p;
 }
 
-/* Days since the epoch to a civil date (the public days-to-civil
- * algorithm, proleptic Gregorian). */
-static void
-civil(int64_t z, int64_t *y, unsigned *m, unsigned *d)
-{
-	int64_t era;
-	unsigned doe, yoe, doy, mp;
-
-	z += 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = (unsigned)(z - era * 146097);
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	*y = (int64_t)yoe + era * 400;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	*d = doy - (153 * mp + 2) / 5 + 1;
-	*m = mp < 10 ? mp + 3 : mp - 9;
-	*y += *m <= 2;
-}
-
 /* RFC 3339 with milliseconds, as mtime_fmt(t, 1, ...): exactly 24 bytes
  * for years 0..9999, else whatever mtime_fmt writes. */
 static char *
@@ -138,7 +118,7 @@ put_time(char *p, mtime_t t, char sep, int zone)
 		rem += 86400000;
 		days--;
 	}
-	civil(days, &y, &m, &d);
+	mtime_civil_from_days(days, &y, &m, &d);
 	if (y < 0 || y > 9999) {
 		mtime_fmt(t, 1, buf, sizeof(buf));
 		if (!zone)
@@ -210,9 +190,10 @@ static void
 fmt_port(uint8_t proto, uint16_t port, int is_dst, char *buf, size_t len)
 {
 	if (is_icmp(proto) && is_dst)
-		snprintf(buf, len, "%u.%u", port >> 8, port & 0xff);
+		snprintf(buf, len, "%u.%u", (unsigned)(port >> 8),
+		    (unsigned)(port & 0xff));
 	else
-		snprintf(buf, len, "%u", port);
+		snprintf(buf, len, "%u", (unsigned)port);
 }
 
 static void

@@ -777,6 +777,11 @@ query_run(const struct query_opts *q, struct query_stats *st,
 	}
 	if (q->sort_tstart && run.nagg == 0)
 		out_flow_header(q->fp, &q->out);
+	/* compact the shared aggregations on all threads (agg_top() would
+	 * do it on one) */
+	for (k = 0; k < run.nagg; k++)
+		if ((rc = agg_finish(run.gagg[k], nthreads)) != 0)
+			goto nomem;
 	if ((rc = print_results(&run)) != 0)
 		goto nomem;
 	if (run.st.flows == 0) {

@@ -39,6 +39,7 @@
  * CRC32C is the byte-wise table-driven algorithm (reflected polynomial
  * 0x82F63B78) processed eight bytes per step ("slicing by 8").
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -144,8 +145,14 @@ sbuf_free(struct sbuf *s)
 
 /* ---- CRC32C ---- */
 
+/*
+ * The slicing-by-8 tables are built once per process. pthread_once() makes
+ * the first use safe from several query threads at once (a plain "ready"
+ * flag would be a data race in C11 even though the tables written are
+ * equal); afterwards the tables are read-only.
+ */
 static uint32_t crc_tab[8][256];
-static int crc_ready;
+static pthread_once_t crc_once = PTHREAD_ONCE_INIT;
 
 static void
 crc_init(void)
@@ -166,7 +173,6 @@ crc_init(void)
 			crc_tab[j][i] = c;
 		}
 	}
-	crc_ready = 1;	/* idempotent: racing initialisers write equal tables */
 }
 
 uint32_t
@@ -175,8 +181,7 @@ crc32c(uint32_t crc, const void *buf, size_t n)
 	const uint8_t *p = buf;
 	uint32_t c = ~crc, lo, hi;
 
-	if (!crc_ready)
-		crc_init();
+	(void)pthread_once(&crc_once, crc_init);
 	while (n >= 8) {
 		lo = c ^ ((uint32_t)p[0] | (uint32_t)p[1] << 8 |
 		    (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24);

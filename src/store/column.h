@@ -59,9 +59,11 @@ int	sbuf_put_u64(struct sbuf *s, uint64_t v);
 void	le_put16(uint8_t *p, uint16_t v);
 void	le_put32(uint8_t *p, uint32_t v);
 void	le_put64(uint8_t *p, uint64_t v);
+/* Frees s->p and zeroes the buffer (reusable after); `s` must not be NULL. */
 void	sbuf_free(struct sbuf *s);
 
-/* CRC32C (Castagnoli), continuing from `crc` (start with 0). */
+/* CRC32C (Castagnoli), continuing from `crc` (start with 0). Thread-safe
+ * (the tables are built once, under pthread_once). */
 uint32_t crc32c(uint32_t crc, const void *p, size_t n);
 
 /* 64-bit hash of an address for the Bloom filter; host independent. */

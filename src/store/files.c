@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "core/err.h"
+#include "core/mtime.h"
 #include "store/column.h"
 #include "store/store.h"
 
@@ -77,20 +78,6 @@ store_mkdirs(const char *dir)
 	return 0;
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date. */
-static int64_t
-days_civil(int64_t y, unsigned m, unsigned d)
-{
-	int64_t era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
 /* Parses "flows-YYYYMMDDhhmm.mmf" (basename). Returns 0 or -1. */
 static int
 name_time(const char *base, mtime_t *t)
@@ -113,7 +100,7 @@ name_time(const char *base, mtime_t *t)
 	if (strcmp(p, ".mmf") != 0 || v[1] < 1 || v[1] > 12 || v[2] < 1 ||
 	    v[2] > 31 || v[3] > 23 || v[4] > 59)
 		return -1;
-	*t = ((days_civil(v[0], v[1], v[2]) * 24 + v[3]) * 60 + v[4]) *
+	*t = ((mtime_days_from_civil(v[0], v[1], v[2]) * 24 + v[3]) * 60 + v[4]) *
 	    60000LL;
 	return 0;
 }

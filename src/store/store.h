@@ -115,6 +115,7 @@ int	store_reader_load(struct store_reader *r, uint32_t colmask,
  * store_paths_free(). */
 int	store_list(const char *path, const struct mtime_window *w,
 	    char ***paths, size_t *npaths, struct mm_diag *diag);
+/* Frees what store_list() returned; NULL-safe. */
 void	store_paths_free(char **paths, size_t npaths);
 
 struct store_expire_result {

@@ -309,6 +309,28 @@ test_window(void **state)
 }
 
 static void
+test_civil(void **state)
+{
+	int64_t z, y;
+	unsigned m, d;
+
+	(void)state;
+	assert_int_equal(mtime_days_from_civil(1970, 1, 1), 0);
+	assert_int_equal(mtime_days_from_civil(2000, 3, 1), 11017);
+	assert_int_equal(mtime_days_from_civil(1969, 12, 31), -1);
+	mtime_civil_from_days(11016, &y, &m, &d);	/* leap day */
+	assert_int_equal(y, 2000);
+	assert_int_equal(m, 2);
+	assert_int_equal(d, 29);
+	/* every day from 1600 to 2400 goes there and back */
+	for (z = -135140; z <= 157054; z++) {
+		mtime_civil_from_days(z, &y, &m, &d);
+		assert_true(m >= 1 && m <= 12 && d >= 1 && d <= 31);
+		assert_int_equal(mtime_days_from_civil(y, m, d), z);
+	}
+}
+
+static void
 test_now(void **state)
 {
 	(void)state;
@@ -329,6 +351,7 @@ main(void)
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_duration),
 		cmocka_unit_test(test_window),
+		cmocka_unit_test(test_civil),
 		cmocka_unit_test(test_now),
 	};
 
