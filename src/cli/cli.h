@@ -62,5 +62,6 @@ CLI_DECL(findings);
 CLI_DECL(expire);
 CLI_DECL(lab);
 CLI_DECL(lab_replay);
+CLI_DECL(c2);
 
 #endif

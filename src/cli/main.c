@@ -23,6 +23,8 @@ const struct command commands[] = {
 	    cmd_import, usage_import },
 	{ "findings", "list, show and export the findings store",
 	    cmd_findings, usage_findings },
+	{ "c2",       "C&C detection from flows: beaconing and botnet fan-in",
+	    cmd_c2, usage_c2 },
 	{ "expire",   "remove flow data by age or total size",
 	    cmd_expire, usage_expire },
 	{ "lab",      "lab generators: synthetic ISP flows, pcap replay (loopback only)",

@@ -37,7 +37,8 @@ struct cryptopan {
 	uint8_t		 cipher[128 * 16 + 16];	/* scratch: their encryption */
 };
 
-/* Marker value stored in the range table (lpm values must be non-NULL). */
+/* Marker value stored in the range table (lpm values must be non-NULL).
+ * Only its address is used; it is never written, so threads share it. */
 static int cryptopan_range_mark;
 
 struct cryptopan *

@@ -3,7 +3,8 @@
 # and IPFIX exports as pcap, checks with tshark that every datagram decodes
 # (no malformed/expert warnings) and that tshark's flow count and byte sum
 # equal the generator's --stats, and that `mamori import pcap` finds every
-# flow; checks determinism (same seed, same CSV),
+# flow; checks `lab replay -o csv|json` and its refusals, determinism (same
+# seed, same CSV),
 # the loopback-only rule of --send, and a real send to a loopback UDP
 # listener (python3). Skips (77) without tshark.
 # Usage: sh tests/cli/lab_pcap.sh /path/to/mamori
@@ -77,6 +78,23 @@ cmp -s "$T/a.csv" "$T/b.csv" && ok || bad "same seed, different CSV"
 cmp -s "$T/a.csv" "$T/c.csv" && bad "different seeds, same CSV" || ok
 n=$(wc -l <"$T/a.csv" | tr -d ' ')
 [ "$n" -eq 2001 ] && ok || bad "CSV has $n lines, want 2001"
+
+# lab replay: per-file counts as CSV and JSON, file names quoted/escaped
+if [ -s "$T/v9.pcap" ]; then
+	q="$T/a\"b,c.pcap"
+	cp "$T/v9.pcap" "$q"
+	dg=$(json_get "$T/v9.json" datagrams)
+	"$M" lab replay --send 127.0.0.1:9 -o json "$q" >"$T/rp.json" 2>"$T/err" &&
+	    got=$(python3 -c 'import json,sys; o=json.loads(open(sys.argv[1]).readline()); print(o["file"] == sys.argv[2], o["datagrams"])' "$T/rp.json" "$q") &&
+	    [ "$got" = "True $dg" ] && ok || { bad "lab replay -o json: '${got:-}'"; cat "$T/err"; }
+	"$M" lab replay --send 127.0.0.1:9 -o csv "$q" >"$T/rp.csv" 2>"$T/err" &&
+	    got=$(python3 -c 'import csv,sys; r=list(csv.reader(open(sys.argv[1]))); print(r[0] == ["file","packets","datagrams","skipped"], r[1][0] == sys.argv[2], r[1][2])' "$T/rp.csv" "$q") &&
+	    [ "$got" = "True True $dg" ] && ok || { bad "lab replay -o csv: '${got:-}'"; cat "$T/err"; }
+	"$M" lab replay --send 127.0.0.1:9 --rate x "$q" >/dev/null 2>&1
+	[ $? -eq 2 ] && ok || bad "lab replay --rate x not refused"
+	"$M" lab replay --send 192.0.2.1:9 "$q" >/dev/null 2>&1
+	[ $? -eq 2 ] && ok || bad "lab replay to 192.0.2.1 not refused"
+fi
 
 # network rule: only loopback destinations
 for d in 10.0.0.1:2055 192.0.2.1:2055 '[2001:db8::1]:2055' '[::2]:2055' 0.0.0.0:2055; do
