@@ -256,8 +256,8 @@ isp_clock(const struct isp *g)
 }
 
 /* Subscriber i: 100.64.0.0 + 1 + i; 2001:db8:100:(i+1)::1. */
-static void
-sub_addr(unsigned i, int v6, struct mm_addr *a)
+void
+isp_subscriber_addr(unsigned i, int v6, struct mm_addr *a)
 {
 	uint8_t b[16];
 
@@ -276,8 +276,8 @@ sub_addr(unsigned i, int v6, struct mm_addr *a)
 
 /* Server id: 198.18.0.0 + 1 + id; 2001:db8:f000::(id+1). Peers (id >=
  * 65536) land in 198.19.0.0/16 and 2001:db8:f001::/48. */
-static void
-srv_addr(uint32_t id, int v6, struct mm_addr *a)
+void
+isp_server_addr(uint32_t id, int v6, struct mm_addr *a)
 {
 	uint8_t b[16];
 
@@ -293,6 +293,39 @@ srv_addr(uint32_t id, int v6, struct mm_addr *a)
 	b[14] = (uint8_t)((id + 1) >> 8);
 	b[15] = (uint8_t)(id + 1);
 	addr_from_v6(a, b);
+}
+
+int
+isp_subscriber_dual(unsigned i, int v6_pct)
+{
+	return v6_pct > 0 && (mix32(i ^ 0x5bd1e995U) % 100) < (uint32_t)v6_pct;
+}
+
+uint32_t
+isp_server_as(uint32_t id)
+{
+	return srv_as(id);
+}
+
+int
+isp_server_pick(unsigned servers, uint8_t proto, uint16_t port, uint32_t k,
+    uint32_t *id)
+{
+	uint32_t lo, hi;
+	size_t i;
+
+	for (i = 0; i < NSVC; i++)
+		if (svcs[i].proto == proto && svcs[i].port == port &&
+		    svcs[i].pool_hi > svcs[i].pool_lo)
+			break;
+	if (i == NSVC || servers == 0)
+		return -1;
+	lo = servers * svcs[i].pool_lo / 1000;
+	hi = servers * svcs[i].pool_hi / 1000;
+	if (hi <= lo)
+		hi = lo + 1;
+	*id = lo + k % (hi - lo);
+	return 0;
 }
 
 /* Next hop: uplink router idx, or (idx == NH_ACCESS) the access side. */
@@ -380,8 +413,8 @@ isp_next(struct isp *g, struct flow *f)
 		sub = rng_below(g, g->conf.subscribers);
 	else
 		sub = rng_zipf(g, g->conf.subscribers, g->subs_ln);
-	v6 = s->v6 && (mix32(sub ^ 0x5bd1e995U) % 100) <
-	    (uint32_t)g->conf.v6_pct && rng_below(g, 100) < 60;
+	v6 = s->v6 && isp_subscriber_dual(sub, g->conf.v6_pct) &&
+	    rng_below(g, 100) < 60;
 
 	switch (s->kind) {
 	case K_P2P:
@@ -395,8 +428,8 @@ isp_next(struct isp *g, struct flow *f)
 		id = g->pool_lo[i] + rng_zipf(g, g->pool_n[i], g->pool_ln[i]);
 		break;
 	}
-	sub_addr(sub, v6, &subaddr);
-	srv_addr(id, v6, &remote);
+	isp_subscriber_addr(sub, v6, &subaddr);
+	isp_server_addr(id, v6, &remote);
 	asn = g->as_of[id];
 	uplink = asn % N_UPLINKS;
 	access = sub % N_ACCESS_IF;

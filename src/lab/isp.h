@@ -52,4 +52,24 @@ mtime_t		 isp_clock(const struct isp *isp);
 /* Frees; NULL-safe. */
 void		 isp_free(struct isp *isp);
 
+/*
+ * The model's address plan, for generators that add traffic of their own
+ * (lab/day.h) to the same subscribers and servers. Subscriber i (0-based):
+ * 100.64.0.0 + 1 + i, or 2001:db8:100:(i+1)::1 when `v6`. Server id (0-based,
+ * below 65536): 198.18.0.0 + 1 + id or 2001:db8:f000::(id+1); ids 65536 and
+ * up are the P2P/scanner peers in 198.19.0.0/16 and 2001:db8:f001::/48.
+ */
+void		 isp_subscriber_addr(unsigned i, int v6, struct mm_addr *a);
+/* 1 if subscriber i is dual-stack when v6_pct % of subscribers are. */
+int		 isp_subscriber_dual(unsigned i, int v6_pct);
+void		 isp_server_addr(uint32_t id, int v6, struct mm_addr *a);
+/* The private AS of server id (fixed by the id). */
+uint32_t	 isp_server_as(uint32_t id);
+/* Id of the k-th most popular server (k from 0) of the service slice that
+ * carries (proto, port) traffic, for `servers` servers: web 6/443, 17/443
+ * and 6/80, DNS 17/53, NTP 17/123, mail 6/25, 6/587, 6/993, SSH 6/22.
+ * Returns 0 and sets *id, or -1 for another service. */
+int		 isp_server_pick(unsigned servers, uint8_t proto, uint16_t port,
+		    uint32_t k, uint32_t *id);
+
 #endif

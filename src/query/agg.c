@@ -770,21 +770,16 @@ struct agg_scratch {
 	size_t		 ecap;		/* bytes */
 	uint32_t	*order;
 	size_t		 ocap;		/* entries */
-	uint8_t		*tt;		/* compaction table, all zero */
-	size_t		 ttbytes;
-	int		 ttmapped;
+	uint32_t	*it;		/* compaction index table */
+	size_t		 itcap;
 };
 
 static void
 scratch_tt_release(struct agg_scratch *s)
 {
-	if (s->ttmapped)
-		munmap(s->tt, s->ttbytes);
-	else
-		free(s->tt);
-	s->tt = NULL;
-	s->ttbytes = 0;
-	s->ttmapped = 0;
+	free(s->it);
+	s->it = NULL;
+	s->itcap = 0;
 }
 
 struct agg_scratch *
@@ -827,68 +822,96 @@ scratch_reserve(struct agg_scratch *s, size_t n, size_t stride)
 
 
 /*
- * Compacts partition p of family v: aggregates its n entries in the
- * scratch's table (sized for load <= 3/4 if all were distinct, so at most
- * 4/3 * 56 * n bytes, cache-resident for the partition sizes that occur:
- * ~5 K groups per partition at 10 M groups) and writes the distinct groups
- * back, packed, in place. The table is left all zero again. Sets the next
- * compaction point: twice the groups (at least PART_MIN).
+ * Compacts entries [0, n) of a packed partition array in place: entry i
+ * either joins an earlier group (counters added) or moves down to the next
+ * output position (out <= i, so nothing unread is overwritten). Groups are
+ * found through an index table of 32-bit positions (load <= 1/2, 8 bytes
+ * per entry, in cache) instead of a table of slots, so the only large
+ * memory traffic is the sequential pass over the array; the groups touched
+ * are the first `out` entries, written just before. Returns the groups.
+ * Inline with constant klen/es at the call sites below.
+ */
+static inline size_t
+part_fold(uint8_t *e, size_t n, size_t klen, size_t soff, size_t es,
+    uint32_t *it, size_t cap)
+{
+	size_t mask = cap - 1, i, j, out = 0;
+	uint64_t hb[PART_RING];
+	size_t c, r;
+
+	for (i = 0; i < n; i += c) {
+		c = n - i < PART_RING ? n - i : PART_RING;
+		for (r = 0; r < c; r++)
+			hb[r] = hash_key(e + (i + r) * es, klen);
+		for (r = 0; r < c; r++) {
+			uint8_t *x = e + (i + r) * es, *g;
+			struct cnt *gc, xc;
+			uint32_t pos;
+
+			if (r + 8 < c)
+				PREFETCH(&it[hb[r + 8] & mask]);
+			j = (size_t)hb[r] & mask;
+			for (;;) {
+				if ((pos = it[j]) == 0) {
+					if (out != i + r)
+						memcpy(e + out * es, x, es);
+					it[j] = (uint32_t)++out;
+					break;
+				}
+				g = e + (size_t)(pos - 1) * es;
+				if (key_eq(g, x, klen)) {
+					gc = (struct cnt *)(void *)(g + soff);
+					memcpy(&xc, x + soff, sizeof(xc));
+					gc->flows += xc.flows;
+					gc->packets += xc.packets;
+					gc->bytes += xc.bytes;
+					if (xc.first < gc->first)
+						gc->first = xc.first;
+					if (xc.last > gc->last)
+						gc->last = xc.last;
+					break;
+				}
+				j = (j + 1) & mask;
+			}
+		}
+	}
+	return out;
+}
+
+/*
+ * Compacts partition p of family v (part_fold() with the scratch's index
+ * table, 4 * 2..4 bytes per entry) and sets the next compaction point:
+ * twice the groups, at least PART_MIN entries.
  */
 static int
 part_compact(const struct agg *a, struct agg_scratch *sc, int v,
     struct part *p)
 {
 	const struct atab *ft = &a->t[v][0];
-	size_t es = ft->es, cap = 64, i, j, c, out;
-	unsigned lg = 6;
-	uint64_t hb[PART_RING];
-	struct atab t;
-	uint8_t *s;
+	size_t cap = 64, out;
+	uint32_t *it;
 
 	if (p->n != p->done) {
-		while (cap * 3 < p->n * 4) {
+		while (cap < 2 * p->n)
 			cap *= 2;
-			lg++;
-		}
-		if (cap * es > sc->ttbytes) {
-			scratch_tt_release(sc);
-			if ((sc->tt = tab_alloc(cap * es, &sc->ttmapped)) ==
-			    NULL)
+		if (cap > sc->itcap) {
+			if ((it = realloc(sc->it, cap * sizeof(*it))) == NULL)
 				return MM_ENOMEM;
-			sc->ttbytes = cap * es;
+			sc->it = it;
+			sc->itcap = cap;
 		}
-		t = *ft;
-		t.slots = sc->tt;
-		t.cap = cap;
-		t.shift = 64 - lg;
-		t.n = 0;
-		t.seed = 0x5851f42d4c957f2dULL;
-		for (i = 0; i < p->n; i += c) {
-			c = p->n - i < PART_RING ? p->n - i : PART_RING;
-			for (j = 0; j < c; j++)
-				hb[j] = hash_key(p->e + (i + j) * es, t.klen);
-			for (j = 0; j < c; j++) {
-				const uint8_t *e = p->e + (i + j) * es;
-				struct cnt cn;
-
-				if (j + AGG_AHEAD < c)
-					TAB_PREFETCH(&t, hb[j + AGG_AHEAD]);
-				memcpy(&cn, e + t.soff, sizeof(cn));
-				tab_put(&t, e, hb[j], &cn);
-			}
-		}
-		for (i = 0, out = 0; i < cap; i++) {
-			s = t.slots + i * es;
-			if (slot_cnt(&t, s)->flows == 0)
-				continue;
-			memcpy(p->e + out * es, s, es);
-			memset(s, 0, es);
-			out++;
-		}
+		memset(sc->it, 0, cap * sizeof(*sc->it));
+		if (ft->klen == 4 && ft->es == 48)
+			out = part_fold(p->e, p->n, 4, 8, 48, sc->it, cap);
+		else if (ft->klen == 16 && ft->es == 56)
+			out = part_fold(p->e, p->n, 16, 16, 56, sc->it, cap);
+		else
+			out = part_fold(p->e, p->n, ft->klen, ft->soff, ft->es,
+			    sc->it, cap);
 		p->n = out;
 		p->done = out;
 	}
-	p->lim = 2 * p->n > PART_MIN ? 2 * p->n : PART_MIN;
+	p->lim = p->n + p->n / 2 > PART_MIN ? p->n + p->n / 2 : PART_MIN;
 	return 0;
 }
 
@@ -913,10 +936,19 @@ part_put(const struct agg *a, struct agg_scratch *sc, int v, struct part *p,
 		p->cap = ncap;
 	}
 	d = p->e + p->n * ft->es;
-	memcpy(d, key, ft->klen);
-	if (ft->soff > ft->klen)
-		memset(d + ft->klen, 0, ft->soff - ft->klen);
-	memcpy(d + ft->soff, c, sizeof(*c));
+	if (ft->klen == 4 && ft->soff == 8) {
+		memcpy(d, key, 4);
+		memset(d + 4, 0, 4);
+		memcpy(d + 8, c, sizeof(*c));
+	} else if (ft->klen == 16 && ft->soff == 16) {
+		memcpy(d, key, 16);
+		memcpy(d + 16, c, sizeof(*c));
+	} else {
+		memcpy(d, key, ft->klen);
+		if (ft->soff > ft->klen)
+			memset(d + ft->klen, 0, ft->soff - ft->klen);
+		memcpy(d + ft->soff, c, sizeof(*c));
+	}
 	p->n++;
 	return 0;
 }

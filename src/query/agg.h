@@ -54,7 +54,7 @@
 
 #define AGG_MAXKEYS	16
 #define AGG_SPILL	(1u << 16)	/* partial groups before going direct */
-#define AGG_SHARD_BITS	13
+#define AGG_SHARD_BITS	8
 #define AGG_SHARDS	(1u << AGG_SHARD_BITS)	/* locks of a shared agg */
 
 enum agg_key {
