@@ -91,14 +91,22 @@ best_of "$REPEAT" "$Q/mamori.out" "$Q/mamori.time" \
     $pin "$MAMORI" flows -R "$MMDIR" $jopt -s srcip/bytes -n 10 -o csv ||
     die "mamori flows failed: $(cat "$Q/mamori.time.err")"
 
+# CPU seconds (user + system) of the fastest run: steadier than wall time
+# when other processes compete for the cores
+tv_cpu() {
+	awk -F': ' '/User time/ { u = $2 } /System time/ { s = $2 }
+	    END { printf "%.2f\n", u + s }' "$1"
+}
+
 nw=$(tv_wall "$Q/nfdump.time")
-printf '%-8s %12s %10s %14s %10s %10s\n' tool flows wall_s flows/s rss_MiB vs_nfdump
+printf '%-8s %12s %10s %14s %8s %10s %10s\n' tool flows wall_s flows/s cpu_s rss_MiB vs_nfdump
 for t in $tools; do
 	w=$(tv_wall "$Q/$t.time"); r=$(tv_rss "$Q/$t.time")
 	f=$DS_MM
 	[ "$t" = nfdump ] && f=$DS_NF
-	printf '%-8s %12s %10s %14.0f %10s %9sx\n' "$t" "$f" "$w" \
-	    "$(python3 -c "print($f / max($w, 0.001))")" "$r" "$(ratio "$nw" "$w")"
+	printf '%-8s %12s %10s %14.0f %8s %10s %9sx\n' "$t" "$f" "$w" \
+	    "$(python3 -c "print($f / max($w, 0.001))")" "$(tv_cpu "$Q/$t.time")" \
+	    "$r" "$(ratio "$nw" "$w")"
 done
 echo "speed-up (nfdump wall / mamori wall): $(ratio "$nw" "$(tv_wall "$Q/mamori.time")")x"
 

@@ -17,9 +17,11 @@
  *
  * Lookups are the hot path (called per subscriber/server pair, millions of
  * times): host indicators (/32, /128) live in an open-addressing hash, prefixes
- * in a core/lpm.h trie; a lookup is one hash probe plus one LPM walk (O(128)
- * worst case), then a walk over the entries stored for the matching keys
- * (capped at INTEL_MAX_PER_KEY per key). Lookups take a const pointer, never
+ * in a core/lpm.h trie, each behind a bitmap filter (per IPv4 /24, per hashed
+ * IPv6 /32) so that a miss, the common case, costs one or two memory loads; a
+ * hit is one hash probe plus one LPM walk (O(128) worst case), then a walk over
+ * the entries stored for the matching keys (capped at INTEL_MAX_PER_KEY per
+ * key, and the covering prefixes are linked, so no further search). Lookups take a const pointer, never
  * allocate and never modify the table: once loading is finished, any number
  * of threads may call intel_lookup()/intel_allowed() concurrently. Loading is
  * single-threaded and must not overlap lookups.

@@ -5,7 +5,7 @@
  * `import` dispatches on a format word to one importer per format (a static
  * table below), so later formats (zeek, binetflow, nfcsv) and variants
  * (`import pcap --flows`, metering raw packets into flows) slot in without
- * touching the rest. Today: `pcap`, which reads the UDP datagrams of
+ * touching the rest. `pcap` reads the UDP datagrams of
  * pcap/pcapng captures (src/flow/pcapfile.h), decodes NetFlow v5/v9, IPFIX
  * and sFlow with the same decoder as the collector, and writes the store
  * with each packet's capture time as receive time. One decoder serves all
@@ -13,6 +13,14 @@
  * next (as with the *-template.pcap / *-data.pcap pairs exporters produce).
  * An unreadable file is reported and skipped; the exit status is then 1.
  * Memory: the decoder's caps plus one store block.
+ *
+ * The text formats (zeek, binetflow, nfcsv; src/import/) and `pcap
+ * --flows` (the flow meter, src/import/meter.c) produce flows that go
+ * through an import batch (sorted by first time, written with receive
+ * time = first, so store files are partitioned by flow time). Malformed
+ * lines are counted; the first DIAG_LINES of each file are printed with
+ * file:line and field. On a terminal a progress line shows how much of a
+ * big file was read.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -25,10 +33,12 @@
 #include "cli/cli.h"
 #include "flow/decode.h"
 #include "flow/pcapfile.h"
+#include "import/import.h"
 #include "store/store.h"
 
 #define CMD		"import"
 #define DIAG_SHOWN	5	/* decode messages printed per file */
+#define DIAG_LINES	10	/* malformed-line messages per file */
 
 struct import_format {
 	const char	*name;
@@ -37,10 +47,19 @@ struct import_format {
 };
 
 static int	import_pcap(int argc, char **argv);
+static int	import_zeek(int argc, char **argv);
+static int	import_binetflow(int argc, char **argv);
+static int	import_nfcsv(int argc, char **argv);
 
 static const struct import_format formats[] = {
-	{ "pcap", "NetFlow/IPFIX/sFlow datagrams captured in pcap/pcapng",
+	{ "pcap", "NetFlow/IPFIX/sFlow datagrams captured in pcap/pcapng;\n"
+"             with --flows: raw packets metered into flows",
 	    import_pcap },
+	{ "zeek", "Zeek conn.log (TSV or JSON lines, plain or gzip)",
+	    import_zeek },
+	{ "binetflow", "Argus/CTU-13 .binetflow CSV (plain or gzip)",
+	    import_binetflow },
+	{ "nfcsv", "nfdump -o csv output (plain or gzip)", import_nfcsv },
 	{ NULL, NULL, NULL }
 };
 
@@ -53,6 +72,15 @@ usage_import(FILE *fp)
 "usage: mamori import FORMAT [options] FILE...\n"
 "       mamori import pcap [--data DIR] [--scale] [-t SECONDS]\n"
 "                          [-o table|csv|json] FILE...\n"
+"       mamori import pcap --flows [--idle-timeout DUR] [--active-timeout DUR]\n"
+"                          [--max-flows N] [--no-vlan] [--data DIR]\n"
+"                          [-t SECONDS] [-o table|csv|json] FILE...\n"
+"       mamori import zeek [--bidir] [--data DIR] [-t SECONDS]\n"
+"                          [-o table|csv|json] FILE...\n"
+"       mamori import binetflow [--labels FILE] [--data DIR] [-t SECONDS]\n"
+"                          [-o table|csv|json] FILE...\n"
+"       mamori import nfcsv [--data DIR] [-t SECONDS]\n"
+"                          [-o table|csv|json] FILE...\n"
 "\nformats:\n");
 	for (f = formats; f->name != NULL; f++)
 		fprintf(fp, "  %-10s %s\n", f->name, f->summary);
@@ -64,6 +92,22 @@ usage_import(FILE *fp)
 "  --scale      multiply packets/bytes by the exporter's sampling rate\n"
 "  -t SECONDS   store file rotation interval (default 300)\n"
 "  -o FORMAT    table (default), csv or json (one object per line)\n"
+"\nimport pcap --flows meters the raw packets of each capture into flows\n"
+"(bidirectional cache, emitted as one flow per direction):\n"
+"  --idle-timeout DUR    end a flow after DUR without packets (default 15s)\n"
+"  --active-timeout DUR  end a flow DUR after it began (default 30m)\n"
+"  --max-flows N         flows tracked at once; when full the least recently\n"
+"                        active one ends (default 65536)\n"
+"  --no-vlan             do not key flows by VLAN id\n"
+"TCP flows end 2 s after FIN in both directions or a RST.\n"
+"\nimport zeek|binetflow|nfcsv read text logs (gzip detected by magic) and\n"
+"store the flows with their first time as receive time. Malformed lines are\n"
+"counted and skipped; the first 10 per file are shown with line and field.\n"
+"  --bidir      zeek: one flow per connection (src = originator, counters\n"
+"               of both directions summed) instead of two unidirectional\n"
+"  --labels FILE  binetflow: write the Label column to FILE as CSV\n"
+"               (first,src,src_port,dst,dst_port,proto,label); the store\n"
+"               does not keep labels\n"
 "See mamori-import(1).\n");
 }
 
@@ -214,6 +258,8 @@ static const struct option pcap_opts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
+static int	import_pcap_flows(int argc, char **argv);
+
 static int
 import_pcap(int argc, char **argv)
 {
@@ -231,6 +277,9 @@ import_pcap(int argc, char **argv)
 	char			*end;
 	int			 ch, rc, ret = EXIT_OK, i;
 
+	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--flows") == 0)
+			return import_pcap_flows(argc, argv);
 	memset(&dconf, 0, sizeof(dconf));
 	memset(&sconf, 0, sizeof(sconf));
 	optind = 1;
@@ -245,9 +294,7 @@ import_pcap(int argc, char **argv)
 			dconf.scale = 1;
 			break;
 		case OPT_FLOWS:
-			cli_err(CMD, "pcap --flows (metering raw packets into "
-			    "flows) is not implemented yet");
-			return EXIT_USAGE;
+			return import_pcap_flows(argc, argv);
 		case 'o':
 			if (cli_out_format(optarg, &of) != 0) {
 				cli_err(CMD, "bad -o '%s' (table, csv, json)",
@@ -346,5 +393,580 @@ import_pcap(int argc, char **argv)
 	if (w != NULL)
 		(void)store_writer_close(w, NULL);
 	decoder_free(dec);
+	return ret;
+}
+
+/* ---- shared by the flow importers (text formats, pcap --flows) ---- */
+
+struct flow_run {
+	const char		*path;
+	FILE			*labels;	/* --labels, or NULL */
+	uint64_t		 nlabels;
+	struct import_batch	*b;
+	uint64_t		 shown;		/* malformed lines printed */
+	int			 store_err;
+	struct mm_diag		 store_diag;
+	int			 progress;	/* progress line on stderr */
+	int			 progress_shown;
+};
+
+static int
+flow_emit(void *arg, const struct flow *f)
+{
+	struct flow_run	*r = arg;
+	struct mm_diag	 d;
+	int		 rc;
+
+	d.msg[0] = '\0';
+	if ((rc = import_batch_add(r->b, f, &d)) != 0) {
+		if (r->store_err == 0) {
+			r->store_err = rc;
+			r->store_diag = d;
+		}
+		return rc;
+	}
+	return 0;
+}
+
+static void
+flow_warn(void *arg, const struct mm_diag *d)
+{
+	struct flow_run *r = arg;
+
+	if (++r->shown > DIAG_LINES)
+		return;
+	if (r->progress_shown) {
+		fputs("\r\033[K", stderr);
+		r->progress_shown = 0;
+	}
+	cli_err(CMD, "%s", d->msg);
+}
+
+static void
+flow_progress(void *arg, uint64_t done, uint64_t total)
+{
+	struct flow_run *r = arg;
+
+	if (!r->progress || total < (8u << 20))
+		return;
+	fprintf(stderr, "\r%s: %3u%% (%llu MiB)\033[K", r->path,
+	    (unsigned)(done >= total ? 100 : done * 100 / total),
+	    (unsigned long long)(done >> 20));
+	r->progress_shown = 1;
+}
+
+#define LABEL_MAX	1024
+
+static void
+flow_label(void *arg, const struct flow *f, const char *label, size_t len)
+{
+	struct flow_run	*r = arg;
+	char		 buf[LABEL_MAX + 1], a[ADDR_STRLEN], t[MTIME_STRLEN];
+	size_t		 i, o;
+
+	if (r->labels == NULL)
+		return;
+	for (i = o = 0; i < len && o < LABEL_MAX; i++)
+		if (label[i] != '\0')
+			buf[o++] = label[i];
+	buf[o] = '\0';
+	fprintf(r->labels, "%s,%s,%u,", mtime_fmt(f->first, 1, t, sizeof(t)),
+	    addr_fmt(&f->src, a, sizeof(a)), (unsigned)f->src_port);
+	fprintf(r->labels, "%s,%u,%u,", addr_fmt(&f->dst, a, sizeof(a)),
+	    (unsigned)f->dst_port, (unsigned)f->proto);
+	cli_csv_field(r->labels, buf);
+	fputc('\n', r->labels);
+	r->nlabels++;
+}
+
+static void
+flow_progress_end(struct flow_run *r)
+{
+	if (r->progress_shown)
+		fputs("\r\033[K", stderr);
+	r->progress_shown = 0;
+}
+
+/* Writes one CSV field or JSON/table text for the file column. */
+static void
+put_path(const char *path)
+{
+	cli_csv_field(stdout, path);
+}
+
+/* Flushes the batch and the store writer (end of a file: the file's
+ * flows are on disk when its row is printed). */
+static int
+flow_sync(struct flow_run *r, struct store_writer *w)
+{
+	struct mm_diag	d;
+	int		rc;
+
+	d.msg[0] = '\0';
+	if ((rc = import_batch_flush(r->b, &d)) == 0)
+		rc = store_writer_flush(w, &d);
+	if (rc != 0 && r->store_err == 0) {
+		r->store_err = rc;
+		r->store_diag = d;
+	}
+	return rc;
+}
+
+struct flow_opts {
+	const char	*datadir;
+	enum out_format	 of;
+	struct store_conf sconf;
+};
+
+/* Common options; returns 1 when handled, 0 when not ours, -1 on error. */
+static int
+flow_common_opt(int ch, struct flow_opts *o)
+{
+	unsigned long	 secs;
+	char		*end;
+
+	switch (ch) {
+	case OPT_DATA:
+		o->datadir = optarg;
+		return 1;
+	case 'o':
+		if (cli_out_format(optarg, &o->of) != 0) {
+			cli_err(CMD, "bad -o '%s' (table, csv, json)", optarg);
+			return -1;
+		}
+		return 1;
+	case 't':
+		errno = 0;
+		secs = strtoul(optarg, &end, 10);
+		if (*optarg < '0' || *optarg > '9' || *end != '\0' ||
+		    errno != 0 || secs < 1 || secs > 86400 * 7) {
+			cli_err(CMD, "-t %s: expected seconds from 1 to 604800",
+			    optarg);
+			return -1;
+		}
+		o->sconf.rotate_ms = (mtime_t)secs * 1000;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* ---- zeek, binetflow, nfcsv ---- */
+
+static void
+text_row(enum out_format of, const char *path, const char *status,
+    const struct import_stats *st)
+{
+	json_t	*o;
+	char	*s;
+
+	switch (of) {
+	case OUT_JSON:
+		o = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I}",
+		    "file", path, "status", status,
+		    "lines", (json_int_t)st->lines,
+		    "records", (json_int_t)st->records,
+		    "flows", (json_int_t)st->flows,
+		    "malformed", (json_int_t)st->malformed,
+		    "skipped", (json_int_t)st->skipped);
+		if (o != NULL && (s = json_dumps(o, JSON_COMPACT)) != NULL) {
+			printf("%s\n", s);
+			free(s);
+		}
+		json_decref(o);
+		break;
+	case OUT_CSV:
+		put_path(path);
+		printf(",%s,%llu,%llu,%llu,%llu,%llu\n", status,
+		    (unsigned long long)st->lines,
+		    (unsigned long long)st->records,
+		    (unsigned long long)st->flows,
+		    (unsigned long long)st->malformed,
+		    (unsigned long long)st->skipped);
+		break;
+	default:
+		printf("%-32s %-6s %10llu %10llu %10llu %9llu %9llu\n", path,
+		    status, (unsigned long long)st->lines,
+		    (unsigned long long)st->records,
+		    (unsigned long long)st->flows,
+		    (unsigned long long)st->malformed,
+		    (unsigned long long)st->skipped);
+		break;
+	}
+}
+
+enum { OPT_BIDIR = 300, OPT_IDLE, OPT_ACTIVE, OPT_MAXFLOWS, OPT_NOVLAN,
+	OPT_LABELS };
+
+static const struct option text_opts[] = {
+	{ "data",	required_argument, NULL, OPT_DATA },
+	{ "bidir",	no_argument,	   NULL, OPT_BIDIR },
+	{ "labels",	required_argument, NULL, OPT_LABELS },
+	{ "help",	no_argument,	   NULL, 'h' },
+	{ NULL, 0, NULL, 0 }
+};
+
+static int
+import_text(enum import_text_fmt fmt, int argc, char **argv)
+{
+	struct flow_opts	 o;
+	struct import_conf	 ic;
+	struct import_sink	 sink;
+	struct import_stats	 st, tot;
+	struct flow_run		 r;
+	struct store_writer	*w = NULL;
+	struct import_batch	*b = NULL;
+	struct mm_diag		 d;
+	const char		*fname = import_fmt_name(fmt);
+	const char		*labels_path = NULL;
+	FILE			*labels = NULL;
+	int			 ch, rc, ret = EXIT_OK, i, h;
+
+	memset(&o, 0, sizeof(o));
+	memset(&ic, 0, sizeof(ic));
+	memset(&tot, 0, sizeof(tot));
+	optind = 1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "o:t:h", text_opts,
+	    NULL)) != -1) {
+		if ((h = flow_common_opt(ch, &o)) < 0)
+			return EXIT_USAGE;
+		if (h > 0)
+			continue;
+		switch (ch) {
+		case OPT_BIDIR:
+			if (fmt != IMPORT_ZEEK) {
+				cli_err(CMD, "%s: --bidir applies to zeek only",
+				    fname);
+				return EXIT_USAGE;
+			}
+			ic.bidir = 1;
+			break;
+		case OPT_LABELS:
+			if (fmt != IMPORT_BINETFLOW) {
+				cli_err(CMD, "%s: --labels applies to binetflow "
+				    "only", fname);
+				return EXIT_USAGE;
+			}
+			labels_path = optarg;
+			break;
+		case 'h':
+			usage_import(stdout);
+			return EXIT_OK;
+		default:
+			cli_err(CMD, "bad or incomplete option '%s'",
+			    argv[optind - 1]);
+			usage_import(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		cli_err(CMD, "%s: no FILE given", fname);
+		usage_import(stderr);
+		return EXIT_USAGE;
+	}
+	if (labels_path != NULL) {
+		if ((labels = fopen(labels_path, "w")) == NULL) {
+			cli_err(CMD, "--labels %s: %s", labels_path,
+			    strerror(errno));
+			return EXIT_RUNTIME;
+		}
+		fprintf(labels, "first,src,src_port,dst,dst_port,proto,label\n");
+	}
+	if ((rc = store_writer_open(cli_datadir(o.datadir), &o.sconf, &w,
+	    &d)) != 0) {
+		cli_err(CMD, "%s", d.msg);
+		if (labels != NULL)
+			fclose(labels);
+		return EXIT_RUNTIME;
+	}
+	if ((b = import_batch_new(w, 0)) == NULL) {
+		cli_err(CMD, "out of memory");
+		ret = EXIT_RUNTIME;
+		goto out;
+	}
+	if (o.of == OUT_TABLE)
+		printf("%-32s %-6s %10s %10s %10s %9s %9s\n", "file", "status",
+		    "lines", "records", "flows", "malformed", "skipped");
+	else if (o.of == OUT_CSV)
+		printf("file,status,lines,records,flows,malformed,skipped\n");
+	for (i = optind; i < argc; i++) {
+		memset(&r, 0, sizeof(r));
+		r.path = argv[i];
+		r.b = b;
+		r.labels = labels;
+		r.progress = cli_progress_enabled();
+		sink.emit = flow_emit;
+		sink.warn = flow_warn;
+		sink.progress = flow_progress;
+		sink.label = flow_label;
+		sink.arg = &r;
+		d.msg[0] = '\0';
+		rc = import_text_file(fmt, argv[i], &ic, &sink, &st, &d);
+		flow_progress_end(&r);
+		if (r.store_err == 0)
+			(void)flow_sync(&r, w);
+		if (r.store_err != 0) {
+			cli_err(CMD, "%s: store: %s", argv[i],
+			    r.store_diag.msg);
+			text_row(o.of, argv[i], "error", &st);
+			ret = EXIT_RUNTIME;
+			break;
+		}
+		if (r.shown > DIAG_LINES)
+			cli_err(CMD, "%s: %llu more malformed lines not shown",
+			    argv[i], (unsigned long long)(r.shown -
+			    DIAG_LINES));
+		if (rc != 0) {
+			cli_err(CMD, "%s", d.msg[0] != '\0' ? d.msg :
+			    mm_strerror(rc));
+			text_row(o.of, argv[i], "error", &st);
+			ret = EXIT_RUNTIME;
+		} else
+			text_row(o.of, argv[i], "ok", &st);
+		tot.lines += st.lines;
+		tot.records += st.records;
+		tot.flows += st.flows;
+		tot.malformed += st.malformed;
+		tot.skipped += st.skipped;
+	}
+	if (o.of == OUT_TABLE && argc - optind > 1)
+		text_row(o.of, "total", "", &tot);
+ out:
+	import_batch_free(b);
+	d.msg[0] = '\0';
+	if (store_writer_close(w, &d) != 0) {
+		cli_err(CMD, "closing the store: %s", d.msg);
+		ret = EXIT_RUNTIME;
+	}
+	if (labels != NULL && (ferror(labels) | fclose(labels)) != 0) {
+		cli_err(CMD, "--labels %s: write error", labels_path);
+		ret = EXIT_RUNTIME;
+	}
+	return ret;
+}
+
+static int
+import_zeek(int argc, char **argv)
+{
+	return import_text(IMPORT_ZEEK, argc, argv);
+}
+
+static int
+import_binetflow(int argc, char **argv)
+{
+	return import_text(IMPORT_BINETFLOW, argc, argv);
+}
+
+static int
+import_nfcsv(int argc, char **argv)
+{
+	return import_text(IMPORT_NFCSV, argc, argv);
+}
+
+/* ---- pcap --flows ---- */
+
+static void
+meter_row(enum out_format of, const char *path, const char *status,
+    const struct import_stats *st)
+{
+	json_t	*o;
+	char	*s;
+
+	switch (of) {
+	case OUT_JSON:
+		o = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
+		    "s:I, s:I}", "file", path, "status", status,
+		    "packets", (json_int_t)st->packets,
+		    "not_ip", (json_int_t)st->nonip,
+		    "flows", (json_int_t)st->flows,
+		    "expired_idle", (json_int_t)st->expired_idle,
+		    "expired_active", (json_int_t)st->expired_active,
+		    "expired_tcp", (json_int_t)st->expired_tcp,
+		    "expired_full", (json_int_t)st->expired_full,
+		    "expired_eof", (json_int_t)st->expired_eof,
+		    "max_active", (json_int_t)st->max_active);
+		if (o != NULL && (s = json_dumps(o, JSON_COMPACT)) != NULL) {
+			printf("%s\n", s);
+			free(s);
+		}
+		json_decref(o);
+		break;
+	case OUT_CSV:
+		put_path(path);
+		printf(",%s,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu\n",
+		    status, (unsigned long long)st->packets,
+		    (unsigned long long)st->nonip,
+		    (unsigned long long)st->flows,
+		    (unsigned long long)st->expired_idle,
+		    (unsigned long long)st->expired_active,
+		    (unsigned long long)st->expired_tcp,
+		    (unsigned long long)st->expired_full,
+		    (unsigned long long)st->expired_eof,
+		    (unsigned long long)st->max_active);
+		break;
+	default:
+		printf("%-32s %-6s %9llu %7llu %9llu %8llu %8llu %8llu %8llu "
+		    "%8llu\n", path, status, (unsigned long long)st->packets,
+		    (unsigned long long)st->nonip,
+		    (unsigned long long)st->flows,
+		    (unsigned long long)st->expired_idle,
+		    (unsigned long long)st->expired_active,
+		    (unsigned long long)st->expired_tcp,
+		    (unsigned long long)st->expired_full,
+		    (unsigned long long)st->expired_eof);
+		break;
+	}
+}
+
+static const struct option flows_opts[] = {
+	{ "data",		required_argument, NULL, OPT_DATA },
+	{ "flows",		no_argument,	   NULL, OPT_FLOWS },
+	{ "idle-timeout",	required_argument, NULL, OPT_IDLE },
+	{ "active-timeout",	required_argument, NULL, OPT_ACTIVE },
+	{ "max-flows",		required_argument, NULL, OPT_MAXFLOWS },
+	{ "no-vlan",		no_argument,	   NULL, OPT_NOVLAN },
+	{ "help",		no_argument,	   NULL, 'h' },
+	{ NULL, 0, NULL, 0 }
+};
+
+static int
+import_pcap_flows(int argc, char **argv)
+{
+	struct flow_opts	 o;
+	struct meter_conf	 mc;
+	struct import_sink	 sink;
+	struct import_stats	 st;
+	struct flow_run		 r;
+	struct store_writer	*w = NULL;
+	struct import_batch	*b = NULL;
+	struct meter		*m = NULL;
+	struct mm_diag		 d;
+	mtime_t			 ms;
+	unsigned long long	 n;
+	char			*end;
+	int			 ch, rc, ret = EXIT_OK, i, h;
+
+	memset(&o, 0, sizeof(o));
+	memset(&mc, 0, sizeof(mc));
+	optind = 1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "o:t:h", flows_opts,
+	    NULL)) != -1) {
+		if ((h = flow_common_opt(ch, &o)) < 0)
+			return EXIT_USAGE;
+		if (h > 0)
+			continue;
+		switch (ch) {
+		case OPT_FLOWS:
+			break;
+		case OPT_IDLE:
+		case OPT_ACTIVE:
+			if (mtime_parse_duration(optarg, &ms) != 0 || ms < 1000 ||
+			    ms > 7 * 86400000LL) {
+				cli_err(CMD, "--%s %s: expected a duration from "
+				    "1s to 7d", ch == OPT_IDLE ? "idle-timeout" :
+				    "active-timeout", optarg);
+				return EXIT_USAGE;
+			}
+			if (ch == OPT_IDLE)
+				mc.idle_ms = ms;
+			else
+				mc.active_ms = ms;
+			break;
+		case OPT_MAXFLOWS:
+			errno = 0;
+			n = strtoull(optarg, &end, 10);
+			if (*optarg < '0' || *optarg > '9' || *end != '\0' ||
+			    errno != 0 || n < 1 || n > 16777216) {
+				cli_err(CMD, "--max-flows %s: expected 1 to "
+				    "16777216", optarg);
+				return EXIT_USAGE;
+			}
+			mc.max_flows = (size_t)n;
+			break;
+		case OPT_NOVLAN:
+			mc.no_vlan = 1;
+			break;
+		case 'h':
+			usage_import(stdout);
+			return EXIT_OK;
+		default:
+			cli_err(CMD, "bad or incomplete option '%s'",
+			    argv[optind - 1]);
+			usage_import(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		cli_err(CMD, "pcap --flows: no FILE given");
+		usage_import(stderr);
+		return EXIT_USAGE;
+	}
+	if ((m = meter_new(&mc)) == NULL) {
+		cli_err(CMD, "out of memory for the flow table");
+		return EXIT_RUNTIME;
+	}
+	if ((rc = store_writer_open(cli_datadir(o.datadir), &o.sconf, &w,
+	    &d)) != 0) {
+		cli_err(CMD, "%s", d.msg);
+		meter_free(m);
+		return EXIT_RUNTIME;
+	}
+	if ((b = import_batch_new(w, 0)) == NULL) {
+		cli_err(CMD, "out of memory");
+		ret = EXIT_RUNTIME;
+		goto out;
+	}
+	if (o.of == OUT_TABLE)
+		printf("%-32s %-6s %9s %7s %9s %8s %8s %8s %8s %8s\n", "file",
+		    "status", "packets", "not_ip", "flows", "idle", "active",
+		    "tcp", "full", "eof");
+	else if (o.of == OUT_CSV)
+		printf("file,status,packets,not_ip,flows,expired_idle,"
+		    "expired_active,expired_tcp,expired_full,expired_eof,"
+		    "max_active\n");
+	for (i = optind; i < argc; i++) {
+		memset(&r, 0, sizeof(r));
+		memset(&st, 0, sizeof(st));
+		r.path = argv[i];
+		r.b = b;
+		r.progress = cli_progress_enabled();
+		sink.emit = flow_emit;
+		sink.warn = flow_warn;
+		sink.progress = flow_progress;
+		sink.label = NULL;
+		sink.arg = &r;
+		d.msg[0] = '\0';
+		rc = meter_pcap_file(m, argv[i], &sink, &st, &d);
+		flow_progress_end(&r);
+		/* flows still open end with their file */
+		if (r.store_err == 0)
+			(void)meter_flush(m, &sink, &st);
+		if (r.store_err == 0)
+			(void)flow_sync(&r, w);
+		if (r.store_err != 0) {
+			cli_err(CMD, "%s: store: %s", argv[i],
+			    r.store_diag.msg);
+			meter_row(o.of, argv[i], "error", &st);
+			ret = EXIT_RUNTIME;
+			break;
+		}
+		if (rc != 0) {
+			cli_err(CMD, "%s", d.msg[0] != '\0' ? d.msg :
+			    mm_strerror(rc));
+			meter_row(o.of, argv[i], "error", &st);
+			ret = EXIT_RUNTIME;
+		} else
+			meter_row(o.of, argv[i], "ok", &st);
+	}
+ out:
+	import_batch_free(b);
+	meter_free(m);
+	d.msg[0] = '\0';
+	if (store_writer_close(w, &d) != 0) {
+		cli_err(CMD, "closing the store: %s", d.msg);
+		ret = EXIT_RUNTIME;
+	}
 	return ret;
 }

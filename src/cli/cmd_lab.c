@@ -3,6 +3,14 @@
  * demos and benchmarks. Generators are a table of sub-words (`isp` here,
  * `replay` in cmd_lab_replay.c; room for `flows`, `devices`, ...).
  *
+ * `lab flows` generates a labelled synthetic ISP day (lab/day.h): background
+ * traffic, benign periodic services and planted botnets, in export-time
+ * order; it writes them straight into a store (receive time = export time,
+ * so files rotate as the collector's would), exports them over NetFlow or
+ * IPFIX to a loopback collector (flows keep their day timestamps; the wire
+ * runs at wall-clock speed, paced by --rate), and writes the ground truth
+ * JSON (docs/lab-truth.md) for `mamori c2 eval`.
+ *
  * `lab isp` draws flows from the seeded ISP model (lab/isp.h), encodes them
  * as NetFlow v5, v9 or IPFIX (flow/export.h) and sends the datagrams to a
  * LOOPBACK collector (lab/udpout.h refuses anything else), writes them to a
@@ -33,9 +41,11 @@
 #include "core/err.h"
 #include "core/mtime.h"
 #include "flow/export.h"
+#include "lab/day.h"
 #include "lab/isp.h"
 #include "lab/pcapout.h"
 #include "lab/udpout.h"
+#include "store/store.h"
 
 #define DEF_FLOWS	100000
 
@@ -632,9 +642,459 @@ bad:
 	return EXIT_USAGE;
 }
 
+static void
+usage_lflows(FILE *fp)
+{
+	fprintf(fp,
+	    "usage: mamori lab flows [--seed N] [--subscribers N] [--botnets K] [--v6 PCT]\n"
+	    "                        [--start TIME] [--duration DUR] [--flows N]\n"
+	    "                        [--sampling N] [--no-background]\n"
+	    "                        [--data DIR [--codec zstd|lz4|none] [--level N]\n"
+	    "                         [--rotate SECS]]\n"
+	    "                        [--send ADDR:PORT [--format v5|v9|ipfix] [--rate R]\n"
+	    "                         [--mtu BYTES] [--domain ID] [--sndbuf BYTES]]\n"
+	    "                        [--pcap FILE] [--truth FILE] [--csv] [--stats]\n"
+	    "\n"
+	    "Generates one labelled synthetic ISP day (seeded, deterministic):\n"
+	    "background traffic, benign periodic services and K planted botnets\n"
+	    "beaconing to C&C servers, in export-time order. Addresses are data only.\n"
+	    "\n"
+	    "  --seed N             PRNG seed (default 1); same seed, same day\n"
+	    "  --subscribers N      subscribers (default 5000, max 65000)\n"
+	    "  --botnets K          planted botnets (default 12, max 64; 0 = none)\n"
+	    "  --v6 PCT             dual-stack subscribers in %% (default 40)\n"
+	    "  --start TIME         start of the day (default 2026-01-01T00:00:00Z)\n"
+	    "  --duration DUR       length (default 24h; 1m..31d)\n"
+	    "  --flows N            total flows before sampling; the background fills\n"
+	    "                       what the periodic services and botnets leave\n"
+	    "                       (default: 250 background flows per subscriber\n"
+	    "                       per day, ~2 M flows in all at 5000 subscribers)\n"
+	    "  --sampling N         1-in-N packet sampling: thin packets, drop flows\n"
+	    "                       left with none, announce N in the export\n"
+	    "  --no-background      only periodic services and botnets\n"
+	    "  --data DIR           write the flows into the store at DIR (receive\n"
+	    "                       time = export time); --codec, --level, --rotate\n"
+	    "                       (seconds, default 300) as for mamori collect\n"
+	    "  --send ADDR:PORT     export over UDP; ONLY 127.0.0.0/8 or [::1]\n"
+	    "  --format F           v5, v9 or ipfix (default ipfix)\n"
+	    "  --rate R             pace sending at R flows/s of wall time (0 = max)\n"
+	    "  --pcap FILE          write the export datagrams as pcap (UDP 127.0.0.1)\n"
+	    "  --truth FILE         write the ground truth JSON (docs/lab-truth.md)\n"
+	    "  --csv                print the flows as CSV on stdout\n"
+	    "  --stats              print totals as one JSON line at the end (on stdout,\n"
+	    "                       or stderr with --csv)\n");
+}
+
+enum {
+	F_SEED = 256, F_SUBS, F_BOTNETS, F_V6, F_START, F_DURATION, F_FLOWS,
+	F_SAMPLING, F_NOBG, F_DATA, F_CODEC, F_LEVEL, F_ROTATE, F_SEND,
+	F_FORMAT, F_RATE, F_MTU, F_DOMAIN, F_SNDBUF, F_TRUTH, F_CSV, F_STATS,
+	F_PCAP
+};
+
+static const struct option flows_opts[] = {
+	{ "seed", required_argument, NULL, F_SEED },
+	{ "subscribers", required_argument, NULL, F_SUBS },
+	{ "botnets", required_argument, NULL, F_BOTNETS },
+	{ "v6", required_argument, NULL, F_V6 },
+	{ "start", required_argument, NULL, F_START },
+	{ "duration", required_argument, NULL, F_DURATION },
+	{ "flows", required_argument, NULL, F_FLOWS },
+	{ "sampling", required_argument, NULL, F_SAMPLING },
+	{ "no-background", no_argument, NULL, F_NOBG },
+	{ "data", required_argument, NULL, F_DATA },
+	{ "codec", required_argument, NULL, F_CODEC },
+	{ "level", required_argument, NULL, F_LEVEL },
+	{ "rotate", required_argument, NULL, F_ROTATE },
+	{ "send", required_argument, NULL, F_SEND },
+	{ "format", required_argument, NULL, F_FORMAT },
+	{ "rate", required_argument, NULL, F_RATE },
+	{ "mtu", required_argument, NULL, F_MTU },
+	{ "domain", required_argument, NULL, F_DOMAIN },
+	{ "sndbuf", required_argument, NULL, F_SNDBUF },
+	{ "truth", required_argument, NULL, F_TRUTH },
+	{ "csv", no_argument, NULL, F_CSV },
+	{ "stats", no_argument, NULL, F_STATS },
+	{ "pcap", required_argument, NULL, F_PCAP },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 }
+};
+
+static int
+write_truth(const char *path, const struct day *d)
+{
+	char *buf;
+	size_t len;
+	FILE *fp;
+	int rc = 0;
+
+	if (day_truth_json(d, &buf, &len) != 0) {
+		cli_err("lab flows", "truth: out of memory");
+		return -1;
+	}
+	if ((fp = fopen(path, "w")) == NULL) {
+		cli_err("lab flows", "%s: %s", path, strerror(errno));
+		free(buf);
+		return -1;
+	}
+	if (fwrite(buf, 1, len, fp) != len)
+		rc = -1;
+	if (fclose(fp) != 0)
+		rc = -1;
+	if (rc != 0)
+		cli_err("lab flows", "%s: write error", path);
+	free(buf);
+	return rc;
+}
+
+static int
+run_lflows(int argc, char **argv)
+{
+	struct day_conf dc;
+	struct store_conf sc;
+	struct export_conf ec;
+	enum export_format fmt = EXPORT_IPFIX;
+	struct isp_run r;
+	struct day *d = NULL;
+	struct store_writer *w = NULL;
+	struct flow f;
+	struct sockaddr_storage ss;
+	socklen_t sslen = 0;
+	struct export_counters c;
+	struct udpout_counters uc;
+	struct day_counters dcnt;
+	struct mm_diag diag;
+	const char *send = NULL, *data = NULL, *truth = NULL, *pcap = NULL;
+	uint64_t v, n = 0, skipped = 0, rows = 0, blocks = 0, sbytes = 0;
+	mtime_t key = 0, first = INT64_MAX, last = 0;
+	double t_gen, t_end, last_prog;
+	int ch, csv = 0, stats = 0, v6set = 0, sndbuf = 0, progress;
+	int rc = EXIT_RUNTIME;
+	char ts1[MTIME_STRLEN], ts2[MTIME_STRLEN];
+	FILE *sfp;
+
+	memset(&dc, 0, sizeof(dc));
+	memset(&sc, 0, sizeof(sc));
+	memset(&ec, 0, sizeof(ec));
+	memset(&r, 0, sizeof(r));
+	memset(&diag, 0, sizeof(diag));
+	dc.seed = 1;
+	dc.botnets = -1;
+	dc.v6_pct = -1;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "h", flows_opts, NULL)) != -1) {
+		switch (ch) {
+		case F_SEED:
+			if (parse_u64(optarg, UINT64_MAX, &dc.seed) != 0)
+				goto bad;
+			break;
+		case F_SUBS:
+			if (parse_u64(optarg, ISP_MAX_SUBSCRIBERS, &v) != 0 ||
+			    v == 0)
+				goto bad;
+			dc.subscribers = (unsigned)v;
+			break;
+		case F_BOTNETS:
+			if (parse_u64(optarg, DAY_MAX_BOTNETS, &v) != 0)
+				goto bad;
+			dc.botnets = (int)v;
+			break;
+		case F_V6:
+			if (parse_u64(optarg, 100, &v) != 0)
+				goto bad;
+			dc.v6_pct = (int)v;
+			v6set = 1;
+			break;
+		case F_START:
+			if (mtime_parse(optarg, &dc.start) != 0 ||
+			    dc.start <= 0)
+				goto bad;
+			break;
+		case F_DURATION:
+			if (mtime_parse_duration(optarg, &dc.duration) != 0 ||
+			    dc.duration < 60000 ||
+			    dc.duration > DAY_MAX_DURATION)
+				goto bad;
+			break;
+		case F_FLOWS:
+			if (parse_u64(optarg, UINT64_MAX, &dc.flows) != 0 ||
+			    dc.flows == 0)
+				goto bad;
+			break;
+		case F_SAMPLING:
+			if (parse_u64(optarg, DAY_MAX_SAMPLING, &v) != 0 ||
+			    v == 0)
+				goto bad;
+			dc.sampling = (uint32_t)v;
+			break;
+		case F_NOBG:
+			dc.no_background = 1;
+			break;
+		case F_DATA:
+			data = optarg;
+			break;
+		case F_CODEC:
+			if (strcmp(optarg, "zstd") == 0)
+				sc.codec = STORE_ZSTD;
+			else if (strcmp(optarg, "lz4") == 0)
+				sc.codec = STORE_LZ4;
+			else if (strcmp(optarg, "none") == 0)
+				sc.codec = STORE_NONE;
+			else
+				goto bad;
+			break;
+		case F_LEVEL:
+			if (parse_u64(optarg, 22, &v) != 0)
+				goto bad;
+			sc.level = (int)v;
+			break;
+		case F_ROTATE:
+			if (parse_u64(optarg, 86400, &v) != 0 || v < 1)
+				goto bad;
+			sc.rotate_ms = (mtime_t)v * 1000;
+			break;
+		case F_SEND:
+			send = optarg;
+			break;
+		case F_FORMAT:
+			if (export_format_parse(optarg, &fmt) != 0)
+				goto bad;
+			break;
+		case F_RATE:
+			if (parse_double(optarg, &r.rate) != 0)
+				goto bad;
+			break;
+		case F_MTU:
+			if (parse_u64(optarg, EXPORT_MAX_MTU, &v) != 0 ||
+			    v < EXPORT_MIN_MTU)
+				goto bad;
+			ec.mtu = (size_t)v;
+			break;
+		case F_DOMAIN:
+			if (parse_u64(optarg, UINT32_MAX, &v) != 0)
+				goto bad;
+			ec.domain = (uint32_t)v;
+			break;
+		case F_SNDBUF:
+			if (parse_u64(optarg, INT_MAX, &v) != 0)
+				goto bad;
+			sndbuf = (int)v;
+			break;
+		case F_TRUTH:
+			truth = optarg;
+			break;
+		case F_CSV:
+			csv = 1;
+			break;
+		case F_STATS:
+			stats = 1;
+			break;
+		case F_PCAP:
+			pcap = optarg;
+			break;
+		case 'h':
+			usage_lflows(stdout);
+			return EXIT_OK;
+		default:
+			usage_lflows(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc) {
+		cli_err("lab flows", "unexpected argument '%s'", argv[optind]);
+		return EXIT_USAGE;
+	}
+	if (data == NULL && send == NULL && pcap == NULL && truth == NULL &&
+	    !csv && !stats) {
+		cli_err("lab flows", "nothing to do: give --data, --send, "
+		    "--pcap, --truth, --csv or --stats");
+		return EXIT_USAGE;
+	}
+	if ((send != NULL || pcap != NULL) && fmt == EXPORT_NFV5) {
+		if (v6set && dc.v6_pct > 0) {
+			cli_err("lab flows", "--format v5 carries IPv4 only; "
+			    "use --v6 0 or another format");
+			return EXIT_USAGE;
+		}
+		dc.v6_pct = 0;
+	}
+	if (send != NULL &&
+	    udpout_parse_dest(send, &ss, &sslen, &r.diag) != 0) {
+		cli_err("lab flows", "--send %s", r.diag.msg);
+		return EXIT_USAGE;
+	}
+	if ((d = day_new(&dc, &diag)) == NULL) {
+		cli_err("lab flows", "%s", diag.msg);
+		return EXIT_USAGE;
+	}
+	if (data != NULL) {
+		/* blocks fill or close at rotation, as in a busy collector;
+		 * a 1 s flush of simulated time would make tiny blocks */
+		if (sc.rotate_ms == 0)
+			sc.rotate_ms = 300000;
+		sc.flush_ms = sc.rotate_ms;
+		if (store_writer_open(data, &sc, &w, &diag) != 0) {
+			cli_err("lab flows", "%s", diag.msg);
+			goto out;
+		}
+	}
+	if (send != NULL || pcap != NULL) {
+		if (day_conf(d)->sampling > 1) {
+			ec.sampling = day_conf(d)->sampling > 0x3fff ? 0x3fff :
+			    (uint16_t)day_conf(d)->sampling;
+			ec.sampling_fields = 1;
+		}
+		if ((r.exp = exporter_new(fmt, &ec)) == NULL) {
+			cli_err("lab flows", "cannot create exporter");
+			goto out;
+		}
+		if (send != NULL && (r.udp = udpout_open(&ss, sslen,
+		    ec.mtu ? ec.mtu : EXPORT_DEF_MTU, sndbuf, &r.diag)) ==
+		    NULL) {
+			cli_err("lab flows", "%s: %s", send, r.diag.msg);
+			goto out;
+		}
+		if (pcap != NULL && (r.pcap = pcapout_open(pcap, 50000,
+		    send != NULL ? (ss.ss_family == AF_INET ?
+		    ntohs(((struct sockaddr_in *)&ss)->sin_port) :
+		    ntohs(((struct sockaddr_in6 *)&ss)->sin6_port)) :
+		    fmt == EXPORT_IPFIX ? 4739 : 2055, &r.diag)) == NULL) {
+			cli_err("lab flows", "%s", r.diag.msg);
+			goto out;
+		}
+	}
+	if (csv) {
+		setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+		csv_header(stdout);
+	}
+
+	progress = cli_progress_enabled();
+	r.t0 = t_gen = last_prog = wall_now();
+	while (day_next(d, &f, &key) == 1) {
+		if (f.first < first)
+			first = f.first;
+		if (f.last > last)
+			last = f.last;
+		if (w != NULL && store_writer_add(w, &f, key, &diag) != 0) {
+			cli_err("lab flows", "%s", diag.msg);
+			goto out;
+		}
+		if (r.exp != NULL) {
+			ch = exporter_add(r.exp, &f, key, isp_emit, &r);
+			if (ch == MM_EUNSUP)
+				skipped++;
+			else if (ch != 0)
+				break;
+		}
+		if (csv)
+			csv_flow(stdout, &f);
+		n++;
+		if (progress && (n & 0xffff) == 0 &&
+		    wall_now() - last_prog >= 0.5) {
+			last_prog = wall_now();
+			fprintf(stderr, "\rmamori lab flows: %" PRIu64
+			    " flows, %.0f flows/s   ", n,
+			    (double)n / (last_prog - t_gen));
+		}
+	}
+	if (r.exp != NULL && r.err == 0)
+		exporter_flush(r.exp, key, isp_emit, &r);
+	if (r.err != 0) {
+		cli_err("lab flows", "%s", r.diag.msg);
+		goto out;
+	}
+	if (r.udp != NULL && udpout_flush(r.udp) != 0) {
+		cli_err("lab flows", "send: %s", strerror(errno));
+		goto out;
+	}
+	if (r.pcap != NULL) {
+		ch = pcapout_close(r.pcap);
+		r.pcap = NULL;
+		if (ch != 0) {
+			cli_err("lab flows", "%s: write error", pcap);
+			goto out;
+		}
+	}
+	if (w != NULL) {
+		if (store_writer_flush(w, &diag) != 0) {
+			cli_err("lab flows", "%s", diag.msg);
+			goto out;
+		}
+		store_writer_counts(w, &rows, &blocks, &sbytes);
+		ch = store_writer_close(w, &diag);
+		w = NULL;
+		if (ch != 0) {
+			cli_err("lab flows", "%s", diag.msg);
+			goto out;
+		}
+	}
+	t_end = wall_now();
+	if (progress)
+		fprintf(stderr, "\r%60s\r", "");
+	if (csv && fflush(stdout) != 0) {
+		cli_err("lab flows", "stdout: %s", strerror(errno));
+		goto out;
+	}
+	if (truth != NULL && write_truth(truth, d) != 0)
+		goto out;
+	if (stats) {
+		day_counters(d, &dcnt);
+		memset(&c, 0, sizeof(c));
+		memset(&uc, 0, sizeof(uc));
+		if (r.exp != NULL)
+			exporter_counters(r.exp, &c);
+		if (r.udp != NULL)
+			udpout_counters(r.udp, &uc);
+		sfp = csv ? stderr : stdout;
+		fprintf(sfp, "{\"generator\":\"flows\",\"seed\":%" PRIu64
+		    ",\"subscribers\":%u,\"botnets\":%d,\"sampling\":%u"
+		    ",\"flows\":%" PRIu64 ",\"packets\":%" PRIu64
+		    ",\"bytes\":%" PRIu64 ",\"background\":%" PRIu64
+		    ",\"periodic\":%" PRIu64 ",\"botnet\":%" PRIu64
+		    ",\"sampled_out\":%" PRIu64
+		    ",\"first\":\"%s\",\"last\":\"%s\"",
+		    day_conf(d)->seed, day_conf(d)->subscribers,
+		    day_conf(d)->botnets, day_conf(d)->sampling, dcnt.flows,
+		    dcnt.packets, dcnt.bytes, dcnt.background, dcnt.periodic,
+		    dcnt.botnet, dcnt.sampled_out,
+		    dcnt.flows ? mtime_fmt(first, 1, ts1, sizeof(ts1)) : "",
+		    dcnt.flows ? mtime_fmt(last, 1, ts2, sizeof(ts2)) : "");
+		if (data != NULL)
+			fprintf(sfp, ",\"store_rows\":%" PRIu64
+			    ",\"store_blocks\":%" PRIu64
+			    ",\"store_bytes\":%" PRIu64, rows, blocks, sbytes);
+		if (r.exp != NULL)
+			fprintf(sfp, ",\"format\":\"%s\",\"exported\":%"
+			    PRIu64 ",\"skipped\":%" PRIu64 ",\"datagrams\":%"
+			    PRIu64 ",\"sent_datagrams\":%" PRIu64
+			    ",\"send_errors\":%" PRIu64,
+			    export_format_name(fmt), c.flows, skipped,
+			    c.datagrams, uc.datagrams, uc.errors);
+		fprintf(sfp, ",\"seconds\":%.3f,\"flows_per_sec\":%.0f}\n",
+		    t_end - t_gen, t_end > t_gen ?
+		    (double)dcnt.flows / (t_end - t_gen) : 0.0);
+	}
+	rc = EXIT_OK;
+out:
+	if (w != NULL)
+		store_writer_close(w, NULL);
+	if (r.pcap != NULL)
+		pcapout_close(r.pcap);
+	udpout_close(r.udp);
+	exporter_free(r.exp);
+	day_free(d);
+	return rc;
+bad:
+	cli_err("lab flows", "bad value for --%s: '%s'",
+	    flows_opts[ch - F_SEED].name, optarg);
+	return EXIT_USAGE;
+}
+
 static const struct lab_gen lab_gens[] = {
 	{ "isp", "synthetic ISP flows as NetFlow v5/v9/IPFIX",
 	    run_isp, usage_isp },
+	{ "flows", "a labelled ISP day with botnets: store, export, truth",
+	    run_lflows, usage_lflows },
 	{ "replay", "send the flow exports of pcap files to loopback",
 	    cmd_lab_replay, usage_lab_replay },
 	{ NULL, NULL, NULL, NULL }

@@ -26,6 +26,10 @@
  * forward when sysUptime would come near 2^32 ms (49.7 days). IPFIX uses
  * flowStartMilliseconds/flowEndMilliseconds (IEs 152/153), absolute.
  *
+ * Sampling: with conf.sampling_fields both templates end with the sampling
+ * fields (v9 34; IPFIX 305 and 306), filled per record from f->sampling, so
+ * a collector learns the rate without an options template.
+ *
  * Cost: O(fields) byte writes per record plus one copy per datagram; O(1)
  * memory (three mtu buffers); no allocation after exporter_new().
  */
@@ -53,7 +57,7 @@ enum ef {
 	EF_SRC4, EF_DST4, EF_NH4, EF_SRC6, EF_DST6, EF_NH6,
 	EF_SPORT, EF_DPORT, EF_PROTO, EF_TOS, EF_FLAGS, EF_SMASK, EF_DMASK,
 	EF_INIF, EF_OUTIF, EF_SRCAS, EF_DSTAS, EF_BYTES, EF_PKTS,
-	EF_FIRST, EF_LAST, EF_VLAN, EF_DIR, EF_ICMP
+	EF_FIRST, EF_LAST, EF_VLAN, EF_DIR, EF_ICMP, EF_SAMP, EF_SPACE
 };
 
 struct efield {
@@ -119,6 +123,14 @@ static const struct efield tmpl6[] = {
 
 #define NTMPL4	(sizeof(tmpl4) / sizeof(tmpl4[0]))
 #define NTMPL6	(sizeof(tmpl6) / sizeof(tmpl6[0]))
+#define NTMPL_MAX	(NTMPL6 + 2)
+
+/* Appended with conf.sampling_fields (IPFIX: both; v9: the first). */
+static const struct efield samp_ipfix[] = {
+	{ 305, 305, 4, 4, EF_SAMP },	/* samplingPacketInterval = 1 */
+	{ 306, 306, 4, 4, EF_SPACE }	/* samplingPacketSpace = N - 1 */
+};
+static const struct efield samp_v9 = { 34, 34, 4, 4, EF_SAMP };
 
 struct flow_exporter {
 	enum export_format	 fmt;
@@ -138,6 +150,9 @@ struct flow_exporter {
 	mtime_t			 tmpl_at;
 	int			 tmpl_ever;
 	size_t			 reclen4, reclen6;
+	struct efield		 t4[NTMPL_MAX], t6[NTMPL_MAX];
+	size_t			 n4, n6;
+	size_t			 tmplset_len;
 	struct export_counters	 c;
 };
 
@@ -183,8 +198,22 @@ exporter_new(enum export_format fmt, const struct export_conf *conf)
 		e->boot = e->conf.boot;
 		e->have_boot = 1;
 	}
-	e->reclen4 = tmpl_reclen(tmpl4, NTMPL4, fmt == EXPORT_NFV9);
-	e->reclen6 = tmpl_reclen(tmpl6, NTMPL6, fmt == EXPORT_NFV9);
+	memcpy(e->t4, tmpl4, sizeof(tmpl4));
+	memcpy(e->t6, tmpl6, sizeof(tmpl6));
+	e->n4 = NTMPL4;
+	e->n6 = NTMPL6;
+	if (e->conf.sampling_fields && fmt == EXPORT_NFV9) {
+		e->t4[e->n4++] = samp_v9;
+		e->t6[e->n6++] = samp_v9;
+	} else if (e->conf.sampling_fields && fmt == EXPORT_IPFIX) {
+		memcpy(e->t4 + e->n4, samp_ipfix, sizeof(samp_ipfix));
+		memcpy(e->t6 + e->n6, samp_ipfix, sizeof(samp_ipfix));
+		e->n4 += 2;
+		e->n6 += 2;
+	}
+	e->tmplset_len = SET_HDRLEN + 4 + 4 * e->n4 + 4 + 4 * e->n6;
+	e->reclen4 = tmpl_reclen(e->t4, e->n4, fmt == EXPORT_NFV9);
+	e->reclen6 = tmpl_reclen(e->t6, e->n6, fmt == EXPORT_NFV9);
 	return e;
 }
 
@@ -219,8 +248,8 @@ tmpl_put(struct wbuf *w, int v9, uint16_t id, const struct efield *t,
 	}
 }
 
-/* Bytes of the template set: set header, two template headers, fields. */
-#define TMPLSET_LEN	(SET_HDRLEN + 4 + 4 * NTMPL4 + 4 + 4 * NTMPL6)
+/* Bytes of the template set (e->tmplset_len): set header, two template
+ * headers, fields. */
 
 static int
 tmpl_due(const struct flow_exporter *e, mtime_t now)
@@ -256,7 +285,7 @@ dgram_begin(struct flow_exporter *e, mtime_t now)
 	e->base = e->fmt == EXPORT_NFV9 ? V9_HDRLEN : IPFIX_HDRLEN;
 	e->with_tmpl = tmpl_due(e, now);
 	if (e->with_tmpl) {
-		e->base += TMPLSET_LEN;
+		e->base += e->tmplset_len;
 		e->since_tmpl = 0;
 		e->tmpl_at = now;
 		e->tmpl_ever = 1;
@@ -318,11 +347,11 @@ dgram_finish(struct flow_exporter *e, mtime_t now, export_emit_fn emit,
 		if (e->with_tmpl) {
 			put_u16(&e->w, e->fmt == EXPORT_NFV9 ? V9_TMPL_SETID :
 			    IPFIX_TMPL_SETID);
-			put_u16(&e->w, (uint16_t)TMPLSET_LEN);
+			put_u16(&e->w, (uint16_t)e->tmplset_len);
 			tmpl_put(&e->w, e->fmt == EXPORT_NFV9, EXPORT_TMPL_V4,
-			    tmpl4, NTMPL4);
+			    e->t4, e->n4);
 			tmpl_put(&e->w, e->fmt == EXPORT_NFV9, EXPORT_TMPL_V6,
-			    tmpl6, NTMPL6);
+			    e->t6, e->n6);
 			e->c.templates++;
 		}
 		set_put(e, EXPORT_TMPL_V4, &e->sw[0]);
@@ -581,6 +610,12 @@ rec_put(struct flow_exporter *e, struct wbuf *w, const struct flow *f,
 			st16(&p, (f->proto == 1 || f->proto == 58) ?
 			    f->dst_port : 0);
 			break;
+		case EF_SAMP:
+			st32(&p, v9 && f->sampling > 1 ? f->sampling : 1);
+			break;
+		case EF_SPACE:
+			st32(&p, f->sampling > 1 ? f->sampling - 1 : 0);
+			break;
 		}
 	}
 }
@@ -617,8 +652,8 @@ exporter_add(struct flow_exporter *e, const struct flow *f, mtime_t now,
 	}
 	if (!e->open)
 		dgram_begin(e, now);
-	rec_put(e, &e->sw[v4 ? 0 : 1], f, v4 ? tmpl4 : tmpl6,
-	    v4 ? NTMPL4 : NTMPL6, reclen);
+	rec_put(e, &e->sw[v4 ? 0 : 1], f, v4 ? e->t4 : e->t6,
+	    v4 ? e->n4 : e->n6, reclen);
 out:
 	e->nrec++;
 	e->c.flows++;

@@ -46,6 +46,12 @@ struct export_conf {
 	uint8_t		engine_type;	/* v5 header */
 	uint8_t		engine_id;
 	uint16_t	sampling;	/* v5 header sampling interval field */
+	int		sampling_fields; /* v9/IPFIX: every data record carries
+					   its flow's 1-in-N rate (f->sampling,
+					   0 read as 1): v9 SAMPLING_INTERVAL
+					   (34); IPFIX samplingPacketInterval
+					   (305) = 1 and samplingPacketSpace
+					   (306) = N - 1 (RFC 5477) */
 };
 
 /* Totals since exporter_new(). */

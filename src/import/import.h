@@ -63,10 +63,17 @@ typedef void	(*import_warn_fn)(void *arg, const struct mm_diag *d);
 typedef void	(*import_progress_fn)(void *arg, uint64_t done,
 		    uint64_t total);
 
+/* A per-flow label from the input (binetflow's Label column): `len`
+ * bytes at `label`, not NUL-terminated, valid during the call only. Called
+ * right after the flow was emitted. */
+typedef void	(*import_label_fn)(void *arg, const struct flow *f,
+		    const char *label, size_t len);
+
 struct import_sink {
 	flow_emit_fn		 emit;		/* required */
 	import_warn_fn		 warn;		/* may be NULL */
 	import_progress_fn	 progress;	/* may be NULL; ~every MiB */
+	import_label_fn		 label;		/* may be NULL */
 	void			*arg;
 };
 
@@ -95,7 +102,7 @@ int	import_text_mem(enum import_text_fmt fmt, const void *buf, size_t len,
 
 /* ---- pcap flow meter (meter.c) ---- */
 
-#define METER_IDLE_MS		15000		/* softflowd's expint-free */
+#define METER_IDLE_MS		15000
 #define METER_ACTIVE_MS		1800000		/* 30 min */
 #define METER_MAX_FLOWS		65536
 
@@ -120,21 +127,55 @@ void		 meter_free(struct meter *m);
  * timeout, on TCP FIN seen in both directions or RST, and when the table is
  * full (least recently active first); each expiry emits one unidirectional
  * flow per direction that carried packets. Flows still active at the end of
- * the file stay in the meter (so a capture split in several files meters as
- * one) until meter_flush(). Returns 0, MM_EIO/MM_EUNSUP with `diag`, or
- * emit's non-zero value. `st` accumulates (not cleared).
+ * the file stay in the meter until meter_flush() (the CLI flushes after
+ * each file; a caller may instead meter several files of one capture as
+ * one). Returns 0, MM_EIO/MM_EUNSUP with `diag`, or emit's non-zero value.
+ * `st` accumulates (not cleared).
  */
 int	meter_pcap_file(struct meter *m, const char *path,
 	    const struct import_sink *sink, struct import_stats *st,
 	    struct mm_diag *diag);
-/* Meters one packet of link type `link` (enum packet_link) captured at
- * `ts` with original length `wirelen` (not used for counting: IP length
- * is). Returns 0 or emit's non-zero value. */
+/* Meters one packet (`caplen` captured bytes) of link type `link` (enum
+ * packet_link) captured at `ts`; bytes counted are the IP length from the
+ * header. Non-IP packets are counted in st->nonip. Returns 0 or emit's
+ * non-zero value. */
 int	meter_packet(struct meter *m, const uint8_t *p, size_t caplen,
 	    int link, mtime_t ts, const struct import_sink *sink,
 	    struct import_stats *st);
-/* Emits and removes every flow still in the meter. */
+/* Emits and removes every flow still in the meter (counted as
+ * expired_eof, or expired_tcp for closed TCP flows in their grace time). */
 int	meter_flush(struct meter *m, const struct import_sink *sink,
 	    struct import_stats *st);
+
+
+
+/* ---- writing imported flows (batch.c) ---- */
+
+/*
+ * Imported flows arrive roughly, not strictly, in time order (Zeek logs a
+ * connection when it ends; a meter emits at expiry). The store writer
+ * starts a new block and reopens a file each time the receive time crosses
+ * an interval, so feeding it directly would scatter tiny blocks. A batch
+ * keeps up to `cap` flows, sorts them by first time (stable) and writes
+ * them with receive time = first, one run per interval. Memory: cap *
+ * sizeof(struct flow) + 8 bytes.
+ */
+#define IMPORT_BATCH_ROWS	131072
+
+struct store_writer;
+struct import_batch;
+
+/* New batch writing to `w` (kept by the caller); cap 0 = default. */
+struct import_batch *import_batch_new(struct store_writer *w, size_t cap);
+/* Adds one flow; writes the batch when full. Returns 0 or the store's
+ * error with `diag`. */
+int	import_batch_add(struct import_batch *b, const struct flow *f,
+	    struct mm_diag *diag);
+/* Writes what is buffered (does not flush the store writer). */
+int	import_batch_flush(struct import_batch *b, struct mm_diag *diag);
+/* Rows written to the store so far. */
+uint64_t import_batch_written(const struct import_batch *b);
+/* Frees without writing; NULL-safe. */
+void	import_batch_free(struct import_batch *b);
 
 #endif

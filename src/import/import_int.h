@@ -67,7 +67,7 @@ int	lineio_open_file(const char *path, size_t max_line,
 int	lineio_open_mem(const void *buf, size_t len, const char *name,
 	    size_t max_line, struct lineio **l, struct mm_diag *diag);
 /*
- * Next line without its LF (and CR). Returns 1 with *line/*len set (the
+ * Next line without its LF (and CR). Returns 1 with *line and *len set (the
  * line is NUL-terminated in the reader's buffer, valid until the next
  * call; *overlong set when the line exceeded max_line and was cut to
  * nothing), 0 at end of input, or MM_EIO/MM_ETRUNC/MM_EFORMAT + diag.

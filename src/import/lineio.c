@@ -35,9 +35,9 @@ struct lineio {
 	int		 zend;		/* last member ended */
 	int		 ineof;		/* source exhausted */
 	z_stream	 zs;
-	uint8_t		 in[IN_SZ];
+	uint8_t		*in;		/* IN_SZ bytes */
 	size_t		 in_len, in_off;
-	uint8_t		 out[OUT_SZ];
+	uint8_t		*out;		/* OUT_SZ bytes */
 	size_t		 out_len, out_off;
 	char		*line;
 	size_t		 max_line;
@@ -81,7 +81,10 @@ open_common(struct lineio *l, size_t max_line, struct mm_diag *diag)
 	long n;
 
 	l->max_line = max_line != 0 ? max_line : IMPORT_MAX_LINE;
-	if ((l->line = malloc(l->max_line + 1)) == NULL)
+	l->in = malloc(IN_SZ);
+	l->out = malloc(OUT_SZ);
+	if ((l->line = malloc(l->max_line + 1)) == NULL || l->in == NULL ||
+	    l->out == NULL)
 		return mm_diag_set(diag, MM_ENOMEM, "%s: out of memory",
 		    l->name);
 	/* sniff: gzip magic? */
@@ -169,6 +172,8 @@ lineio_close(struct lineio *l)
 	if (l->fp != NULL)
 		fclose(l->fp);
 	free(l->line);
+	free(l->in);
+	free(l->out);
 	free(l);
 }
 

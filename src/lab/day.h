@@ -37,7 +37,8 @@
 #define DAY_MAX_CLIENTS		200		/* per botnet */
 #define DAY_DEF_DURATION	(86400 * 1000LL)
 #define DAY_MAX_DURATION	(31 * 86400 * 1000LL)
-#define DAY_DEF_FLOWS_PER_SUB	300		/* per subscriber per day */
+#define DAY_DEF_BG_PER_SUB	250		/* background flows per
+						   subscriber per day */
 #define DAY_INACTIVE_MS		15000		/* exporter inactive timeout */
 #define DAY_MAX_SAMPLING	65535
 
@@ -54,8 +55,11 @@ struct day_conf {
 	int		v6_pct;		/* dual-stack subscribers %; < 0 = 40 */
 	mtime_t		start;		/* 0 = 2026-01-01T00:00:00Z */
 	mtime_t		duration;	/* 0 = 24 h */
-	uint64_t	flows;		/* target total (before sampling);
-					   0 = 300 per subscriber per day */
+	uint64_t	flows;		/* target total before sampling: the
+					   background fills what the periodic
+					   services and botnets leave; 0 =
+					   background of 250 per subscriber
+					   per day plus the rest */
 	uint32_t	sampling;	/* 1-in-N packet sampling; 0/1 = none */
 	int		no_background;	/* 1: botnets and periodic only */
 };
@@ -80,12 +84,16 @@ struct day_botnet {
 	uint32_t		 req_bytes;	/* request flow bytes (+ <= 2 %) */
 	uint32_t		 resp_bytes;	/* usual response flow bytes */
 	uint16_t		 req_pkts, resp_pkts;
-	mtime_t			 on_ms, off_ms;	/* DAY_SLEEPING cycle */
+	mtime_t			 on_ms, off_ms;	/* DAY_SLEEPING cycle, or */
+	double			 gap_prob;	/* per beacon, a long gap of */
+	mtime_t			 gap_lo_ms, gap_hi_ms;	/* this length */
 	mtime_t			 rotate_ms;	/* DAY_ROTATING */
 	struct day_server	*servers;
+	uint64_t		*server_flows;	/* per server, emitted so far */
 	size_t			 nservers;
 	uint32_t		*clients;	/* subscriber indices */
 	struct mm_addr		*client_addrs;
+	uint64_t		*client_flows;	/* per client, emitted so far */
 	size_t			 nclients;
 	uint64_t		 flows;		/* emitted so far (after sampling) */
 	uint64_t		 beacons;
@@ -141,7 +149,10 @@ void		 day_counters(const struct day *d, struct day_counters *c);
 /*
  * The ground truth as one JSON document (docs/lab-truth.md) in a malloc'd,
  * NUL-terminated buffer the caller frees. Returns 0 or MM_ENOMEM. Call it
- * after the day is generated to include the per-botnet flow counts.
+ * after the day is generated: it lists the servers and clients that have
+ * flows in the data (a sleeping client may never wake in a short day,
+ * sampling may drop every flow of one), with flow counts, and the planted
+ * totals.
  */
 int		 day_truth_json(const struct day *d, char **out, size_t *len);
 

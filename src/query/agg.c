@@ -17,16 +17,36 @@
  *
  * Inserting a block: keys are built column by column (one pass per key
  * field, no per-row dispatch on the field type) into packed entries (hash,
- * counters, key) in row order; a shared aggregation then counting-sorts the
- * entries by shard (top hash bits) and takes each shard's lock once. The
- * insert loop prefetches the table slot AGG_AHEAD entries ahead so that the
- * cache misses of a large table overlap instead of queueing.
+ * counters, key) in row order. A private aggregation inserts them into its
+ * table, prefetching the slot AGG_AHEAD entries ahead so that cache misses
+ * overlap instead of queueing.
  *
- * Cost: O(1) expected per row; memory 48 bytes per slot for an IPv4
- * single-address key (key 4 + pad 4 + counters 40), 56 for IPv6, and
- * between 4/3 and 8/3 slots per group (load 3/4 down to 3/8 after a
- * doubling), i.e. 64..128 bytes per distinct IPv4 address; a doubling
- * shard briefly holds its old table too (1/64 of the total).
+ * A shared aggregation is radix-partitioned instead (AGG_SHARDS = 256
+ * partitions by the top hash bits, one lock each): the entries are
+ * counting-sorted by partition and each partition's run is appended, as
+ * slots, to the partition's packed array (struct part) under its lock,
+ * taken once per block (trylock first; a busy partition waits to the
+ * end). A partition that reaches 1.5 times the groups of its last
+ * compaction is compacted in place (part_fold()): its distinct groups are
+ * indexed in a per-thread table of 32-bit positions (~0.5..1 MiB at 10 M
+ * groups, in cache), then each newer tuple is either added to its group or
+ * moved down. Large-table inserts (one random DRAM access per row, ~100 ns
+ * when the table is hundreds of MiB) thus become sequential appends and
+ * sequential compaction passes over a few MiB. Compaction work per tuple
+ * is amortised O(1): each pass reads the old groups once and at least half
+ * as many new tuples, i.e. at most 3 entries per new tuple.
+ *
+ * Cost: O(1) expected per row. Memory: 48 bytes per slot or tuple for an
+ * IPv4 single-address key (key 4 + pad 4 + counters 40), 56 for IPv6.
+ * Private tables: 4/3..8/3 slots per group (load 3/4 down to 3/8 after a
+ * doubling), 64..128 bytes per IPv4 group. Shared partitions: 1..1.5
+ * entries per group, 48..72 bytes per IPv4 group (10 M sources: 480..720
+ * MiB), plus at most PART_MIN (256) entries per used partition and
+ * family; partitions of PART_MAPMIN (16 KiB) and more reserve address
+ * space (MAP_NORESERVE) and grow in place, so their resident size is their
+ * entries rounded up to a page, without copies or heap fragmentation.
+ * Compaction index: 4 bytes * 2..4 per entry of the partition being
+ * compacted, per thread.
  */
 #include <sys/mman.h>
 
@@ -45,14 +65,20 @@
 #define AGG_AHEAD	16		/* prefetch distance, entries */
 #define AGG_HUGE_MIN	(4u << 20)	/* tables this big use mmap */
 #define AGG_KMAX	(AGG_MAXKEYS * 16)
+#define PART_WAHEAD	8		/* entries written ahead of appends */
+#define AGG_CHUNK	8192		/* rows per append to a shared agg */
 #define PART_MIN	256		/* entries before a first compaction */
 #define PART_RING	64		/* hashes computed ahead in a compaction */
+#define PART_MAPMIN	(16u << 10)	/* partitions this big are mapped */
+#define PART_VMAX	((size_t)256 << 20)	/* address space per mapping */
 #define AGG_FINISH_MAXTHREADS	64
 
 #if defined(__GNUC__)
 #define PREFETCH(p)	__builtin_prefetch(p)
+#define PREFETCHW(p)	__builtin_prefetch((p), 1)
 #else
 #define PREFETCH(p)	((void)(p))
+#define PREFETCHW(p)	((void)(p))
 #endif
 
 struct atab {
@@ -76,6 +102,8 @@ struct atab {
 struct part {
 	uint8_t		*e;
 	size_t		 n, done, cap, lim;
+	size_t		 vbytes;	/* reserved mapping, or 0: malloc'd */
+	size_t		 peak;		/* most entries ever held */
 };
 
 struct agg {
@@ -417,6 +445,19 @@ tab_release(struct atab *t)
 	t->n = 0;
 }
 
+/* Frees the entries of a partition (not p's other fields). */
+static void
+part_release(struct part *p)
+{
+	if (p->vbytes > 0)
+		munmap(p->e, p->vbytes);
+	else
+		free(p->e);
+	p->e = NULL;
+	p->vbytes = 0;
+	p->cap = 0;
+}
+
 void
 agg_free(struct agg *a)
 {
@@ -429,7 +470,7 @@ agg_free(struct agg *a)
 			tab_release(&a->t[v][k]);
 	for (v = 0; v < 2; v++) {
 		for (k = 0; k < a->nshards && a->part[v] != NULL; k++)
-			free(a->part[v][k].e);
+			part_release(&a->part[v][k]);
 		free(a->part[v]);
 	}
 	if (a->mu != NULL)
@@ -475,10 +516,18 @@ agg_memory(const struct agg *a)
 	size_t v, k, n = 0;
 
 	for (v = 0; v < 2; v++)
-		for (k = 0; k < a->nshards; k++)
-			n += a->part[v] != NULL ?
-			    a->part[v][k].cap * a->t[v][k].es :
-			    a->t[v][k].cap * a->t[v][k].es;
+		for (k = 0; k < a->nshards; k++) {
+			const struct part *p = a->part[v] != NULL ?
+			    &a->part[v][k] : NULL;
+
+			if (p == NULL)
+				n += a->t[v][k].cap * a->t[v][k].es;
+			else if (p->vbytes > 0)	/* touched, not reserved */
+				n += (p->peak > p->n ? p->peak : p->n) *
+				    a->t[v][k].es;
+			else
+				n += p->cap * a->t[v][k].es;
+		}
 	return n;
 }
 
@@ -832,17 +881,38 @@ scratch_reserve(struct agg_scratch *s, size_t n, size_t stride)
  * Inline with constant klen/es at the call sites below.
  */
 static inline size_t
-part_fold(uint8_t *e, size_t n, size_t klen, size_t soff, size_t es,
-    uint32_t *it, size_t cap)
+part_fold(uint8_t *e, size_t done, size_t n, size_t klen, size_t soff,
+    size_t es, uint32_t *it, size_t cap)
 {
-	size_t mask = cap - 1, i, j, out = 0;
+	size_t mask = cap - 1, i, j, out;
 	uint64_t hb[PART_RING];
 	size_t c, r;
 
-	for (i = 0; i < n; i += c) {
-		c = n - i < PART_RING ? n - i : PART_RING;
-		for (r = 0; r < c; r++)
+	/* [0, done) are distinct groups already: index them, no compare */
+	for (i = 0; i < done; i += c) {
+		c = done - i < PART_RING ? done - i : PART_RING;
+		for (r = 0; r < c; r++) {
+			if (i + r + PART_RING < n)
+				PREFETCH(e + (i + r + PART_RING) * es);
 			hb[r] = hash_key(e + (i + r) * es, klen);
+		}
+		for (r = 0; r < c; r++) {
+			if (r + 8 < c)
+				PREFETCH(&it[hb[r + 8] & mask]);
+			j = (size_t)hb[r] & mask;
+			while (it[j] != 0)
+				j = (j + 1) & mask;
+			it[j] = (uint32_t)(i + r + 1);
+		}
+	}
+	out = done;
+	for (i = done; i < n; i += c) {
+		c = n - i < PART_RING ? n - i : PART_RING;
+		for (r = 0; r < c; r++) {
+			if (i + r + PART_RING < n)
+				PREFETCH(e + (i + r + PART_RING) * es);
+			hb[r] = hash_key(e + (i + r) * es, klen);
+		}
 		for (r = 0; r < c; r++) {
 			uint8_t *x = e + (i + r) * es, *g;
 			struct cnt *gc, xc;
@@ -891,7 +961,12 @@ part_compact(const struct agg *a, struct agg_scratch *sc, int v,
 	size_t cap = 64, out;
 	uint32_t *it;
 
+	if (p->n > p->peak)
+		p->peak = p->n;
 	if (p->n != p->done) {
+		/* positions are 32-bit (2^32 entries: 192 GiB of IPv4 slots) */
+		if (p->n >= UINT32_MAX)
+			return MM_ENOMEM;
 		while (cap < 2 * p->n)
 			cap *= 2;
 		if (cap > sc->itcap) {
@@ -902,16 +977,67 @@ part_compact(const struct agg *a, struct agg_scratch *sc, int v,
 		}
 		memset(sc->it, 0, cap * sizeof(*sc->it));
 		if (ft->klen == 4 && ft->es == 48)
-			out = part_fold(p->e, p->n, 4, 8, 48, sc->it, cap);
+			out = part_fold(p->e, p->done, p->n, 4, 8, 48, sc->it,
+			    cap);
 		else if (ft->klen == 16 && ft->es == 56)
-			out = part_fold(p->e, p->n, 16, 16, 56, sc->it, cap);
-		else
-			out = part_fold(p->e, p->n, ft->klen, ft->soff, ft->es,
+			out = part_fold(p->e, p->done, p->n, 16, 16, 56,
 			    sc->it, cap);
+		else
+			out = part_fold(p->e, p->done, p->n, ft->klen,
+			    ft->soff, ft->es, sc->it, cap);
 		p->n = out;
 		p->done = out;
 	}
 	p->lim = p->n + p->n / 2 > PART_MIN ? p->n + p->n / 2 : PART_MIN;
+	return 0;
+}
+
+/*
+ * Gives partition p room for ncap entries of es bytes. Small partitions
+ * are malloc'd; from PART_MAPMIN bytes on, a partition reserves PART_VMAX
+ * bytes of address space (MAP_NORESERVE) and grows in place, page by page
+ * as it is written: no copy on growth and no heap fragmentation, so the
+ * resident memory is the entries' bytes rounded up to a page. If the
+ * reservation fails, or is outgrown, it falls back to copying.
+ */
+static int
+part_grow(struct part *p, size_t ncap, size_t es)
+{
+	size_t bytes = ncap * es, vb;
+	uint8_t *d;
+	void *m;
+
+	if (ncap > SIZE_MAX / es)
+		return MM_ENOMEM;
+	if (p->vbytes >= bytes) {
+		p->cap = p->vbytes / es;
+		return 0;
+	}
+	if (bytes >= PART_MAPMIN) {
+		vb = bytes > PART_VMAX / 2 ? 2 * bytes : PART_VMAX;
+		m = mmap(NULL, vb, PROT_READ | PROT_WRITE, MAP_PRIVATE |
+		    MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (m != MAP_FAILED) {
+			if (p->n > 0)
+				memcpy(m, p->e, p->n * es);
+			part_release(p);
+			p->e = m;
+			p->vbytes = vb;
+			p->cap = vb / es;
+			return 0;
+		}
+	}
+	if (p->vbytes > 0) {
+		/* outgrown reservation and no new one: copy to the heap */
+		if ((d = malloc(bytes)) == NULL)
+			return MM_ENOMEM;
+		memcpy(d, p->e, p->n * es);
+		munmap(p->e, p->vbytes);
+		p->vbytes = 0;
+	} else if ((d = realloc(p->e, bytes)) == NULL)
+		return MM_ENOMEM;
+	p->e = d;
+	p->cap = ncap;
 	return 0;
 }
 
@@ -930,12 +1056,14 @@ part_put(const struct agg *a, struct agg_scratch *sc, int v, struct part *p,
 		return rc;
 	if (p->n >= p->cap) {
 		ncap = p->lim > p->n ? p->lim : 2 * p->n;
-		if ((d = realloc(p->e, ncap * ft->es)) == NULL)
-			return MM_ENOMEM;
-		p->e = d;
-		p->cap = ncap;
+		if ((rc = part_grow(p, ncap, ft->es)) != 0)
+			return rc;
 	}
 	d = p->e + p->n * ft->es;
+	/* the appends of a run are sequential: fetch the lines to write a
+	 * few entries ahead (the tail of a partition is not in cache) */
+	if (p->n + PART_WAHEAD < p->cap)
+		PREFETCHW(d + PART_WAHEAD * ft->es);
 	if (ft->klen == 4 && ft->soff == 8) {
 		memcpy(d, key, 4);
 		memset(d + 4, 0, 4);
@@ -1155,6 +1283,14 @@ agg_add_with(struct agg *a, struct agg_scratch *sc,
 		memset(&tmp, 0, sizeof(tmp));
 		sc = &tmp;
 	}
+	/* shared: a block in chunks whose entries stay in cache between
+	 * building and appending (a lock per partition per chunk) */
+	if (a->nshards > 1 && n > AGG_CHUNK) {
+		for (i = 0, rc = 0; i < n && rc == 0; i += AGG_CHUNK)
+			rc = agg_add_with(a, sc, b, idx + i,
+			    n - i < AGG_CHUNK ? n - i : AGG_CHUNK);
+		goto out;
+	}
 	memset(&kb, 0, sizeof(kb));
 	if ((rc = kbatch_fill(a, &kb, sc, b, idx, n)) != 0)
 		goto out;
@@ -1295,7 +1431,7 @@ agg_merge(struct agg *dst, struct agg *src)
 		for (k = 0; k < src->nshards; k++) {
 			tab_release(&src->t[v][k]);
 			if (src->part[v] != NULL) {
-				free(src->part[v][k].e);
+				part_release(&src->part[v][k]);
 				memset(&src->part[v][k], 0,
 				    sizeof(src->part[v][k]));
 			}

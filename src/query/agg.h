@@ -14,7 +14,7 @@
  * probe sequence (private) or one append (shared).
  *
  * Threads: the result is one shared aggregation (agg_new_shared()),
- * radix-partitioned into AGG_SHARDS (2048) partitions by the top hash bits,
+ * radix-partitioned into AGG_SHARDS (256) partitions by the top hash bits,
  * each with its own lock. A worker first aggregates into a private table
  * (cheap for few groups, e.g. -s proto) and merges it into the shared one
  * at the end; once its private table passes AGG_SPILL groups (high
@@ -24,23 +24,25 @@
  * (one lock per partition per block) as packed tuples in slot format.
  *
  * A partition is a packed array: distinct groups, then tuples appended
- * since. When it reaches twice the groups of its last compaction it is
- * compacted: aggregated in a per-thread table sized to the partition
- * (~5 K groups, a few hundred KiB at 10 M groups: cache-resident) and
- * written back packed. Memory traffic is therefore sequential (append,
- * read back) instead of one random DRAM access per row into a table of
- * hundreds of MiB, and the work per tuple is amortised O(1) (each
- * compaction reads at most twice the new tuples). agg_finish() (or lazily
- * agg_groups()/agg_top()) compacts what is pending.
+ * since. When it reaches 1.5 times the groups of its last compaction it is
+ * compacted in place through a per-thread index of 32-bit positions sized
+ * to the partition (~40 K groups at 10 M groups: under 1 MiB, in cache).
+ * Memory traffic is therefore sequential (append, compaction passes)
+ * instead of one random DRAM access per row into a table of hundreds of
+ * MiB; the work per tuple is amortised O(1) (a compaction reads at most 3
+ * entries per new tuple). agg_finish() (or lazily agg_groups()/agg_top())
+ * compacts what is pending.
  *
  * Memory: a tuple and a group both take the slot size: 48 bytes for an
  * IPv4 single-address key (key 4 + pad 4 + counters 40), 56 for IPv6; a
- * partition holds at most twice its groups (and at least PART_MIN = 256
- * entries once used), so the shared aggregation takes 48..96 bytes per
- * distinct IPv4 key (10 M sources: 480..960 MiB) plus 2048 * 2 * 256 * 48
- * = 48 MiB of minimum partitions at most; the compaction table is
- * 4/3 * 56 bytes per entry of the largest partition, per thread. Private
- * tables: at most AGG_SPILL groups per thread, 64..128 bytes per group.
+ * partition holds at most 1.5 times its groups (at least PART_MIN = 256
+ * entries once used), so the shared aggregation takes 48..72 bytes per
+ * distinct IPv4 key (10 M sources: 480..720 MiB; measured peak anonymous
+ * memory of a 50 M-flow top-N with 10 M distinct sources: ~700 MiB, was
+ * ~910 MiB with one big hash table), plus at most 256 * 2 * 256 * 56 =
+ * 7 MiB of minimum partitions; the compaction index is 8..16 bytes per
+ * entry of the partition being compacted, per thread. Private tables: at
+ * most AGG_SPILL groups per thread, 64..128 bytes per group.
  */
 #ifndef MAMORI_QUERY_AGG_H
 #define MAMORI_QUERY_AGG_H
@@ -55,7 +57,7 @@
 #define AGG_MAXKEYS	16
 #define AGG_SPILL	(1u << 16)	/* partial groups before going direct */
 #define AGG_SHARD_BITS	8
-#define AGG_SHARDS	(1u << AGG_SHARD_BITS)	/* locks of a shared agg */
+#define AGG_SHARDS	(1u << AGG_SHARD_BITS)	/* partitions of a shared agg */
 
 enum agg_key {
 	AK_SRCIP, AK_DSTIP, AK_SRCPORT, AK_DSTPORT, AK_PROTO, AK_SRCAS,
@@ -138,7 +140,8 @@ int	agg_finish(struct agg *a, int nthreads);
 /* Number of groups. A shared aggregation is compacted first (see
  * agg_finish(); not concurrently with adds). */
 size_t	agg_groups(const struct agg *a);
-/* Bytes of table memory held. */
+/* Bytes of table and partition memory held (mapped partitions: the
+ * bytes written, not the address space reserved). */
 size_t	agg_memory(const struct agg *a);
 const struct agg_spec *agg_get_spec(const struct agg *a);
 

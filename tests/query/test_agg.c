@@ -1,7 +1,9 @@
 /*
  * test_agg.c - aggregation and top-N against a brute-force reference on
  * random blocks (IPv4/IPv6 mix, few and many groups), -s/-A parsing,
- * either-direction statistics, prefix keys, shared tables and merges.
+ * either-direction statistics, prefix keys, shared tables and merges;
+ * high cardinality (shared partitions with compactions, agg_finish() on
+ * several threads) against a sort-based reference.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -378,6 +380,202 @@ test_grow_many(void **state)
 	flow_block_free(&b);
 }
 
+/* ---- high cardinality: shared partitions, compaction, finish ---- */
+
+static int
+cmp_ref(const void *x, const void *y)
+{
+	const struct ref *a = x, *b = y;
+	size_t j;
+	int c;
+
+	for (j = 0; j < AGG_MAXKEYS; j++) {
+		if ((c = memcmp(&a->a[j], &b->a[j], sizeof(a->a[j]))) != 0)
+			return c;
+		if (a->v[j] != b->v[j])
+			return a->v[j] < b->v[j] ? -1 : 1;
+	}
+	return 0;
+}
+
+/* Sort-based reference (O(n log n)): one entry per (row, side). */
+static size_t
+ref_sorted(const struct agg_spec *sp, const struct flow_block *b,
+    struct ref *g)
+{
+	size_t r, n = 0, m = 0, i;
+	int tw;
+
+	for (r = 0; r < b->n; r++)
+		for (tw = 0; tw < (sp->either ? 2 : 1); tw++) {
+			ref_key(sp, b, r, tw, &g[n]);
+			g[n].flows = 1;
+			g[n].packets = b->packets[r];
+			g[n].bytes = b->bytes[r];
+			g[n].first = b->first[r];
+			g[n].last = b->last[r];
+			n++;
+		}
+	qsort(g, n, sizeof(*g), cmp_ref);
+	for (i = 0; i < n; i++) {
+		if (m > 0 && cmp_ref(&g[m - 1], &g[i]) == 0) {
+			g[m - 1].flows += g[i].flows;
+			g[m - 1].packets += g[i].packets;
+			g[m - 1].bytes += g[i].bytes;
+			if (g[i].first < g[m - 1].first)
+				g[m - 1].first = g[i].first;
+			if (g[i].last > g[m - 1].last)
+				g[m - 1].last = g[i].last;
+			continue;
+		}
+		g[m++] = g[i];
+	}
+	return m;
+}
+
+/* Rows with `keys` distinct sources (v4 and v6), each seen ~n/keys times. */
+static void
+make_many(struct flow_block *b, size_t n, size_t keys)
+{
+	struct flow f;
+	size_t i;
+
+	flow_block_init(b);
+	for (i = 0; i < n; i++) {
+		uint64_t x = rnd() % keys;
+
+		memset(&f, 0, sizeof(f));
+		if (x % 7 == 0) {
+			uint8_t v6[16] = { 0x20, 0x01, 0x0d, 0xb8 };
+
+			memcpy(v6 + 8, &x, sizeof(x));
+			addr_from_v6(&f.src, v6);
+		} else
+			addr_from_v4(&f.src, 0x0a000000u + (uint32_t)x * 3);
+		addr_from_v4(&f.dst, 0xc6120000u + (uint32_t)(rnd() % keys));
+		f.first = 1700000000000LL + (mtime_t)(rnd() % 1000000);
+		f.last = f.first + (mtime_t)(rnd() % 60000);
+		f.packets = 1 + rnd() % 100;
+		f.bytes = f.packets * (40 + rnd() % 1400);
+		f.proto = 6;
+		f.src_port = (uint16_t)(rnd() % 65536);
+		f.dst_port = 443;
+		assert_int_equal(flow_block_append(b, &f), 0);
+	}
+}
+
+/*
+ * Adds b to a shared aggregation like query.c does: a private table per
+ * "thread" until it spills, then straight to the shared one; the second
+ * half of the rows goes in small blocks. Compares every group with the
+ * sorted reference, and the top 10 by bytes.
+ */
+static void
+check_many(const struct agg_spec *sp, const struct flow_block *b,
+    int threads)
+{
+	struct agg *a, *priv;
+	struct agg_scratch *sc;
+	struct agg_row *rows;
+	struct ref *g, k;
+	uint32_t *idx;
+	size_t ng, nrows, i, j, step = 3000, half = b->n / 2;
+	int direct = 0;
+
+	g = calloc(2 * b->n, sizeof(*g));
+	idx = calloc(b->n, sizeof(*idx));
+	assert_non_null(g);
+	assert_non_null(idx);
+	for (i = 0; i < b->n; i++)
+		idx[i] = (uint32_t)i;
+	ng = ref_sorted(sp, b, g);
+
+	assert_int_equal(agg_new_shared(sp, &a), 0);
+	assert_int_equal(agg_new(sp, &priv), 0);
+	assert_non_null(sc = agg_scratch_new());
+	for (i = 0; i < half; i += step) {
+		size_t c = half - i < step ? half - i : step;
+
+		if (direct) {
+			assert_int_equal(agg_add_with(a, sc, b, idx + i, c), 0);
+			continue;
+		}
+		assert_int_equal(agg_add_with(priv, sc, b, idx + i, c), 0);
+		if (agg_spill_due(priv)) {
+			assert_int_equal(agg_merge(a, priv), 0);
+			direct = 1;
+		}
+	}
+	assert_int_equal(agg_merge(a, priv), 0);
+	assert_false(agg_spill_due(a));
+	/* the rest in one large call (one block), without a scratch */
+	assert_int_equal(agg_add(a, b, idx + half, b->n - half), 0);
+	assert_int_equal(agg_finish(a, threads), 0);
+	assert_int_equal(agg_groups(a), ng);
+	assert_true(agg_memory(a) >= ng * 48);
+
+	assert_int_equal(agg_top(a, AO_FLOWS, 0, &rows, &nrows), 0);
+	assert_int_equal(nrows, ng);
+	for (i = 0; i < nrows; i++) {
+		struct ref *m;
+
+		memset(&k, 0, sizeof(k));
+		for (j = 0; j < sp->nkeys; j++)
+			agg_row_key(a, &rows[i], j, &k.a[j], &k.v[j]);
+		m = bsearch(&k, g, ng, sizeof(*g), cmp_ref);
+		assert_non_null(m);
+		assert_int_equal(rows[i].flows, m->flows);
+		assert_int_equal(rows[i].packets, m->packets);
+		assert_int_equal(rows[i].bytes, m->bytes);
+		assert_int_equal(rows[i].first, m->first);
+		assert_int_equal(rows[i].last, m->last);
+		m->flows = 0;		/* each group once */
+	}
+	free(rows);
+	assert_int_equal(agg_top(a, AO_BYTES, 10, &rows, &nrows), 0);
+	assert_int_equal(nrows, ng < 10 ? ng : 10);
+	for (i = 1; i < nrows; i++)
+		assert_true(rows[i - 1].bytes >= rows[i].bytes);
+	free(rows);
+	agg_scratch_free(sc);
+	agg_free(priv);
+	agg_free(a);
+	free(g);
+	free(idx);
+}
+
+static void
+test_high_cardinality(void **state)
+{
+	static const char *const stats[] = {
+		"srcip/bytes", "ip/flows", "dstip/packets"
+	};
+	static const char *const keys[] = {
+		"srcip4/24,srcip6/48", "srcip,srcport", "srcip4/20,dstip"
+	};
+	struct flow_block b;
+	struct agg_spec sp;
+	struct mm_diag d;
+	size_t i, kc;
+	/* few groups per partition (no compaction before finish), and
+	 * many (several compactions per partition) */
+	static const size_t keyc[] = { 1500, 80000 };
+
+	(void)state;
+	for (kc = 0; kc < 2; kc++) {
+		make_many(&b, 160000, keyc[kc]);
+		for (i = 0; i < sizeof(stats) / sizeof(stats[0]); i++) {
+			assert_int_equal(agg_spec_stat(stats[i], &sp, &d), 0);
+			check_many(&sp, &b, 1 + (int)i);
+		}
+		for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+			assert_int_equal(agg_spec_keys(keys[i], &sp, &d), 0);
+			check_many(&sp, &b, 2);
+		}
+		flow_block_free(&b);
+	}
+}
+
 int
 main(void)
 {
@@ -385,6 +583,7 @@ main(void)
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_vs_reference),
 		cmocka_unit_test(test_grow_many),
+		cmocka_unit_test(test_high_cardinality),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,2 +1,0 @@
-/* placeholder so the area library is never empty */
-typedef int mamori_c2_placeholder_t;
