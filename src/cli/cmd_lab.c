@@ -673,8 +673,9 @@ usage_lflows(FILE *fp)
 	    "                       left with none, announce N in the export\n"
 	    "  --no-background      only periodic services and botnets\n"
 	    "  --data DIR           write the flows into the store at DIR (receive\n"
-	    "                       time = export time); --codec, --level, --rotate\n"
-	    "                       (seconds, default 300) as for mamori collect\n"
+	    "                       time = export time); --codec, --level (default\n"
+	    "                       1 here), --rotate (seconds, default 300) as for\n"
+	    "                       mamori collect\n"
 	    "  --send ADDR:PORT     export over UDP; ONLY 127.0.0.0/8 or [::1]\n"
 	    "  --format F           v5, v9 or ipfix (default ipfix)\n"
 	    "  --rate R             pace sending at R flows/s of wall time (0 = max)\n"
@@ -928,6 +929,11 @@ run_lflows(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (data != NULL) {
+		/* zstd level 1: on these columns as small as level 3 and
+		 * ~20 % cheaper, which keeps the store path above 2 M
+		 * flows/s per core */
+		if (sc.level == 0)
+			sc.level = 1;
 		/* blocks fill or close at rotation, as in a busy collector;
 		 * a 1 s flush of simulated time would make tiny blocks */
 		if (sc.rotate_ms == 0)

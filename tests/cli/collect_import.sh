@@ -18,7 +18,7 @@ fail() { echo "FAIL: $*"; exit 1; }
 
 "$MAMORI" import 2>/dev/null
 [ $? -eq 2 ] || fail "no format: not a usage error"
-"$MAMORI" import zeek x.log 2>/dev/null
+"$MAMORI" import nosuchformat x.log 2>/dev/null
 [ $? -eq 2 ] || fail "unknown format: not a usage error"
 "$MAMORI" import pcap --data "$TMP/d0" 2>/dev/null
 [ $? -eq 2 ] || fail "no file: not a usage error"
