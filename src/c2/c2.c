@@ -38,6 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "c2/c2.h"
@@ -169,6 +170,25 @@ now_s(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double
+cpu_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static uint64_t
+maxrss_kb(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru) != 0)
+		return 0;
+	return (uint64_t)ru.ru_maxrss;
 }
 
 /* ---- addresses and per-pair state ---- */
@@ -973,8 +993,7 @@ struct svc {
 	uint64_t	flows, bytes, packets;
 	uint32_t	first, last;
 	uint32_t	asn;
-	double		score_sum;
-	int64_t		out;		/* index in res->servers or -1 */
+	int32_t		out;		/* index in res->servers or -1 */
 };
 
 struct portent {
@@ -1189,49 +1208,62 @@ fill_pair(const struct run *r, const struct shard *sh, const struct pair *p,
 	o->nsamples = (uint32_t)k;
 }
 
-static int
-aggregate(struct run *r)
+#define C2_MAXPARTS	16
+
+/* Pass 1 of the aggregation for one partition of the server ids. */
+struct agg1 {
+	struct run	*r;
+	unsigned	 part, nparts;
+	struct kmap	 svcs;		/* struct svc */
+	struct kmap	 ports;		/* struct portent */
+	uint32_t	*srvports;	/* shared; owner writes its ids */
+	uint8_t		*role;		/* shared; clients by part 0 only */
+	int		 failed;
+};
+
+static unsigned
+part_of(uint32_t srv, unsigned nparts)
 {
-	const struct c2_conf *c = r->c;
-	struct c2_result *res = r->res;
-	struct kmap svcs, ports;
-	struct bref *br = NULL, *keep = NULL;
-	size_t nbr = 0, capbr = 0, i, k, nout = 0, j, nkeep = 0;
-	size_t naddr = r->addrs.n;
-	uint32_t *srvports = NULL;	/* services per server address id */
-	uint8_t *role = NULL;		/* 1 client, 2 server, per id */
-	float *tmp = NULL;
-	int rc = MM_ENOMEM;
+	return (unsigned)(((uint64_t)srv * 2654435761u) >> 16) % nparts;
+}
 
-	kmap_init(&svcs, sizeof(struct svc), 7);
-	kmap_init(&ports, sizeof(struct portent), 3);
-	if ((srvports = calloc(naddr + 1, sizeof(*srvports))) == NULL ||
-	    (role = calloc(naddr + 1, 1)) == NULL)
-		goto out;
+static void *
+agg1_worker(void *arg)
+{
+	struct agg1 *a = arg;
+	struct run *r = a->r;
+	size_t i, k;
 
-	/* pass 1: services, ports, address roles */
-	for (k = 0; k < C2_SHARDS; k++) {
+	for (k = 0; k < C2_SHARDS && !a->failed; k++) {
 		struct shard *sh = &r->shards[k];
 
 		for (i = 0; i < sh->pairs.n; i++) {
 			const struct pair *p = kmap_at(&sh->pairs, i);
-			const struct pscore *ps = pair_ps(sh, p);
+			const struct pscore *ps;
 			struct svc sv, *v;
 			struct portent pe, *q;
 			uint32_t f;
 			int64_t x;
 			int added;
 
+			if (a->part == 0)
+				a->role[p->cli] |= 1;
+			if (part_of(p->srv, a->nparts) != a->part)
+				continue;
+			ps = pair_ps(sh, p);
 			memset(&sv, 0, sizeof(sv));
 			sv.srv = p->srv;
 			sv.port = p->port;
 			sv.proto = p->proto;
 			sv.first = UINT32_MAX;
 			sv.out = -1;
-			x = kmap_find(&svcs, &sv, kmap_hash(&sv, 7), 1, &added);
-			if (x < 0)
-				goto out;
-			v = kmap_at(&svcs, (size_t)x);
+			x = kmap_find(&a->svcs, &sv, kmap_hash(&sv, 7), 1,
+			    &added);
+			if (x < 0) {
+				a->failed = 1;
+				break;
+			}
+			v = kmap_at(&a->svcs, (size_t)x);
 			v->clients++;
 			v->flows += p->conns;
 			v->bytes += p->bytes;
@@ -1243,33 +1275,102 @@ aggregate(struct run *r)
 			v->strobes += (p->flags & PAIR_STROBE) != 0;
 			if (p->big != 0 && big_at(sh, p->big - 1)->asn != 0)
 				v->asn = big_at(sh, p->big - 1)->asn;
-			if (ps->beacon) {
+			if (ps->beacon)
 				v->beacons++;
-				v->score_sum += ps->score;
-			}
 			if (added)
-				srvports[p->srv]++;
-			role[p->cli] |= 1;
-			role[p->srv] |= 2;
+				a->srvports[p->srv]++;
+			a->role[p->srv] |= 2;
 			memset(&pe, 0, sizeof(pe));
 			pe.port = p->port;
 			pe.proto = p->proto;
-			x = kmap_find(&ports, &pe, kmap_hash(&pe, 3), 1, NULL);
-			if (x < 0)
-				goto out;
-			q = kmap_at(&ports, (size_t)x);
+			x = kmap_find(&a->ports, &pe, kmap_hash(&pe, 3), 1,
+			    NULL);
+			if (x < 0) {
+				a->failed = 1;
+				break;
+			}
+			q = kmap_at(&a->ports, (size_t)x);
 			q->pairs++;
 			q->services += added;
 		}
 	}
+	return NULL;
+}
+
+static int
+aggregate(struct run *r, int nthr)
+{
+	const struct c2_conf *c = r->c;
+	struct c2_result *res = r->res;
+	struct agg1 ag[C2_MAXPARTS];
+	pthread_t tid[C2_MAXPARTS];
+	struct kmap *ports = &ag[0].ports;
+	struct bref *br = NULL, *keep = NULL;
+	size_t nbr = 0, capbr = 0, i, k, nout = 0, j, nkeep = 0;
+	size_t naddr = r->addrs.n, pi;
+	uint32_t *srvports = NULL;	/* services per server address id */
+	uint8_t *role = NULL;		/* 1 client, 2 server, 4 candidate */
+	float *tmp = NULL;
+	int rc = MM_ENOMEM, nparts, started = 0;
+
+	nparts = nthr < 1 ? 1 : nthr > C2_MAXPARTS ? C2_MAXPARTS : nthr;
+	memset(ag, 0, sizeof(ag));
+	for (pi = 0; pi < (size_t)nparts; pi++) {
+		kmap_init(&ag[pi].svcs, sizeof(struct svc), 7);
+		kmap_init(&ag[pi].ports, sizeof(struct portent), 3);
+	}
+	if ((srvports = calloc(naddr + 1, sizeof(*srvports))) == NULL ||
+	    (role = calloc(naddr + 1, 1)) == NULL)
+		goto out;
+
+	/* pass 1, in parallel: services partitioned by server id */
+	for (pi = 0; pi < (size_t)nparts; pi++) {
+		ag[pi].r = r;
+		ag[pi].part = (unsigned)pi;
+		ag[pi].nparts = (unsigned)nparts;
+		ag[pi].srvports = srvports;
+		ag[pi].role = role;
+	}
+	for (pi = 1; pi < (size_t)nparts; pi++) {
+		if (pthread_create(&tid[pi], NULL, agg1_worker, &ag[pi]) != 0)
+			break;
+		started++;
+	}
+	for (pi = 1 + (size_t)started; pi < (size_t)nparts; pi++)
+		agg1_worker(&ag[pi]);
+	agg1_worker(&ag[0]);
+	for (pi = 1; pi <= (size_t)started; pi++)
+		pthread_join(tid[pi], NULL);
+	for (pi = 0; pi < (size_t)nparts; pi++)
+		if (ag[pi].failed)
+			goto out;
+	/* merge the port tables into the first */
+	for (pi = 1; pi < (size_t)nparts; pi++)
+		for (i = 0; i < ag[pi].ports.n; i++) {
+			const struct portent *q = kmap_at(&ag[pi].ports, i);
+			struct portent *d;
+			int64_t x;
+
+			x = kmap_find(ports, q, kmap_hash(q, 3), 0, NULL);
+			if (x >= 0) {
+				d = kmap_at(ports, (size_t)x);
+				d->pairs += q->pairs;
+				d->services += q->services;
+			} else if (kmap_find(ports, q, kmap_hash(q, 3), 1,
+			    NULL) < 0)
+				goto out;
+		}
+	for (pi = 0; pi < (size_t)nparts; pi++)
+		r->st.services += ag[pi].svcs.n;
 	for (i = 0; i < naddr; i++) {
 		r->st.clients += role[i] & 1;
 		r->st.ext_servers += (role[i] & 2) != 0;
 	}
 
 	/* pass 2: candidate services (a beacon or a reputation hit) */
-	for (i = 0; i < svcs.n; i++) {
-		struct svc *v = kmap_at(&svcs, i);
+	for (pi = 0; pi < (size_t)nparts; pi++)
+	for (i = 0; i < ag[pi].svcs.n; i++) {
+		struct svc *v = kmap_at(&ag[pi].svcs, i);
 		struct intel_hit hit;
 		const char *cat = NULL;
 		int ih = 0, al = 0, shared = 0;
@@ -1326,9 +1427,9 @@ aggregate(struct run *r)
 			memset(&pe, 0, sizeof(pe));
 			pe.port = v->port;
 			pe.proto = v->proto;
-			x = kmap_find(&ports, &pe, kmap_hash(&pe, 3), 0, NULL);
+			x = kmap_find(ports, &pe, kmap_hash(&pe, 3), 0, NULL);
 			if (x >= 0) {
-				const struct portent *q = kmap_at(&ports,
+				const struct portent *q = kmap_at(ports,
 				    (size_t)x);
 
 				s->port_servers = q->services;
@@ -1358,10 +1459,12 @@ aggregate(struct run *r)
 			sv.srv = p->srv;
 			sv.port = p->port;
 			sv.proto = p->proto;
-			x = kmap_find(&svcs, &sv, kmap_hash(&sv, 7), 0, NULL);
+			pi = part_of(p->srv, (unsigned)nparts);
+			x = kmap_find(&ag[pi].svcs, &sv, kmap_hash(&sv, 7), 0,
+			    NULL);
 			if (x < 0)
 				continue;
-			v = kmap_at(&svcs, (size_t)x);
+			v = kmap_at(&ag[pi].svcs, (size_t)x);
 			if (v->out < 0)
 				continue;
 			if (nbr == capbr) {
@@ -1456,8 +1559,10 @@ out:
 	free(br);
 	free(keep);
 	free(tmp);
-	kmap_free(&svcs);
-	kmap_free(&ports);
+	for (pi = 0; pi < (size_t)nparts; pi++) {
+		kmap_free(&ag[pi].svcs);
+		kmap_free(&ag[pi].ports);
+	}
 	free(srvports);
 	free(role);
 	return rc;
@@ -1471,7 +1576,7 @@ c2_run(const struct c2_conf *cin, struct c2_result *res, struct mm_diag *d)
 	struct c2_conf c = *cin;
 	struct run r;
 	mtime_t newest;
-	double t0;
+	double t0, c0;
 	size_t i;
 	int rc, nthr, shards_ok = 0;
 
@@ -1537,10 +1642,14 @@ c2_run(const struct c2_conf *cin, struct c2_result *res, struct mm_diag *d)
 	nthr = nthreads(c.threads);
 
 	t0 = now_s();
+	c0 = cpu_s();
 	if ((rc = scan(&r, nthr, d)) != 0)
 		goto out;
 	r.st.scan_s = now_s() - t0;
+	r.st.scan_cpu_s = cpu_s() - c0;
+	r.st.rss_scan_kb = maxrss_kb();
 	t0 = now_s();
+	c0 = cpu_s();
 	for (i = 0; i < C2_SHARDS; i++) {
 		r.st.pairs += r.shards[i].pairs.n;
 		r.st.big_pairs += r.shards[i].nbig;
@@ -1551,11 +1660,19 @@ c2_run(const struct c2_conf *cin, struct c2_result *res, struct mm_diag *d)
 		mm_diag_set(d, rc, "c2: out of memory scoring pairs");
 		goto out;
 	}
-	if ((rc = aggregate(&r)) != 0) {
+	/* the pair slots are not needed any more: give them back */
+	for (i = 0; i < C2_SHARDS; i++) {
+		free(r.shards[i].pairs.slot);
+		r.shards[i].pairs.slot = NULL;
+		r.shards[i].pairs.mask = 0;
+	}
+	if ((rc = aggregate(&r, nthr)) != 0) {
 		mm_diag_set(d, rc, "c2: out of memory aggregating servers");
 		goto out;
 	}
 	r.st.score_s = now_s() - t0;
+	r.st.score_cpu_s = cpu_s() - c0;
+	r.st.rss_kb = maxrss_kb();
 	res->st = r.st;
 	snprintf(res->first_error, sizeof(res->first_error), "%s",
 	    r.first_error);

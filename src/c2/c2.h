@@ -148,8 +148,11 @@ struct c2_stats {
 	uint64_t	clients, ext_servers;	/* distinct addresses */
 	uint64_t	errors;		/* unreadable files / corrupt blocks */
 	uint64_t	mem_bytes;	/* pair + sample tables at the end */
+	uint64_t	services;	/* distinct (server, port, proto) */
 	uint32_t	max_sampling;
-	double		scan_s, score_s;
+	double		scan_s, score_s;	/* wall */
+	double		scan_cpu_s, score_cpu_s;	/* process CPU */
+	uint64_t	rss_scan_kb, rss_kb;	/* peak RSS after scan / end */
 };
 
 struct c2_result {

@@ -505,17 +505,20 @@ print_summary(const struct c2_result *res, size_t shown, size_t nsrv,
 	fprintf(stderr, "c2: window %s .. %s; %" PRIu64 " flows in %" PRIu64
 	    " blocks of %" PRIu64 " files, %" PRIu64 " outbound used (%" PRIu64
 	    " inbound, %" PRIu64 " internal-only, %" PRIu64 " external-only, %"
-	    PRIu64 " outside window skipped); scan %.2f s, scoring %.2f s\n",
+	    PRIu64 " outside window skipped); scan %.2f s (%.2f s CPU), "
+	    "scoring %.2f s (%.2f s CPU); peak RSS %.0f MiB\n",
 	    t1, t2, st->rows, st->blocks, st->files, st->outbound,
 	    st->inbound, st->internal_only, st->external_only,
-	    st->outside_window, st->scan_s, st->score_s);
+	    st->outside_window, st->scan_s, st->scan_cpu_s, st->score_s,
+	    st->score_cpu_s, (double)st->rss_kb / 1024.0);
 	fprintf(stderr, "c2: %" PRIu64 " pairs (%" PRIu64 " sampled in depth, "
 	    "%.1f MiB), %" PRIu64 " scored, %" PRIu64 " beaconing, %" PRIu64
 	    " strobes, %" PRIu64 " long-lived connections; %" PRIu64
-	    " clients, %" PRIu64 " external servers; %zu candidate servers, "
-	    "%zu shown\n", st->pairs, st->big_pairs,
+	    " clients, %" PRIu64 " external servers, %" PRIu64 " services; "
+	    "%zu candidate servers, %zu shown\n", st->pairs, st->big_pairs,
 	    (double)st->mem_bytes / 1048576.0, st->pairs_scored, st->beacons,
-	    st->strobes, st->persistent, st->clients, st->ext_servers, res->nservers, shown);
+	    st->strobes, st->persistent, st->clients, st->ext_servers,
+	    st->services, res->nservers, shown);
 	if (st->bad_time || st->reversed_time || st->huge_counters ||
 	    st->dropped_pairs || st->errors)
 		fprintf(stderr, "c2: input problems: %" PRIu64 " flows with "

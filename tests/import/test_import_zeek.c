@@ -139,7 +139,7 @@ test_broken_lines(void **state)
 	struct import_stats	st;
 	struct mm_diag		d;
 	char			*big;
-	size_t			 n;
+	size_t			 n = 0;
 	const char		*hdr = "#separator \\x09\n"
 	    "#fields\tts\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\t"
 	    "duration\torig_pkts\torig_ip_bytes\tresp_pkts\tresp_ip_bytes\n";
@@ -199,7 +199,7 @@ test_gzip_truncated(void **state)
 	struct import_stats	st;
 	struct mm_diag		d;
 	char			*gz;
-	size_t			 n;
+	size_t			 n = 0;
 	int			 rc;
 
 	(void)state;
