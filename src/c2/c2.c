@@ -5,31 +5,39 @@
  *
  * Scan. Work units are store files, or stripes of files when there are
  * fewer files than threads (block k goes to stripe k mod n). A worker skips
- * blocks outside the window by their min/max time, loads only nine columns
- * (first, last, src, dst, dst_port, proto, packets, bytes, sampling),
- * classifies every row against the internal prefixes and keeps the outbound
- * ones in a batch with their key hash. The pair table is split into
- * C2_SHARDS shards, each its own hash table under its own mutex; a worker
- * counting-sorts its batch by shard and takes each shard's lock once per
- * block, so lock traffic is O(shards) per 64 k-row block, not O(rows).
+ * blocks outside the window by their min/max time, loads only eleven
+ * columns (first, last, src, dst, src_port, dst_port, proto, packets,
+ * bytes, sampling, dst_as), classifies every row against the internal
+ * prefixes, interns both addresses (a worker-local cache in front of one
+ * locked table: a lock per new address per worker, not per row) and keeps
+ * the outbound rows in a batch with their 11-byte key (client id, server
+ * id, port, protocol) and its hash. The pair table is split into C2_SHARDS
+ * shards, each its own hash table (kmap.h: tagged 4-byte slots, records in
+ * fixed chunks) under its own mutex; a worker counting-sorts its batch by
+ * shard and takes each shard's lock once per block, so lock traffic is
+ * O(shards) per 64 k-row block, not O(rows).
  *
- * State per pair (struct pair, C2_PAIR_BYTES): the key, flow/byte/packet
- * counters, first/last second, and up to C2_SMALL (time, bytes) samples
- * inline. The fifth distinct second promotes the pair to a struct big
- * (C2_BIG_BYTES): the C2_PER_STRATUM earliest distinct seconds of each
- * quarter of the window with their bytes, and a 24-bin count histogram over
- * the window. The earliest connections of a quarter are consecutive in time,
- * so the intervals between them are true inter-connection intervals; an
- * interval that crosses a quarter boundary is used only when the earlier
- * quarter kept all of its connections. Both tables are capped; a flow that
- * would need a pair or big record beyond the cap is counted and dropped.
+ * State per pair (struct pair, 64 bytes + ~10 of slot): the key, flow /
+ * byte / packet counters, last second, the sampling rate and the first
+ * C2_SMALL distinct seconds with their bytes. The fourth distinct second
+ * promotes the pair to a struct big (352 bytes): the C2_PER_STRATUM earliest
+ * distinct seconds of each quarter of the window with their bytes, a 24-bin
+ * count histogram, a source-port bitmap (long-lived connection test), the
+ * server's AS and the pair's scores. The earliest connections of a quarter
+ * are consecutive in time, so the intervals between them are true
+ * inter-connection intervals; an interval that crosses a quarter boundary
+ * is used only when the earlier quarter kept all of its connections. Both
+ * tables are capped; a flow that would need a record beyond a cap is
+ * counted and dropped.
  *
- * Scoring runs over the shards on all threads: each pair with at least
- * min_conns distinct seconds is scored with c2/beacon.h (timestamp, data
- * size, histogram, duration; RITA's weights), strobes (flow rate above
- * strobe_per_day) are flagged and not scored. Aggregation is single-threaded
- * over a per-service table (address, port, protocol) plus per-address and
- * per-port tables for port counts and rarity; O(pairs).
+ * Scoring runs over the shards on all threads: each big pair with at least
+ * min_conns flows is scored with c2/beacon.h; strobes and long-lived
+ * connections are flagged, not scored. The hash slots are then freed and
+ * the aggregation runs: services (server id, port, protocol) partitioned by
+ * server id over the threads, then single-threaded passes over the pairs of
+ * candidate services only (beacons, then period-consistent clients), so
+ * its memory is O(services + reported pairs). Time O(flows + pairs),
+ * memory O(pairs) bounded by the caps.
  */
 #include <math.h>
 #include <pthread.h>
@@ -845,6 +853,11 @@ score_pair(const struct run *r, const struct shard *sh, const struct pair *p,
 static int
 pair_persistent(const struct shard *sh, const struct pair *p)
 {
+	/* unsampled: >= 8 records, >= 3 per port; sampled flows keep few
+	 * records of a session: >= 5 records, >= 1.5 per port (fresh ports
+	 * give 1) */
+	uint32_t minrec = p->sampling > 1 ? 5 : 8;
+	double ratio = p->sampling > 1 ? 1.5 : 3.0;
 	const struct big *g;
 	uint64_t x;
 	int zero = 64;
@@ -859,12 +872,12 @@ pair_persistent(const struct shard *sh, const struct pair *p)
 		zero--;
 	/* linear counting: n ~ -m ln(V/m); trusted while V >= 8 (n up to
 	 * about 130 distinct ports), a saturated bitmap means many ports */
-	if (zero < 8 || g->pconns < 8)
+	if (zero < 8 || g->pconns < minrec)
 		return 0;
 	est = -64.0 * log((double)zero / 64.0);
 	if (est < 1)
 		est = 1;
-	return (double)g->pconns >= 3.0 * est;
+	return (double)g->pconns >= ratio * est;
 }
 
 /*
@@ -872,18 +885,20 @@ pair_persistent(const struct shard *sh, const struct pair *p)
  * beacons regularly but only part of the window (rotating or sleeping
  * implants, which RITA's histogram and duration scores punish), the mean of
  * the timestamp and data-size scores when at least C2_PARTIAL_MIN distinct
- * connections back it.
+ * connections back it (C2_PARTIAL_MIN_SAMPLED on sampled flows).
  */
-#define C2_PARTIAL_MIN	6
+#define C2_PARTIAL_MIN		4	/* unsampled: RITA's minimum */
+#define C2_PARTIAL_MIN_SAMPLED	6	/* sampled: timing is thinned */
 
 static double
-pair_strength(const struct run *r, const struct c2_beacon_score *sc,
+pair_strength(const struct pair *p, const struct c2_beacon_score *sc,
     size_t nsamples)
 {
 	double s = sc->score, part;
+	size_t min = p->sampling > 1 ? C2_PARTIAL_MIN_SAMPLED :
+	    C2_PARTIAL_MIN;
 
-	(void)r;
-	if (nsamples >= C2_PARTIAL_MIN && sc->ok_ds) {
+	if (nsamples >= min && sc->ok_ds) {
 		part = c2_round3((sc->ts.score + sc->ds.score) / 2);
 		if (part > s)
 			s = part;
@@ -933,7 +948,7 @@ score_worker(void *arg)
 				a->persistent++;
 				continue;
 			}
-			ps->score = (float)pair_strength(r, &sc, s.n);
+			ps->score = (float)pair_strength(p, &sc, s.n);
 			ps->period = (float)sc.ts.median;
 			ps->jitter = sc.ts.median > 0 ?
 			    (float)(sc.ts.mad / sc.ts.median) : 0;
@@ -1062,9 +1077,20 @@ fmedian(float *v, size_t n)
 
 static void server_finish(struct c2_server_result *, size_t, double);
 
+/*
+ * Relative period tolerance: 15 % on unsampled flows; 50 % on sampled
+ * ones, whose median interval is that of a random thinning of the beacon
+ * (a multiple of the period that depends on the packets per connection).
+ */
+static double
+period_tol(const struct run *r)
+{
+	return r->st.max_sampling > 1 ? 0.5 : 0.15;
+}
+
 static void
 server_score(struct c2_server_result *s, const struct bref *br, size_t nb,
-    uint64_t total_clients, double popular, float *tmp)
+    uint64_t total_clients, double popular, double ptol, float *tmp)
 {
 	size_t i, np = 0, nsz = 0;
 	double sum = 0, pmed, smed, tol;
@@ -1085,7 +1111,7 @@ server_score(struct c2_server_result *s, const struct bref *br, size_t nb,
 	s->jitter = fmedian(tmp, nb);
 	s->period = pmed;
 	s->size = smed;
-	tol = pmed * 0.15 > 2 ? pmed * 0.15 : 2;
+	tol = pmed * ptol > 2 ? pmed * ptol : 2;
 	for (i = 0; i < nb; i++) {
 		if (fabs(br[i].period - pmed) <= tol)
 			np++;
@@ -1188,7 +1214,7 @@ fill_pair(const struct run *r, const struct shard *sh, const struct pair *p,
 		o->size = o->sc.ds.median;
 		o->persistent = pair_persistent(sh, p);
 		o->strength = o->persistent ? 0 :
-		    pair_strength(r, &o->sc, s.n);
+		    pair_strength(p, &o->sc, s.n);
 		o->beacon = o->strength >= r->c->beacon_min;
 	} else {
 		float sz;
@@ -1308,6 +1334,8 @@ aggregate(struct run *r, int nthr)
 	struct bref *br = NULL, *keep = NULL;
 	size_t nbr = 0, capbr = 0, i, k, nout = 0, j, nkeep = 0;
 	size_t naddr = r->addrs.n, pi;
+	double ptol = period_tol(r);
+	int pass;
 	uint32_t *srvports = NULL;	/* services per server address id */
 	uint8_t *role = NULL;		/* 1 client, 2 server, 4 candidate */
 	float *tmp = NULL;
@@ -1436,110 +1464,130 @@ aggregate(struct run *r, int nthr)
 				s->port_clients = q->pairs;
 			}
 		}
-		v->out = (int64_t)nout++;
+		v->out = (int32_t)nout++;
 		role[v->srv] |= 4;
 	}
 	res->nservers = nout;
 
-	/* pass 3: every pair of a candidate service, with a period */
-	for (k = 0; k < C2_SHARDS; k++) {
-		struct shard *sh = &r->shards[k];
+	/*
+	 * pass 3: the beaconing pairs of the candidates give each server its
+	 * period and size statistics; pass 4 adds the clients that follow
+	 * that period (rotating or sleeping implants with few connections,
+	 * sampled flows) and, for listed servers, every client. Only those
+	 * pairs are referenced, so memory is O(reported pairs).
+	 */
+	for (pass = 3; pass <= 4; pass++) {
+		for (k = 0; k < C2_SHARDS; k++) {
+			struct shard *sh = &r->shards[k];
 
-		for (i = 0; i < sh->pairs.n; i++) {
-			const struct pair *p = kmap_at(&sh->pairs, i);
-			const struct pscore *ps = pair_ps(sh, p);
-			struct svc sv;
-			const struct svc *v;
-			struct bref *e;
-			int64_t x;
+			for (i = 0; i < sh->pairs.n; i++) {
+				const struct pair *p = kmap_at(&sh->pairs, i);
+				const struct pscore *ps = pair_ps(sh, p);
+				const struct c2_server_result *so;
+				struct svc sv;
+				const struct svc *v;
+				struct bref *e;
+				float per, size;
+				int64_t x;
 
-			if (!(role[p->srv] & 4))
-				continue;
-			memset(&sv, 0, sizeof(sv));
-			sv.srv = p->srv;
-			sv.port = p->port;
-			sv.proto = p->proto;
-			pi = part_of(p->srv, (unsigned)nparts);
-			x = kmap_find(&ag[pi].svcs, &sv, kmap_hash(&sv, 7), 0,
-			    NULL);
-			if (x < 0)
-				continue;
-			v = kmap_at(&ag[pi].svcs, (size_t)x);
-			if (v->out < 0)
-				continue;
-			if (nbr == capbr) {
-				size_t nc = capbr ? capbr * 2 : 1024;
-				struct bref *nb = realloc(br,
-				    nc * sizeof(*nb));
+				if (!(role[p->srv] & 4))
+					continue;
+				if (pass == 3 && !ps->beacon)
+					continue;
+				if (pass == 4 && ps->beacon)
+					continue;
+				memset(&sv, 0, sizeof(sv));
+				sv.srv = p->srv;
+				sv.port = p->port;
+				sv.proto = p->proto;
+				pi = part_of(p->srv, (unsigned)nparts);
+				x = kmap_find(&ag[pi].svcs, &sv,
+				    kmap_hash(&sv, 7), 0, NULL);
+				if (x < 0)
+					continue;
+				v = kmap_at(&ag[pi].svcs, (size_t)x);
+				if (v->out < 0)
+					continue;
+				so = &res->servers[v->out];
+				per = ps->period;
+				size = ps->size;
+				if (pass == 4) {
+					double tol = so->period * ptol > 2 ?
+					    so->period * ptol : 2;
+					int cons;
 
-				if (nb == NULL)
-					goto out;
-				br = nb;
-				capbr = nc;
+					if (!ps->scored &&
+					    !(p->flags & PAIR_STROBE) &&
+					    !ps->persistent)
+						per = (float)pair_period(r, sh,
+						    p, &size);
+					cons = so->beacons > 0 &&
+					    !ps->persistent && per > 0 &&
+					    fabs(per - so->period) <= tol;
+					if (!cons && !so->intel_hit)
+						continue;
+					if (cons)
+						res->servers[v->out].consistent++;
+				}
+				if (nbr == capbr) {
+					size_t nc = capbr ? capbr * 2 : 1024;
+					struct bref *nb = realloc(br,
+					    nc * sizeof(*nb));
+
+					if (nb == NULL)
+						goto out;
+					br = nb;
+					capbr = nc;
+				}
+				e = &br[nbr++];
+				memset(e, 0, sizeof(*e));
+				e->svc = (uint32_t)v->out;
+				e->shard = (uint32_t)k;
+				e->idx = (uint32_t)i;
+				e->score = ps->score;
+				e->period = per;
+				e->size = size;
+				e->jitter = ps->jitter;
+				e->beacon = ps->beacon;
+				e->persistent = ps->persistent;
+				e->consistent = pass == 4 && !ps->persistent &&
+				    per > 0 && so->beacons > 0 &&
+				    fabs(per - so->period) <=
+				    (so->period * ptol > 2 ? so->period * ptol :
+				    2);
 			}
-			e = &br[nbr++];
-			memset(e, 0, sizeof(*e));
-			e->svc = (uint32_t)v->out;
-			e->shard = (uint32_t)k;
-			e->idx = (uint32_t)i;
-			e->score = ps->score;
-			e->period = ps->period;
-			e->size = ps->size;
-			e->jitter = ps->jitter;
-			e->beacon = ps->beacon;
-			e->persistent = ps->persistent;
-			if (!ps->scored && !(p->flags & PAIR_STROBE) &&
-			    !ps->persistent)
-				e->period = (float)pair_period(r, sh, p,
-				    &e->size);
 		}
+		if (pass == 4)
+			break;
+		/* server statistics from the beacons */
+		qsort(br, nbr, sizeof(*br), bref_cmp);
+		if ((tmp = malloc((nbr + 1) * sizeof(*tmp))) == NULL)
+			goto out;
+		for (i = 0; i < nbr; i = j) {
+			for (j = i; j < nbr && br[j].svc == br[i].svc; j++)
+				;
+			server_score(&res->servers[br[i].svc], &br[i], j - i,
+			    r->st.clients, c->popular, ptol, tmp);
+		}
+		/* candidates without beacons (reputation hits) */
+		for (i = 0; i < res->nservers; i++)
+			if (res->servers[i].beacons == 0)
+				server_score(&res->servers[i], NULL, 0,
+				    r->st.clients, c->popular, ptol, tmp);
 	}
 	qsort(br, nbr, sizeof(*br), bref_cmp);
-	if ((tmp = malloc((nbr + 1) * sizeof(*tmp))) == NULL ||
-	    (keep = malloc((nbr + 1) * sizeof(*keep))) == NULL)
-		goto out;
 	for (i = 0; i < nbr; i = j) {
 		struct c2_server_result *s = &res->servers[br[i].svc];
-		size_t nb = 0, a, w = 0, ncons = 0;
-		struct bref *bb;
-		double tol;
 
 		for (j = i; j < nbr && br[j].svc == br[i].svc; j++)
 			;
-		/* beacon statistics over the beaconing pairs */
-		if ((bb = malloc((j - i) * sizeof(*bb))) == NULL)
-			goto out;
-		for (a = i; a < j; a++)
-			if (br[a].beacon)
-				bb[w++] = br[a];
-		nb = w;
-		server_score(s, bb, nb, r->st.clients, c->popular, tmp);
-		free(bb);
-		/* clients that follow the beacons' period without being
-		 * strong beacons themselves (few connections: rotating or
-		 * sleeping implants, thinned by sampling) */
-		tol = s->period * 0.15 > 2 ? s->period * 0.15 : 2;
-		s->pair_off = nkeep;
-		for (a = i; a < j; a++) {
-			struct bref *e = &br[a];
-
-			if (!e->beacon && nb > 0 && !e->persistent &&
-			    e->period > 0 && fabs(e->period - s->period) <= tol)
-				e->consistent = 1;
-			ncons += e->beacon || e->consistent;
-			if (e->beacon || e->consistent || s->intel_hit)
-				keep[nkeep++] = *e;
-		}
-		s->npairs = nkeep - s->pair_off;
-		s->consistent = (uint32_t)(ncons - nb);
-		server_finish(s, ncons, c->popular);
+		s->pair_off = i;
+		s->npairs = j - i;
+		server_finish(s, s->beacons + s->consistent, c->popular);
 	}
-	/* services without any pair ref (cannot happen: a candidate has a
-	 * beacon or a hit) still get a score */
-	for (i = 0; i < res->nservers; i++)
-		if (res->servers[i].npairs == 0 && res->servers[i].beacons == 0)
-			server_score(&res->servers[i], NULL, 0, r->st.clients,
-			    c->popular, tmp);
+	keep = br;
+	nkeep = nbr;
+	br = NULL;
 
 	/* result pairs in server order, best first */
 	if (nkeep > 0 &&

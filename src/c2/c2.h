@@ -22,13 +22,14 @@
  * are skipped too. Flows of one pair starting in the same second are one
  * connection in the time sample (RITA's one-second resolution).
  *
- * Memory: C2_PAIR_BYTES per pair (key, counters, 4 inline samples) plus,
- * for pairs with more than 4 connections, a C2_BIG_BYTES sample (the 8
- * earliest connections in each quarter of the window and a 24-bin count
- * histogram). Both tables are capped (c2_conf.max_pairs, max_big); flows of
- * pairs beyond the cap are counted, not kept. Pairs whose flow rate exceeds
- * strobe_per_day (scaled to the window) are strobes: reported in counters,
- * never scored as beacons.
+ * Memory: 64 bytes per pair (plus ~10 of hash slot; addresses are
+ * interned) and, for pairs with a fourth distinct second, a 352-byte sample
+ * (the 8 earliest connections in each quarter of the window, a 24-bin count
+ * histogram, a source-port bitmap). Both tables are capped (c2_conf.max_pairs,
+ * max_big); flows of pairs beyond the cap are counted, not kept. Pairs whose
+ * flow rate exceeds strobe_per_day (scaled to the window) are strobes:
+ * reported in counters, never scored as beacons. TCP pairs whose records
+ * mostly share a source port are one long-lived connection, not beacons.
  */
 #ifndef MAMORI_C2_C2_H
 #define MAMORI_C2_C2_H

@@ -506,11 +506,13 @@ print_summary(const struct c2_result *res, size_t shown, size_t nsrv,
 	    " blocks of %" PRIu64 " files, %" PRIu64 " outbound used (%" PRIu64
 	    " inbound, %" PRIu64 " internal-only, %" PRIu64 " external-only, %"
 	    PRIu64 " outside window skipped); scan %.2f s (%.2f s CPU), "
-	    "scoring %.2f s (%.2f s CPU); peak RSS %.0f MiB\n",
+	    "scoring %.2f s (%.2f s CPU); peak RSS %.0f MiB (%.0f MiB after "
+	    "the scan)\n",
 	    t1, t2, st->rows, st->blocks, st->files, st->outbound,
 	    st->inbound, st->internal_only, st->external_only,
 	    st->outside_window, st->scan_s, st->scan_cpu_s, st->score_s,
-	    st->score_cpu_s, (double)st->rss_kb / 1024.0);
+	    st->score_cpu_s, (double)st->rss_kb / 1024.0,
+	    (double)st->rss_scan_kb / 1024.0);
 	fprintf(stderr, "c2: %" PRIu64 " pairs (%" PRIu64 " sampled in depth, "
 	    "%.1f MiB), %" PRIu64 " scored, %" PRIu64 " beaconing, %" PRIu64
 	    " strobes, %" PRIu64 " long-lived connections; %" PRIu64

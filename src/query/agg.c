@@ -920,6 +920,10 @@ part_fold(uint8_t *e, size_t done, size_t n, size_t klen, size_t soff,
 
 			if (r + 8 < c)
 				PREFETCH(&it[hb[r + 8] & mask]);
+			/* the group of the tuple 4 ahead (its index slot
+			 * was fetched 4 tuples ago); a guess, read-only */
+			if (r + 4 < c && (pos = it[hb[r + 4] & mask]) != 0)
+				PREFETCH(e + (size_t)(pos - 1) * es);
 			j = (size_t)hb[r] & mask;
 			for (;;) {
 				if ((pos = it[j]) == 0) {

@@ -57,6 +57,7 @@ struct store_reader {
 	mtime_t		 start;
 	mtime_t		 rotate;
 	size_t		 pos;		/* where the next block is sought */
+	size_t		 released;	/* map bytes handed back (page aligned) */
 
 	/* current block */
 	int		 have;
@@ -414,6 +415,33 @@ resync(struct store_reader *r, size_t from)
 	return r->len;
 }
 
+/*
+ * Hands the mapped pages before `upto` back to the kernel: a scan reads a
+ * file once, front to back, so without this a large file would stay
+ * resident in the process (RSS) until the reader is closed. The pages stay
+ * in the page cache and fault in again if touched; O(pages released).
+ */
+static void
+reader_release(struct store_reader *r, size_t upto)
+{
+#ifdef MADV_DONTNEED
+	long pg = sysconf(_SC_PAGESIZE);
+	size_t end;
+
+	if (r->map == NULL || pg <= 0)
+		return;
+	end = upto - upto % (size_t)pg;
+	if (end <= r->released)
+		return;
+	(void)madvise((uint8_t *)r->map + r->released, end - r->released,
+	    MADV_DONTNEED);
+	r->released = end;
+#else
+	(void)r;
+	(void)upto;
+#endif
+}
+
 int
 store_reader_next(struct store_reader *r, struct store_block_info *info,
     struct mm_diag *diag)
@@ -423,6 +451,7 @@ store_reader_next(struct store_reader *r, struct store_block_info *info,
 	int rc;
 
 	r->have = 0;
+	reader_release(r, off);
 	if (r->pos >= r->len)
 		return 0;
 	if ((rc = parse_block(r, off, &why)) == 0) {

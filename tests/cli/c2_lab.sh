@@ -56,6 +56,7 @@ if [ "$n1" -eq "$n2" ] && [ "$n1" -gt 1 ]; then ok; else
 # --- evaluation ---
 check "eval" "$M" c2 eval --data "$D" --truth "$T/truth.json" -o json
 cat "$T/out"
+echo
 r5=$(jnum recall_5plus)
 fp=$(jnum false_per_10k)
 if ge "$r5" 0.95; then ok; else bad "server recall (>=5 clients) $r5 < 0.95"; fi
@@ -67,7 +68,7 @@ has "eval table" '^servers +[0-9]+'
 check "json" "$M" c2 --data "$D" --internal "$NETS" --no-default-lists \
     -o json -v --dry-run -q
 has "json server" '^\{.*"kind":"c2-server"'
-has "json client" '^\{.*"kind":"c2-client".*"sample_flows"'
+has "json client" '^\{.*"sample_flows".*"kind":"c2-client"'
 if command -v python3 >/dev/null 2>&1; then
 	if python3 -c 'import json,sys
 for l in sys.stdin: json.loads(l)' <"$T/out"; then ok; else bad "json lines"; fi
