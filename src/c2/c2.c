@@ -39,8 +39,10 @@
  * its memory is O(services + reported pairs). Time O(flows + pairs),
  * memory O(pairs) bounded by the caps.
  */
+#include <inttypes.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,6 +53,7 @@
 
 #include "c2/c2.h"
 #include "c2/kmap.h"
+#include "collect/chhttp.h"
 #include "store/store.h"
 
 #define C2_SHARDS	256
@@ -89,6 +92,8 @@ struct big {
 	uint64_t	ports;		/* linear-counting bitmap of source
 					 * ports since promotion */
 	uint32_t	pconns;		/* flows since promotion */
+	uint32_t	nports;		/* exact distinct source ports (from
+					 * ClickHouse); 0 = use the bitmap */
 	uint32_t	asn;		/* server's AS as exported; 0 = none */
 	struct pscore	ps;
 	uint8_t		n[C2_STRATA];
@@ -289,6 +294,33 @@ big_add(const struct run *r, struct big *g, uint32_t t, uint32_t b)
 	bb[j] = b;
 }
 
+/* A zeroed sample record for pair `p`; 0, or -1 at the cap / no memory. */
+static int
+big_new(struct run *r, struct shard *sh, struct pair *p, struct big **gp)
+{
+	struct big *g;
+
+	if (atomic_fetch_add(&r->nbig, 1) >= r->c->max_big)
+		return -1;
+	if (sh->nbig == sh->nchunk * BIG_CHUNK) {
+		struct big **nc = realloc(sh->bigs,
+		    (sh->nchunk + 1) * sizeof(*nc));
+
+		if (nc == NULL)
+			return -1;
+		sh->bigs = nc;
+		if ((nc[sh->nchunk] = malloc(BIG_CHUNK * sizeof(**nc))) ==
+		    NULL)
+			return -1;
+		sh->nchunk++;
+	}
+	g = big_at(sh, (uint32_t)sh->nbig);
+	memset(g, 0, sizeof(*g));
+	p->big = (uint32_t)++sh->nbig;
+	*gp = g;
+	return 0;
+}
+
 /* Adds one connection; returns 0, or -1 when a big record was needed but
  * the cap or memory said no (the flow is still counted in the pair). */
 static int
@@ -327,25 +359,10 @@ pair_add(struct run *r, struct shard *sh, struct pair *p, uint32_t t,
 		return 0;
 	}
 	/* promote at the (C2_SMALL + 1)th distinct second */
-	if (atomic_fetch_add(&r->nbig, 1) >= r->c->max_big)
+	if (big_new(r, sh, p, &g) != 0)
 		return -1;
-	if (sh->nbig == sh->nchunk * BIG_CHUNK) {
-		struct big **nc = realloc(sh->bigs,
-		    (sh->nchunk + 1) * sizeof(*nc));
-
-		if (nc == NULL)
-			return -1;
-		sh->bigs = nc;
-		if ((nc[sh->nchunk] = malloc(BIG_CHUNK * sizeof(**nc))) ==
-		    NULL)
-			return -1;
-		sh->nchunk++;
-	}
-	g = big_at(sh, (uint32_t)sh->nbig);
-	memset(g, 0, sizeof(*g));
 	for (j = 0; j < p->nsmall; j++)
 		big_add(r, g, p->ts[j], p->sz[j]);
-	p->big = (uint32_t)++sh->nbig;
 	big_add(r, g, t, b);
 	goto ports;
 big:
@@ -702,6 +719,24 @@ scan(struct run *r, int nthr, struct mm_diag *d)
 			r->paths[r->npaths++] = paths[j];
 		free(paths);	/* the strings moved to r->paths */
 	}
+	/* Files are named by receive time; flows replayed or imported long
+	 * after they happened live in files outside their own time: then
+	 * take every file and let the block min/max times skip. */
+	for (i = 0; r->npaths == 0 && i < c->npaths; i++) {
+		char **nw;
+
+		if ((rc = store_list(c->paths[i], NULL, &paths, &np, d)) != 0)
+			return rc;
+		nw = realloc(r->paths, (r->npaths + np + 1) * sizeof(*nw));
+		if (nw == NULL) {
+			store_paths_free(paths, np);
+			return mm_diag_set(d, MM_ENOMEM, "c2: out of memory");
+		}
+		r->paths = nw;
+		for (j = 0; j < np; j++)
+			r->paths[r->npaths++] = paths[j];
+		free(paths);
+	}
 	if (r->npaths == 0)
 		return mm_diag_set(d, MM_ENOENT,
 		    "c2: no store files in the window");
@@ -868,6 +903,9 @@ pair_persistent(const struct shard *sh, const struct pair *p)
 	if ((p->proto != 6 && p->proto != 132) || p->big == 0)
 		return 0;
 	g = big_at(sh, p->big - 1);
+	if (g->nports > 0)
+		return g->pconns >= minrec &&
+		    (double)g->pconns >= ratio * g->nports;
 	for (x = g->ports; x != 0; x &= x - 1)
 		zero--;
 	/* linear counting: n ~ -m ln(V/m); trusted while V >= 8 (n up to
@@ -1616,6 +1654,413 @@ out:
 	return rc;
 }
 
+/* ---- ClickHouse: per-pair aggregates by SQL ---- */
+/*
+ * Reading mamori.flows in ClickHouse (docs/clickhouse.md) instead of the
+ * store: the server groups the window's outbound flows per (client, server,
+ * port, protocol) series and per second, then per series, and returns one
+ * TabSeparated line per series with exactly what the in-memory state would
+ * hold: flow, byte and packet totals, the last second, the sampling rate,
+ * the server's AS, the exact number of distinct source ports, for each
+ * quarter of the window its number of distinct seconds and the 8 earliest
+ * with their bytes, and the 24-bin histogram. So only per-series aggregates
+ * cross the network, never raw rows; scoring and aggregation are then the
+ * same code as for the store. Large windows are paged by a hash of the
+ * client (C2_CH_PAGE_ROWS flows a page) to stay under the HTTP response cap.
+ */
+#define C2_CH_PAGE_ROWS	(4ULL * 1000 * 1000)
+
+struct sb {
+	char	*s;
+	size_t	 n, cap;
+	int	 err;
+};
+
+static void
+sb_add(struct sb *b, const char *fmt, ...)
+{
+	va_list ap;
+	int k;
+
+	if (b->err)
+		return;
+	for (;;) {
+		va_start(ap, fmt);
+		k = vsnprintf(b->s ? b->s + b->n : NULL, b->s ? b->cap - b->n :
+		    0, fmt, ap);
+		va_end(ap);
+		if (k < 0) {
+			b->err = 1;
+			return;
+		}
+		if (b->s != NULL && b->n + (size_t)k < b->cap) {
+			b->n += (size_t)k;
+			return;
+		}
+		{
+			size_t nc = (b->cap ? b->cap * 2 : 4096) + (size_t)k;
+			char *ns = realloc(b->s, nc);
+
+			if (ns == NULL) {
+				b->err = 1;
+				return;
+			}
+			b->s = ns;
+			b->cap = nc;
+		}
+	}
+}
+
+/* (col inside one of the prefixes), as SQL over FixedString(16). */
+static void
+sb_internal(struct sb *b, const char *col, const struct c2_conf *c)
+{
+	size_t i, k;
+
+	sb_add(b, "(");
+	for (i = 0; i < c->ninternal; i++) {
+		const struct mm_prefix *p = &c->internal[i];
+		unsigned n = p->len / 8, rem = p->len % 8;
+
+		sb_add(b, "%s(1", i ? " OR " : "");
+		if (n > 0) {
+			sb_add(b, " AND substring(%s, 1, %u) = unhex('", col, n);
+			for (k = 0; k < n; k++)
+				sb_add(b, "%02X", p->addr.b[k]);
+			sb_add(b, "')");
+		}
+		if (rem > 0) {
+			unsigned mask = (0xff00u >> rem) & 0xff;
+
+			sb_add(b, " AND bitAnd(reinterpretAsUInt8(substring(%s, "
+			    "%u, 1)), %u) = %u", col, n + 1, mask,
+			    p->addr.b[n] & mask);
+		}
+		sb_add(b, ")");
+	}
+	sb_add(b, ")");
+}
+
+static int
+ch_scalar(const char *url, const char *sql, uint64_t *v, struct mm_diag *d)
+{
+	char *out = NULL, *end;
+	size_t len;
+	int rc;
+
+	if ((rc = chhttp_query(url, sql, NULL, 0, &out, &len, d)) != 0)
+		return rc;
+	*v = strtoull(out, &end, 10);
+	if (end == out)
+		rc = mm_diag_set(d, MM_EFORMAT, "clickhouse: not a number in "
+		    "the answer to %.60s", sql);
+	free(out);
+	return rc;
+}
+
+static int
+ch_newest(const char *url, mtime_t *newest, struct mm_diag *d)
+{
+	uint64_t v;
+	int rc;
+
+	if ((rc = ch_scalar(url, "SELECT max(last_ms) FROM mamori.flows",
+	    &v, d)) != 0)
+		return rc;
+	*newest = v > INT64_MAX ? INT64_MAX : (mtime_t)v;
+	return 0;
+}
+
+/* TabSeparated field parsing over [*p, end). */
+static int
+tsv_u64(const char **p, const char *end, uint64_t *v)
+{
+	uint64_t x = 0;
+	const char *q = *p;
+
+	if (q < end && *q == '-')	/* a negative never fits: refuse */
+		return -1;
+	if (q >= end || *q < '0' || *q > '9')
+		return -1;
+	while (q < end && *q >= '0' && *q <= '9') {
+		if (x > (UINT64_MAX - 9) / 10)
+			return -1;
+		x = x * 10 + (uint64_t)(*q++ - '0');
+	}
+	*v = x;
+	*p = q;
+	return 0;
+}
+
+static int
+tsv_sep(const char **p, const char *end)
+{
+	if (*p >= end || **p != '\t')
+		return -1;
+	(*p)++;
+	return 0;
+}
+
+static int
+tsv_hexaddr(const char **p, const char *end, struct mm_addr *a)
+{
+	uint8_t b[16];
+	unsigned i;
+
+	if (end - *p < 32)
+		return -1;
+	for (i = 0; i < 32; i++) {
+		char ch = (*p)[i];
+		unsigned v;
+
+		if (ch >= '0' && ch <= '9')
+			v = (unsigned)(ch - '0');
+		else if (ch >= 'A' && ch <= 'F')
+			v = (unsigned)(ch - 'A' + 10);
+		else if (ch >= 'a' && ch <= 'f')
+			v = (unsigned)(ch - 'a' + 10);
+		else
+			return -1;
+		if (i % 2 == 0)
+			b[i / 2] = (uint8_t)(v << 4);
+		else
+			b[i / 2] |= (uint8_t)v;
+	}
+	*p += 32;
+	addr_from_v6(a, b);
+	return 0;
+}
+
+/* "[1,2,3]" into v (at most max); returns the count or -1. */
+static int
+tsv_array(const char **p, const char *end, uint64_t *v, unsigned max)
+{
+	unsigned n = 0;
+
+	if (*p >= end || **p != '[')
+		return -1;
+	(*p)++;
+	if (*p < end && **p == ']') {
+		(*p)++;
+		return 0;
+	}
+	for (;;) {
+		uint64_t x;
+
+		if (tsv_u64(p, end, &x) != 0 || n >= max)
+			return -1;
+		v[n++] = x;
+		if (*p < end && **p == ',') {
+			(*p)++;
+			continue;
+		}
+		if (*p < end && **p == ']') {
+			(*p)++;
+			return (int)n;
+		}
+		return -1;
+	}
+}
+
+static uint32_t
+clamp32(uint64_t v)
+{
+	return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+}
+
+/* One series line into the pair table; -1 when malformed. */
+static int
+ch_line(struct run *r, struct kmap *cache, const char *p, const char *end)
+{
+	struct mm_addr ca, sa;
+	uint64_t port, proto, conns, secs, bytes, pk, smp, asn, last, nports;
+	uint64_t qn[C2_STRATA], qt[C2_STRATA][C2_PER_STRATUM];
+	uint64_t qb[C2_STRATA][C2_PER_STRATUM], hist[C2_HIST_BINS];
+	int qk[C2_STRATA], kb;
+	struct pair key, *pr;
+	struct shard *sh;
+	struct big *g = NULL;
+	int64_t ci, si, idx;
+	uint64_t h;
+	unsigned q, i;
+
+	if (tsv_hexaddr(&p, end, &ca) || tsv_sep(&p, end) ||
+	    tsv_hexaddr(&p, end, &sa) || tsv_sep(&p, end) ||
+	    tsv_u64(&p, end, &port) || tsv_sep(&p, end) ||
+	    tsv_u64(&p, end, &proto) || tsv_sep(&p, end) ||
+	    tsv_u64(&p, end, &conns) || tsv_sep(&p, end) ||
+	    tsv_u64(&p, end, &secs) || tsv_sep(&p, end) ||
+	    tsv_u64(&p, end, &bytes) || tsv_sep(&p, end) ||
+	    tsv_u64(&p, end, &pk) || tsv_sep(&p, end) ||
+	    tsv_u64(&p, end, &smp) || tsv_sep(&p, end) ||
+	    tsv_u64(&p, end, &asn) || tsv_sep(&p, end) ||
+	    tsv_u64(&p, end, &last) || tsv_sep(&p, end) ||
+	    tsv_u64(&p, end, &nports))
+		return -1;
+	for (q = 0; q < C2_STRATA; q++) {
+		if (tsv_sep(&p, end) || tsv_u64(&p, end, &qn[q]) ||
+		    tsv_sep(&p, end) ||
+		    (qk[q] = tsv_array(&p, end, qt[q], C2_PER_STRATUM)) < 0 ||
+		    tsv_sep(&p, end) ||
+		    (kb = tsv_array(&p, end, qb[q], C2_PER_STRATUM)) != qk[q])
+			return -1;
+	}
+	for (i = 0; i < C2_HIST_BINS; i++)
+		if (tsv_sep(&p, end) || tsv_u64(&p, end, &hist[i]))
+			return -1;
+	if (port > UINT16_MAX || proto > 255 || last >= r->winlen)
+		return -1;
+
+	if ((ci = intern(r, cache, &ca)) < 0 ||
+	    (si = intern(r, cache, &sa)) < 0)
+		return -2;
+	memset(&key, 0, sizeof(key));
+	key.cli = (uint32_t)ci;
+	key.srv = (uint32_t)si;
+	key.port = (uint16_t)port;
+	key.proto = (uint8_t)proto;
+	h = kmap_hash(&key, C2_KEYLEN);
+	sh = &r->shards[h >> 56];
+	if (atomic_fetch_add(&r->npairs, 1) >= r->c->max_pairs)
+		return -2;
+	if ((idx = kmap_find(&sh->pairs, &key, h, 1, NULL)) < 0)
+		return -2;
+	pr = kmap_at(&sh->pairs, (size_t)idx);
+	pr->conns = clamp32(conns);
+	pr->bytes = bytes;
+	pr->packets = clamp32(pk);
+	pr->last = (uint32_t)last;
+	pr->sampling = smp > UINT16_MAX ? UINT16_MAX : (uint16_t)smp;
+	r->st.outbound += conns;
+	if (smp > r->st.max_sampling)
+		r->st.max_sampling = clamp32(smp);
+	if (secs > C2_SMALL && big_new(r, sh, pr, &g) == 0) {
+		for (q = 0; q < C2_STRATA; q++) {
+			for (i = 0; i < (unsigned)qk[q]; i++) {
+				g->t[q][i] = clamp32(qt[q][i]);
+				g->b[q][i] = clamp32(qb[q][i]);
+			}
+			g->n[q] = (uint8_t)qk[q];
+			g->over[q] = qn[q] > (uint64_t)qk[q];
+		}
+		for (i = 0; i < C2_HIST_BINS; i++)
+			g->hist[i] = hist[i] > UINT16_MAX ? UINT16_MAX :
+			    (uint16_t)hist[i];
+		g->asn = clamp32(asn);
+		g->pconns = pr->conns;
+		g->nports = nports > 0 ? clamp32(nports) : 1;
+		return 0;
+	}
+	if (secs > C2_SMALL)
+		r->st.dropped_pairs++;
+	for (q = 0; q < C2_STRATA; q++)
+		for (i = 0; i < (unsigned)qk[q] && pr->nsmall < C2_SMALL; i++) {
+			pr->ts[pr->nsmall] = clamp32(qt[q][i]);
+			pr->sz[pr->nsmall++] = clamp32(qb[q][i]);
+		}
+	return 0;
+}
+
+static int
+ch_ingest(struct run *r, const char *url, struct mm_diag *d)
+{
+	const struct c2_conf *c = r->c;
+	struct sb w, sql;
+	struct kmap cache;
+	uint64_t rows, pages, pg;
+	unsigned q, i;
+	int rc = 0;
+
+	memset(&w, 0, sizeof(w));
+	memset(&sql, 0, sizeof(sql));
+	kmap_init(&cache, sizeof(struct addrrec), 16);
+	sb_add(&w, "first_ms >= %lld AND first_ms < %lld AND ",
+	    (long long)r->ws * 1000, (long long)r->we * 1000);
+	sb_internal(&w, "src", c);
+	sb_add(&w, " AND NOT ");
+	sb_internal(&w, "dst", c);
+	sb_add(&w, " AND dst != toFixedString(unhex('%s'), 16)",
+	    "00000000000000000000000000000000");
+	if (w.err) {
+		rc = mm_diag_set(d, MM_ENOMEM, "c2: out of memory");
+		goto out;
+	}
+	sb_add(&sql, "SELECT count() FROM mamori.flows WHERE %s", w.s);
+	if (sql.err) {
+		rc = mm_diag_set(d, MM_ENOMEM, "c2: out of memory");
+		goto out;
+	}
+	if ((rc = ch_scalar(url, sql.s, &rows, d)) != 0)
+		goto out;
+	r->st.rows = rows;
+	pages = 1 + rows / C2_CH_PAGE_ROWS;
+	for (pg = 0; pg < pages && rc == 0; pg++) {
+		char *out = NULL, *p, *e, *nl;
+		size_t len;
+
+		sql.n = 0;
+		sb_add(&sql, "SELECT hex(src), hex(dst), port, proto, sum(n), "
+		    "count(), sum(b), sum(pk), max(smp), max(asn), max(t), "
+		    "length(groupUniqArrayArray(sp))");
+		for (q = 0; q < C2_STRATA; q++)
+			sb_add(&sql, ", countIf(q = %u), arraySlice(arraySort("
+			    "groupArrayIf(t, q = %u)), 1, %u), arraySlice("
+			    "arraySort((x, y) -> y, groupArrayIf(b, q = %u), "
+			    "groupArrayIf(t, q = %u)), 1, %u)", q, q,
+			    C2_PER_STRATUM, q, q, C2_PER_STRATUM);
+		for (i = 0; i < C2_HIST_BINS; i++)
+			sb_add(&sql, ", sumIf(n, h = %u)", i);
+		sb_add(&sql, " FROM (SELECT src, dst, if(proto IN (1, 58), 0, "
+		    "dst_port) AS port, proto, intDiv(first_ms, 1000) - %lld "
+		    "AS t, least(intDiv(t * %u, %u), %u) AS q, "
+		    "least(intDiv(t * %u, %u), %u) AS h, count() AS n, "
+		    "sum(bytes) AS b, sum(packets) AS pk, max(sampling) AS smp,"
+		    " max(dst_as) AS asn, groupUniqArray(src_port) AS sp FROM "
+		    "mamori.flows WHERE %s", (long long)r->ws, C2_STRATA,
+		    r->winlen, C2_STRATA - 1, C2_HIST_BINS, r->winlen,
+		    C2_HIST_BINS - 1, w.s);
+		if (pages > 1)
+			sb_add(&sql, " AND cityHash64(src) %% %llu = %llu",
+			    (unsigned long long)pages,
+			    (unsigned long long)pg);
+		sb_add(&sql, " GROUP BY src, dst, port, proto, t, q, h) "
+		    "GROUP BY src, dst, port, proto FORMAT TabSeparated");
+		if (sql.err) {
+			rc = mm_diag_set(d, MM_ENOMEM, "c2: out of memory");
+			break;
+		}
+		if ((rc = chhttp_query(url, sql.s, NULL, 0, &out, &len,
+		    d)) != 0)
+			break;
+		r->st.files++;
+		for (p = out, e = out + len; p < e; p = nl + 1) {
+			int lr;
+
+			if ((nl = memchr(p, '\n', (size_t)(e - p))) == NULL)
+				nl = e;
+			if (nl == p)
+				continue;
+			r->st.blocks++;
+			lr = ch_line(r, &cache, p, nl);
+			if (lr == -1) {
+				r->st.errors++;
+				if (r->first_error[0] == '\0')
+					snprintf(r->first_error,
+					    sizeof(r->first_error), "clickhouse:"
+					    " malformed series line %" PRIu64,
+					    r->st.blocks);
+			} else if (lr == -2)
+				r->st.dropped_pairs++;
+		}
+		free(out);
+	}
+out:
+	kmap_free(&cache);
+	free(w.s);
+	free(sql.s);
+	return rc;
+}
+
 /* ---- driver ---- */
 
 int
@@ -1623,7 +2068,7 @@ c2_run(const struct c2_conf *cin, struct c2_result *res, struct mm_diag *d)
 {
 	struct c2_conf c = *cin;
 	struct run r;
-	mtime_t newest;
+	mtime_t newest = 0;
 	double t0, c0;
 	size_t i;
 	int rc, nthr, shards_ok = 0;
@@ -1633,7 +2078,7 @@ c2_run(const struct c2_conf *cin, struct c2_result *res, struct mm_diag *d)
 	if (c.ninternal == 0)
 		return mm_diag_set(d, MM_EINVAL,
 		    "c2: no internal prefixes (--internal)");
-	if (c.npaths == 0)
+	if (c.npaths == 0 && c.clickhouse == NULL)
 		return mm_diag_set(d, MM_EINVAL, "c2: no input path");
 	if (c.window_ms <= 0)
 		c.window_ms = 86400000;
@@ -1647,20 +2092,21 @@ c2_run(const struct c2_conf *cin, struct c2_result *res, struct mm_diag *d)
 		c.min_conns = 4;
 	if (!(c.popular > 0))
 		c.popular = 0.08;
-	if (!c.has_window) {
-		if ((rc = find_newest(&c, &newest, d)) != 0)
+	if (!c.has_window || c.window.end == INT64_MAX) {
+		rc = c.clickhouse != NULL ? ch_newest(c.clickhouse, &newest,
+		    d) : find_newest(&c, &newest, d);
+		if (rc != 0)
 			return rc;
+	}
+	if (!c.has_window) {
 		if (newest <= 0)
 			return mm_diag_set(d, MM_ENOENT,
 			    "c2: no flows in the store");
 		c.window.end = newest + 1;
 		c.window.start = c.window.end - c.window_ms;
 	}
-	if (c.window.end == INT64_MAX) {
-		if ((rc = find_newest(&c, &newest, d)) != 0)
-			return rc;
+	if (c.window.end == INT64_MAX)
 		c.window.end = newest + 1;
-	}
 	if (c.window.end <= c.window.start)
 		return mm_diag_set(d, MM_EINVAL, "c2: empty window");
 	r.c = &c;
@@ -1691,7 +2137,9 @@ c2_run(const struct c2_conf *cin, struct c2_result *res, struct mm_diag *d)
 
 	t0 = now_s();
 	c0 = cpu_s();
-	if ((rc = scan(&r, nthr, d)) != 0)
+	rc = c.clickhouse != NULL ? ch_ingest(&r, c.clickhouse, d) :
+	    scan(&r, nthr, d);
+	if (rc != 0)
 		goto out;
 	r.st.scan_s = now_s() - t0;
 	r.st.scan_cpu_s = cpu_s() - c0;

@@ -58,6 +58,8 @@
 struct c2_conf {
 	const char * const	*paths;		/* data dirs / dirs / files */
 	size_t			 npaths;
+	const char		*clickhouse;	/* base URL: read mamori.flows
+						 * there instead of paths */
 	const struct mm_prefix	*internal;	/* the operator's networks */
 	size_t			 ninternal;
 	int			 has_window;	/* else newest flow - window_ms */

@@ -36,7 +36,7 @@
 enum { OPT_DATA = 256, OPT_INTERNAL, OPT_INTERNAL_FILE, OPT_WINDOW,
 	OPT_INTEL, OPT_ALLOW, OPT_NODEFAULT, OPT_MINSCORE, OPT_DRYRUN,
 	OPT_BEACONMIN, OPT_MINCONNS, OPT_MAXPAIRS, OPT_TRUTH, OPT_SINCE,
-	OPT_KEEPALLOWED, OPT_STROBE };
+	OPT_KEEPALLOWED, OPT_STROBE, OPT_CH };
 
 static const struct option longopts[] = {
 	{ "data",	   required_argument, NULL, OPT_DATA },
@@ -60,6 +60,7 @@ static const struct option longopts[] = {
 	{ "strobe",	   required_argument, NULL, OPT_STROBE },
 	{ "keep-allowed",  no_argument,	      NULL, OPT_KEEPALLOWED },
 	{ "truth",	   required_argument, NULL, OPT_TRUTH },
+	{ "clickhouse",	   required_argument, NULL, OPT_CH },
 	{ "since",	   required_argument, NULL, OPT_SINCE },
 	{ "quiet",	   no_argument,	      NULL, 'q' },
 	{ "help",	   no_argument,	      NULL, 'h' },
@@ -83,6 +84,7 @@ struct opts {
 	int			 dry_run;
 	int			 quiet;
 	const char		*truth;
+	const char		*clickhouse;
 	mtime_t			 since;
 	struct c2_conf		 conf;
 };
@@ -119,6 +121,10 @@ usage_c2(FILE *fp)
 	    "  --strobe N          connections per day above which a pair is a"
 	    " strobe (86400)\n"
 	    "  --keep-allowed      also show allowlisted servers\n"
+	    "  --clickhouse URL    read mamori.flows from ClickHouse (per-pair "
+	    "aggregates\n"
+	    "                      by SQL) instead of the store; findings "
+	    "still go to --data\n"
 	    "  --data DIR          data directory (default $MAMORI_DATA, else "
 	    "./mamori-data)\n"
 	    "  -q                  no summary on stderr\n");
@@ -355,7 +361,7 @@ print_table(FILE *fp, const struct c2_result *res, const struct opts *o,
 	size_t i, j;
 	char ab[ADDR_STRLEN], pb[8], first[MTIME_STRLEN];
 
-	fprintf(fp, "%-4s %-6s %-40s %-9s %-9s %-7s %-8s %-9s %-20s %s\n",
+	fprintf(fp, "%-4s %-6s %-40s %-11s %-9s %-7s %-8s %-9s %-20s %s\n",
 	    "rank", "score", "server", "beacons", "period_s", "jitter",
 	    "bytes", "flows", "first_seen", "notes");
 	for (i = 0; i < n; i++) {
@@ -366,7 +372,12 @@ print_table(FILE *fp, const struct c2_result *res, const struct opts *o,
 		snprintf(sv, sizeof(sv), addr_is_v4(&s->srv) ? "%s:%u/%s" :
 		    "[%s]:%u/%s", ab, s->port, proto_str(s->proto, pb,
 		    sizeof(pb)));
-		snprintf(bc, sizeof(bc), "%u/%u", s->beacons, s->clients);
+		if (s->consistent > 0)
+			snprintf(bc, sizeof(bc), "%u+%u/%u", s->beacons,
+			    s->consistent, s->clients);
+		else
+			snprintf(bc, sizeof(bc), "%u/%u", s->beacons,
+			    s->clients);
 		tstr(s->first, first, sizeof(first));
 		if (s->intel_hit)
 			snprintf(notes, sizeof(notes), "intel:%s/%s ",
@@ -378,7 +389,7 @@ print_table(FILE *fp, const struct c2_result *res, const struct opts *o,
 		if (s->strobes)
 			snprintf(notes + strlen(notes), sizeof(notes) -
 			    strlen(notes), "strobes:%u ", s->strobes);
-		fprintf(fp, "%-4zu %-6.3f %-40s %-9s %-9.0f %-7.3f %-8.0f "
+		fprintf(fp, "%-4zu %-6.3f %-40s %-11s %-9.0f %-7.3f %-8.0f "
 		    "%-9" PRIu64 " %-20s %s\n", i + 1, s->score, sv, bc,
 		    s->period, s->jitter, s->size, s->flows, first, notes);
 		if (!o->clients)
@@ -734,6 +745,9 @@ parse_opts(int argc, char **argv, struct opts *o)
 		case OPT_TRUTH:
 			o->truth = optarg;
 			break;
+		case OPT_CH:
+			o->clickhouse = optarg;
+			break;
 		case OPT_SINCE:
 			if (mtime_parse(optarg, &o->since) != 0) {
 				cli_err(CMD, "--since: not a time: %s", optarg);
@@ -808,6 +822,7 @@ cmd_c2(int argc, char **argv)
 	paths[0] = datadir;
 	o.conf.paths = paths;
 	o.conf.npaths = 1;
+	o.conf.clickhouse = o.clickhouse;
 	o.conf.internal = o.internal;
 	o.conf.ninternal = o.ninternal;
 
@@ -880,6 +895,10 @@ cmd_c2(int argc, char **argv)
 	}
 	fflush(stdout);
 	if (!o.dry_run) {
+		if (cli_mkdirs(datadir) != 0) {
+			cli_err(CMD, "%s: %s", datadir, strerror(errno));
+			goto out;
+		}
 		if ((rc = findings_open(datadir, &db, &d)) != 0 ||
 		    (rc = c2_findings_write(db, &res, o.min_score, &nsrv,
 		    &ncli, &d)) != 0) {

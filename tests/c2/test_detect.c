@@ -162,6 +162,22 @@ make_day(void)
 		beacon(&c, "192.0.2.123", 123, 17, 1024, 0.01, 76, 76, T0,
 		    T0 + DAY);
 	}
+	/* a push service: 40 clients each holding one TCP connection whose
+	 * keepalive records share its source port (re-opened twice) */
+	for (i = 100; i < 140; i++) {
+		struct mm_addr ps;
+		mtime_t t;
+		uint16_t sp = 0;
+
+		sub_addr(&c, i);
+		assert_int_equal(addr_parse("192.0.2.200", &ps), 0);
+		for (t = T0 + (mtime_t)(ur() * 300000); t < T0 + DAY;
+		    t += 300000) {
+			if (sp == 0 || (t - T0) % (8 * 3600000) < 300000)
+				sp = (uint16_t)(40000 + xr() % 20000);
+			push(t, &c, &ps, sp, 5228, 6, 66, 1);
+		}
+	}
 	/* bad records */
 	sub_addr(&c, 30);
 	push(0, &c, &ntp, 1, 2, 6, 100, 1);
@@ -282,6 +298,9 @@ test_detect(void **state)
 	assert_true(lone->score < 0.5);
 	if (ntp != NULL)
 		assert_true(ntp->score < a->score);
+	/* long-lived connections are not beacons */
+	assert_null(find_srv(&r, "192.0.2.200"));
+	assert_true(r.st.persistent >= 40);
 	/* pairs of A: its 10 clients, best first */
 	assert_int_equal(a->npairs, 10);
 	for (i = 1; i < a->npairs; i++)
@@ -404,6 +423,31 @@ test_findings_idempotent(void **state)
 	assert_int_equal(count(db, C2_KIND_SERVER), ns);
 	assert_int_equal(count(db, C2_KIND_CLIENT), nc);
 	c2_result_free(&r);
+
+	/* a different (earlier, shorter) window updates the same findings */
+	c.has_window = 1;
+	c.window.start = T0;
+	c.window.end = T0 + DAY / 2;
+	assert_int_equal(c2_run(&c, &r, &d), 0);
+	assert_int_equal(c2_findings_write(db, &r, 0.5, &ns2, &nc2, &d), 0);
+	assert_true(ns2 >= 2);
+	c2_result_free(&r);
+	{
+		struct findings_filter flt;
+		size_t n = 0;
+
+		findings_filter_init(&flt);
+		flt.kind = C2_KIND_SERVER;
+		flt.detector = C2_DETECTOR;
+		flt.has_subject = 1;
+		assert_int_equal(prefix_parse("198.51.100.7/32", &flt.subject),
+		    0);
+		assert_int_equal(findings_query(db, &flt, count_cb, &n, NULL),
+		    0);
+		assert_int_equal(n, 1);
+	}
+	assert_int_equal(count(db, C2_KIND_SERVER), ns);
+	c.has_window = 0;
 
 	/* evaluation against a truth naming both botnets */
 	snprintf(truth, sizeof(truth), "%s/truth.json", dir);
