@@ -3,7 +3,10 @@
 #  1. start the collector on 127.0.0.1 and ::1;
 #  2. replay the NetFlow/IPFIX/sFlow captures of ../shared/testdata (if present);
 #  3. send a synthetic ISP's flows over NetFlow v9 and IPFIX;
-#  4. print top talkers, a filtered query and the collector's counters.
+#  4. print top talkers, a filtered query and the collector's counters;
+#  5. C&C detection: a labelled lab day with botnets over IPFIX to a second
+#     collector, `mamori c2`, its evaluation against the ground truth, and
+#     the findings store.
 # Environment: DEMO_FLOWS (default 200000 per format), DEMO_DIR (default
 # build/demo), MAMORI (binary, default build/mamori).
 set -eu
@@ -72,4 +75,31 @@ kill -TERM $cpid
 wait $cpid || true
 trap - EXIT INT TERM
 cat "$dir/collect.stats.json" 2>/dev/null | head -c 2000; echo
-say "done; data in $data"
+
+# ---- stage: C&C detection (measure II-1(2)) ----
+c2data=$dir/c2data
+port2=$((port + 1))
+subs=${DEMO_SUBSCRIBERS:-2000}
+say "C&C stage: collector on 127.0.0.1:$port2; a labelled lab day ($subs subscribers, 12 botnets) over IPFIX"
+"$bin" collect --data "$c2data" -l "127.0.0.1:$port2" \
+    --stats "$dir/collect2.stats.json" >"$dir/collect2.log" 2>&1 &
+cpid=$!
+trap 'kill $cpid 2>/dev/null || true' EXIT INT TERM
+sleep 1
+"$bin" lab flows --seed 1 --subscribers "$subs" --send "127.0.0.1:$port2" \
+    --format ipfix --rate 300000 --truth "$dir/truth.json" --stats
+sleep 2
+kill -TERM $cpid
+wait $cpid || true
+trap - EXIT INT TERM
+
+say "mamori c2 --internal 100.64.0.0/10,2001:db8:100::/40 -n 10"
+"$bin" c2 --data "$c2data" --internal 100.64.0.0/10,2001:db8:100::/40 -n 10
+
+say "mamori c2 eval --truth truth.json (precision and recall against the planted botnets)"
+"$bin" c2 eval --data "$c2data" --truth "$dir/truth.json"
+
+say "the findings store:  mamori findings list --kind c2-server -n 5"
+"$bin" findings list --data "$c2data" --kind c2-server -n 5
+
+say "done; flow data in $data, C&C data and findings in $c2data"
