@@ -44,6 +44,14 @@ struct qrun {
 	uint32_t		 p1mask;	/* filter columns, 0 = one phase */
 	struct mm_addr		 hosts[FILTER_MAXHINTS];
 	size_t			 nhosts;
+	/* address pre-test on the encoded columns (apre_n > 0): the rows
+	 * whose apre_f1 (and/or apre_f2) lies in apre[]; apre_exact when that
+	 * is the whole filter, else only a block-level "any row?" test */
+	struct mm_prefix	*apre;
+	size_t			 apre_n;
+	enum flow_col		 apre_f1, apre_f2;
+	int			 apre_pair;	/* enum fpair */
+	int			 apre_exact;
 	pthread_mutex_t		 mu;
 	pthread_mutex_t		 outmu;
 	pthread_cond_t		 cv;
@@ -70,6 +78,8 @@ struct qworker {
 	int			 one_phase;	/* two-phase stopped paying */
 	struct flow		*fl;		/* -O tstart local rows */
 	size_t			 nfl, capfl;
+	uint8_t			*sel, *sel2;	/* address pre-test rows */
+	size_t			 capsel;
 };
 
 static double
@@ -375,6 +385,93 @@ block_skippable(struct qrun *run, struct store_reader *r,
 	return 1;
 }
 
+static long
+match_field(struct qrun *run, struct store_reader *r, enum flow_col c,
+    uint8_t *sel, struct mm_diag *d)
+{
+	return store_reader_match_addr(r, c, run->apre, run->apre_n, sel, d);
+}
+
+/*
+ * The address pre-test of one block, on the encoded src/dst columns (no
+ * 16-byte addresses are built). Returns 2 when the block is done with (no
+ * row matched, or the pre-test was the whole filter and the matching rows
+ * were processed, or an error was noted), 1 to stop, 0 to go on with the
+ * generic path (some row may match a wider filter), or a fatal error.
+ */
+static int
+addr_pretest(struct qworker *w, struct store_reader *r,
+    const struct store_block_info *info, struct flow_block *b,
+    uint32_t **idx, size_t *capidx, struct mm_diag *d)
+{
+	struct qrun *run = w->run;
+	size_t rows = info->rows, i, n;
+	uint32_t *ix;
+	long h;
+	int rc;
+
+	if (rows > w->capsel) {
+		uint8_t *s1, *s2;
+
+		if ((s1 = realloc(w->sel, rows)) == NULL)
+			return MM_ENOMEM;
+		w->sel = s1;
+		if ((s2 = realloc(w->sel2, rows)) == NULL)
+			return MM_ENOMEM;
+		w->sel2 = s2;
+		w->capsel = rows;
+	}
+	if ((h = match_field(run, r, run->apre_f1, w->sel, d)) < 0) {
+		note_error(run, (int)h, d);
+		return 2;
+	}
+	if (run->apre_pair != FPAIR_ONE && !(run->apre_pair == FPAIR_ALL &&
+	    h == 0) && !(run->apre_pair == FPAIR_ANY && (size_t)h == rows)) {
+		if ((h = match_field(run, r, run->apre_f2, w->sel2, d)) < 0) {
+			note_error(run, (int)h, d);
+			return 2;
+		}
+		if (run->apre_pair == FPAIR_ALL)
+			for (i = 0; i < rows; i++)
+				w->sel[i] &= w->sel2[i];
+		else
+			for (i = 0; i < rows; i++)
+				w->sel[i] |= w->sel2[i];
+		for (i = 0, h = 0; i < rows; i++)
+			h += w->sel[i];
+	}
+	if (h == 0) {
+		pthread_mutex_lock(&run->mu);
+		run->st.blocks++;
+		run->st.scanned += rows;
+		pthread_mutex_unlock(&run->mu);
+		return 2;
+	}
+	if (!run->apre_exact)
+		return 0;
+	if ((rc = ensure_idx(idx, capidx, rows)) != 0)
+		return rc;
+	ix = *idx;
+	for (i = 0, n = 0; i < rows; i++) {
+		ix[n] = (uint32_t)i;
+		n += w->sel[i];
+	}
+	/* decode only the matching rows; do_block() then sees a block of
+	 * n rows, all selected */
+	if ((rc = store_reader_load_rows(r, run->colmask, ix, n, b,
+	    d)) != 0) {
+		note_error(run, rc, d);
+		return 2;
+	}
+	for (i = 0; i < n; i++)
+		ix[i] = (uint32_t)i;
+	rc = do_block(w, info, b, idx, capidx, n);
+	pthread_mutex_lock(&run->mu);
+	run->st.scanned += rows - n;	/* do_block() counted n */
+	pthread_mutex_unlock(&run->mu);
+	return rc == 0 ? 2 : rc;
+}
+
 static int
 do_unit(struct qworker *w, const struct qunit *u, struct flow_block *b,
     uint32_t **idx, size_t *capidx)
@@ -414,6 +511,13 @@ do_unit(struct qworker *w, const struct qunit *u, struct flow_block *b,
 		if (block_skippable(run, r, &info)) {
 			skipped++;
 			continue;
+		}
+		if (run->apre_n > 0) {
+			rc = addr_pretest(w, r, &info, b, idx, capidx, &d);
+			if (rc == 2)
+				continue;	/* handled or no row matched */
+			if (rc != 0)
+				break;
 		}
 		if (run->p1mask != 0 && !w->one_phase) {
 			/*
@@ -515,6 +619,9 @@ worker_main(void *arg)
 	flow_block_free(&b);
 	flow_block_free(&w->b2);
 	free(idx);
+	free(w->sel);
+	free(w->sel2);
+	w->sel = w->sel2 = NULL;
 	pthread_mutex_lock(&run->mu);
 	run->running--;
 	pthread_cond_signal(&run->cv);
@@ -557,6 +664,71 @@ output_cols(const struct query_opts *q)
 	    FCOL_BIT(FCOL_PROTO) | FCOL_BIT(FCOL_SRC) | FCOL_BIT(FCOL_DST) |
 	    FCOL_BIT(FCOL_SRC_PORT) | FCOL_BIT(FCOL_DST_PORT) |
 	    FCOL_BIT(FCOL_PACKETS) | FCOL_BIT(FCOL_BYTES);
+}
+
+static int
+addr_node_ok(const struct fnode *nd)
+{
+	if (nd == NULL || (nd->type != FN_ADDR && nd->type != FN_ADDRSET))
+		return 0;
+	if (nd->field != FA_SRC && nd->field != FA_DST)
+		return 0;
+	if (nd->pair != FPAIR_ONE && nd->field2 != FA_SRC &&
+	    nd->field2 != FA_DST)
+		return 0;
+	return 1;
+}
+
+/*
+ * Finds an address predicate on src/dst that every matching flow must
+ * satisfy: the root itself (then it is the whole filter) or a child of a
+ * root AND. Sets run->apre*; returns 0 or MM_ENOMEM.
+ */
+static int
+plan_addr(struct qrun *run)
+{
+	const struct filter *f = run->q->filter;
+	const struct fnode *root, *nd = NULL, *kid;
+	const struct mm_addr *set;
+	const int *kids;
+	size_t i, n;
+
+	root = filter_node(f, filter_root(f));
+	if (root == NULL)
+		return 0;
+	if (addr_node_ok(root)) {
+		nd = root;
+		run->apre_exact = 1;
+	} else if (root->type == FN_AND) {
+		kids = filter_kids(f, root->set_off);
+		for (i = 0; i < root->set_n && nd == NULL; i++) {
+			kid = filter_node(f, kids[i]);
+			if (addr_node_ok(kid))
+				nd = kid;
+		}
+	}
+	if (nd == NULL)
+		return 0;
+	n = nd->type == FN_ADDR ? 1 : nd->set_n;
+	if (n == 0)
+		return 0;
+	if ((run->apre = calloc(n, sizeof(*run->apre))) == NULL)
+		return MM_ENOMEM;
+	if (nd->type == FN_ADDR) {
+		run->apre[0].addr = nd->addr;
+		run->apre[0].len = nd->plen;
+	} else {
+		set = filter_addrset(f, nd->set_off);
+		for (i = 0; i < n; i++) {
+			run->apre[i].addr = set[i];
+			run->apre[i].len = 128;
+		}
+	}
+	run->apre_n = n;
+	run->apre_f1 = nd->field == FA_SRC ? FCOL_SRC : FCOL_DST;
+	run->apre_f2 = nd->field2 == FA_SRC ? FCOL_SRC : FCOL_DST;
+	run->apre_pair = nd->pair;
+	return 0;
 }
 
 static int
@@ -709,12 +881,25 @@ query_run(const struct query_opts *q, struct query_stats *st,
 	}
 	if (run.nagg == 0)
 		run.colmask |= output_cols(q);
+	if (q->filter != NULL && (rc = plan_addr(&run)) != 0)
+		goto nomem;
 	if (q->filter != NULL && filter_colmask(q->filter) != 0 &&
 	    (filter_colmask(q->filter) | run.colmask) != filter_colmask(q->filter))
 		run.p1mask = filter_colmask(q->filter);
 
 	/* work units */
-	stripes = run.npaths < (size_t)nthreads ? (size_t)nthreads : 1;
+	/*
+	 * Files differ in size (the last interval is often partial), so with
+	 * fewer than four files per thread each file is cut into stripes:
+	 * enough units for the threads to balance. A stripe costs the block
+	 * headers of the whole file (checksummed, small).
+	 */
+	stripes = 1;
+	if (run.npaths > 0 && run.npaths < 4 * (size_t)nthreads) {
+		stripes = (4 * (size_t)nthreads + run.npaths - 1) / run.npaths;
+		if (stripes > (size_t)nthreads)
+			stripes = (size_t)nthreads;
+	}
 	if (run.npaths > 0 && (run.units = calloc(run.npaths * stripes,
 	    sizeof(*run.units))) == NULL)
 		goto nomem;
@@ -816,6 +1001,7 @@ out:
 	}
 	free(run.units);
 	free(run.sorted);
+	free(run.apre);
 	store_paths_free(run.paths, run.npaths);
 	return rc;
 }

@@ -850,3 +850,455 @@ column_zero(struct flow_block *b, enum flow_col c, size_t n)
 	if (n > 0)
 		memset(col_array(b, c), 0, n * sz);
 }
+
+/* ---- predicates on the encoded address column ---- */
+
+/*
+ * IPv4 part of a prefix set: a v4 row matches when any (v & mask[i]) ==
+ * val[i], or always when `all` (a prefix of length <= 96 covering the
+ * IPv4-mapped space). Exact hosts (mask ~0) are kept apart, sorted, for a
+ * binary search when there are many (host in [...]).
+ */
+struct v4set {
+	int		 all;
+	uint32_t	*mask, *val;	/* general prefixes */
+	size_t		 n;
+	uint32_t	*host;		/* exact addresses, sorted */
+	size_t		 nhost;
+};
+
+static int
+cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static int
+v4set_build(struct v4set *s, const struct mm_prefix *set, size_t nset,
+    uint32_t *mem)
+{
+	struct mm_addr probe;
+	const struct mm_prefix *p;
+	uint32_t m;
+	size_t i;
+
+	memset(s, 0, sizeof(*s));
+	s->mask = mem;
+	s->val = mem + nset;
+	s->host = mem + 2 * nset;
+	addr_from_v4(&probe, 0);
+	for (i = 0; i < nset; i++) {
+		p = &set[i];
+		if (p->len <= 96) {
+			s->all |= prefix_contains(p, &probe);
+			continue;
+		}
+		if (p->len > 128 || !addr_is_v4(&p->addr))
+			continue;	/* can never hold an IPv4 row */
+		m = p->len >= 128 ? 0xffffffffu :
+		    ~(0xffffffffu >> (p->len - 96));
+		if (m == 0xffffffffu)
+			s->host[s->nhost++] = addr_v4(&p->addr);
+		else {
+			s->mask[s->n] = m;
+			s->val[s->n++] = addr_v4(&p->addr) & m;
+		}
+	}
+	if (s->nhost > 1)
+		qsort(s->host, s->nhost, sizeof(*s->host), cmp_u32);
+	return 0;
+}
+
+static int
+host_in(const uint32_t *h, size_t n, uint32_t v)
+{
+	size_t lo = 0, hi = n, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (h[mid] == v)
+			return 1;
+		if (h[mid] < v)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
+/* out[i] = match of the i-th of n4 IPv4 values held as 4 byte planes. */
+static void
+match_v4(const struct v4set *s, const uint8_t *p4, size_t n4, uint8_t *out)
+{
+	const uint8_t *b0 = p4, *b1 = p4 + n4, *b2 = p4 + 2 * n4,
+	    *b3 = p4 + 3 * n4;
+	uint32_t v, m, a;
+	size_t i, k;
+
+	if (s->all) {
+		memset(out, 1, n4);
+		return;
+	}
+	if (s->n == 0 && s->nhost == 1) {	/* "host A": the hot loop */
+		a = s->host[0];
+		for (i = 0; i < n4; i++) {
+			v = (uint32_t)b0[i] << 24 | (uint32_t)b1[i] << 16 |
+			    (uint32_t)b2[i] << 8 | b3[i];
+			out[i] = v == a;
+		}
+		return;
+	}
+	if (s->n == 1 && s->nhost == 0) {	/* "net P" */
+		m = s->mask[0];
+		a = s->val[0];
+		for (i = 0; i < n4; i++) {
+			v = (uint32_t)b0[i] << 24 | (uint32_t)b1[i] << 16 |
+			    (uint32_t)b2[i] << 8 | b3[i];
+			out[i] = (v & m) == a;
+		}
+		return;
+	}
+	for (i = 0; i < n4; i++) {
+		unsigned r = 0;
+
+		v = (uint32_t)b0[i] << 24 | (uint32_t)b1[i] << 16 |
+		    (uint32_t)b2[i] << 8 | b3[i];
+		for (k = 0; k < s->n && !r; k++)
+			r = (v & s->mask[k]) == s->val[k];
+		if (!r) {
+			if (s->nhost <= 8) {
+				for (k = 0; k < s->nhost && !r; k++)
+					r = v == s->host[k];
+			} else
+				r = (unsigned)host_in(s->host, s->nhost, v);
+		}
+		out[i] = (uint8_t)r;
+	}
+}
+
+/*
+ * Same for n6 IPv6 values as 16 byte planes, rebuilt row by row. Only the
+ * prefixes that can hold a non-mapped IPv6 address are tried (a length >= 96
+ * prefix inside ::ffff:0:0/96 never can), so "host 192.0.2.1" costs nothing
+ * on IPv6 rows.
+ */
+static void
+match_v6(const struct mm_prefix *set, size_t nset, const uint8_t *p6,
+    size_t n6, uint8_t *out)
+{
+	struct mm_addr a;
+	size_t i, k, nv6 = 0;
+	unsigned j, r;
+
+	for (k = 0; k < nset; k++)
+		nv6 += !(set[k].len >= 96 && addr_is_v4(&set[k].addr));
+	if (nv6 == 0) {
+		memset(out, 0, n6);
+		return;
+	}
+	for (i = 0; i < n6; i++) {
+		for (j = 0; j < 16; j++)
+			a.b[j] = p6[j * n6 + i];
+		for (k = 0, r = 0; k < nset && !r; k++)
+			r = (unsigned)prefix_contains(&set[k], &a);
+		out[i] = (uint8_t)r;
+	}
+}
+
+static unsigned
+match_one(const struct mm_prefix *set, size_t nset, const struct mm_addr *a)
+{
+	size_t k;
+
+	for (k = 0; k < nset; k++)
+		if (prefix_contains(&set[k], a))
+			return 1;
+	return 0;
+}
+
+int
+column_match_addr(uint8_t transform, const uint8_t *raw, size_t rawlen,
+    size_t n, const struct mm_prefix *set, size_t nset, uint8_t *sel,
+    size_t *hits, struct sbuf *scratch)
+{
+	struct mm_addr zero, one;
+	struct v4set s4;
+	const uint8_t *cl = NULL, *p4, *p6;
+	uint8_t *m4, *m6, zres;
+	uint32_t *mem;
+	size_t i, n4 = 0, n6 = 0, k4, k6, cnt = 0, need;
+	unsigned cls = 0, bad = 0, x;
+
+	*hits = 0;
+	if (transform == CT_CONST) {
+		if (rawlen != 16)
+			return MM_ECORRUPT;
+		memcpy(one.b, raw, 16);
+		x = match_one(set, nset, &one);
+		memset(sel, (int)x, n);
+		*hits = x ? n : 0;
+		return 0;
+	}
+	if (transform != CT_ADDR || rawlen < 2)
+		return MM_ECORRUPT;
+	if (raw[0] == 0) {
+		cls = raw[1];
+		if (cls > 2)
+			return MM_ECORRUPT;
+		if (cls == 1)
+			n4 = n;
+		else if (cls == 2)
+			n6 = n;
+		raw += 2;
+		rawlen -= 2;
+	} else if (raw[0] == 1) {
+		if (rawlen - 1 < n)
+			return MM_ECORRUPT;
+		cl = raw + 1;
+		for (i = 0; i < n; i++) {
+			x = cl[i];
+			n4 += x == 1;
+			n6 += x == 2;
+			bad |= x > 2;
+		}
+		if (bad)
+			return MM_ECORRUPT;
+		raw += 1 + n;
+		rawlen -= 1 + n;
+	} else
+		return MM_ECORRUPT;
+	if (rawlen != 4 * n4 + 16 * n6)
+		return MM_ECORRUPT;
+	p4 = raw;
+	p6 = raw + 4 * n4;
+
+	/* scratch: 3 * nset u32 for the v4 set, then n4 + n6 result bytes */
+	need = 3 * (nset + 1) * sizeof(uint32_t) + n4 + n6 + 1;
+	scratch->len = 0;
+	if (sbuf_reserve(scratch, need))
+		return MM_ENOMEM;
+	mem = (uint32_t *)(void *)scratch->p;
+	(void)v4set_build(&s4, set, nset, mem);
+	memset(&zero, 0, sizeof(zero));
+	zres = (uint8_t)match_one(set, nset, &zero);
+	if (cl == NULL) {
+		if (cls == 0)
+			memset(sel, zres, n);
+		else if (cls == 1)
+			match_v4(&s4, p4, n, sel);
+		else
+			match_v6(set, nset, p6, n, sel);
+	} else {
+		m4 = scratch->p + 3 * (nset + 1) * sizeof(uint32_t);
+		m6 = m4 + n4;
+		match_v4(&s4, p4, n4, m4);
+		match_v6(set, nset, p6, n6, m6);
+		for (i = k4 = k6 = 0; i < n; i++) {
+			x = cl[i];
+			sel[i] = x == 1 ? m4[k4] : x == 2 ? m6[k6] : zres;
+			k4 += x == 1;
+			k6 += x == 2;
+		}
+	}
+	for (i = 0; i < n; i++)
+		cnt += sel[i];
+	*hits = cnt;
+	return 0;
+}
+
+/* ---- decoding selected rows ---- */
+
+static void
+put_int(struct flow_block *b, enum flow_col c, size_t k, uint64_t v)
+{
+	switch (col_kind(c)) {
+	case CK_TIME:
+		if (c == FCOL_LAST)
+			b->last[k] = (mtime_t)(v + (uint64_t)b->first[k]);
+		else
+			b->first[k] = (mtime_t)v;
+		break;
+	case CK_U64:
+		((uint64_t *)col_array(b, c))[k] = v;
+		break;
+	case CK_U32:
+		((uint32_t *)col_array(b, c))[k] = (uint32_t)v;
+		break;
+	case CK_U16:
+		((uint16_t *)col_array(b, c))[k] = (uint16_t)v;
+		break;
+	case CK_U8:
+		((uint8_t *)col_array(b, c))[k] = (uint8_t)v;
+		break;
+	case CK_ADDR:
+		break;
+	}
+}
+
+static uint64_t
+plane_value(const uint8_t *p, unsigned w, size_t n, size_t i)
+{
+	uint64_t v = 0;
+	unsigned j;
+
+	for (j = 0; j < w; j++)
+		v |= (uint64_t)p[(size_t)j * n + i] << (8 * j);
+	return v;
+}
+
+static int
+gather_int(struct flow_block *b, enum flow_col c, uint8_t transform,
+    const uint8_t *raw, size_t rawlen, size_t n, const uint32_t *idx,
+    size_t m)
+{
+	uint64_t base, dmin = 0, acc;
+	unsigned w, maxw;
+	size_t i, k;
+
+	switch (col_kind(c)) {
+	case CK_U32:
+		maxw = 4;
+		break;
+	case CK_U16:
+		maxw = 2;
+		break;
+	case CK_U8:
+		maxw = 1;
+		break;
+	case CK_ADDR:
+		return MM_ECORRUPT;
+	default:
+		maxw = 8;
+		break;
+	}
+	if (transform == CT_CONST) {
+		if (rawlen != 8)
+			return MM_ECORRUPT;
+		base = le_get64(raw);
+		for (k = 0; k < m; k++)
+			put_int(b, c, k, base);
+		return 0;
+	}
+	if (transform == CT_PLANES) {
+		if (rawlen < 9)
+			return MM_ECORRUPT;
+		base = le_get64(raw);
+		w = raw[8];
+		if (w < 1 || w > maxw || rawlen - 9 != (size_t)w * n)
+			return MM_ECORRUPT;
+		for (k = 0; k < m; k++)
+			put_int(b, c, k, base + plane_value(raw + 9, w, n,
+			    idx[k]));
+		return 0;
+	}
+	if (transform != CT_DELTA || rawlen < 17)
+		return MM_ECORRUPT;
+	base = le_get64(raw);
+	dmin = le_get64(raw + 8);
+	w = raw[16];
+	if (w < 1 || w > maxw || rawlen - 17 != (size_t)w * n)
+		return MM_ECORRUPT;
+	raw += 17;
+	acc = base;
+	for (i = 0, k = 0; k < m; i++) {
+		if (i > 0)
+			acc += dmin + plane_value(raw, w, n, i);
+		if (i == idx[k])
+			put_int(b, c, k++, acc);
+	}
+	return 0;
+}
+
+static int
+gather_addr(struct flow_block *b, enum flow_col c, uint8_t transform,
+    const uint8_t *raw, size_t rawlen, size_t n, const uint32_t *idx,
+    size_t m)
+{
+	struct mm_addr *a = col_addr(b, c);
+	const uint8_t *cl = NULL, *p4, *p6;
+	size_t i, k, n4 = 0, n6 = 0, k4, k6, rank;
+	unsigned cls = 0, j, bad = 0, x;
+
+	if (transform == CT_CONST) {
+		if (rawlen != 16)
+			return MM_ECORRUPT;
+		for (k = 0; k < m; k++)
+			memcpy(a[k].b, raw, 16);
+		return 0;
+	}
+	if (transform != CT_ADDR || rawlen < 2)
+		return MM_ECORRUPT;
+	if (raw[0] == 0) {
+		cls = raw[1];
+		if (cls > 2)
+			return MM_ECORRUPT;
+		if (cls == 1)
+			n4 = n;
+		else if (cls == 2)
+			n6 = n;
+		raw += 2;
+		rawlen -= 2;
+	} else if (raw[0] == 1) {
+		if (rawlen - 1 < n)
+			return MM_ECORRUPT;
+		cl = raw + 1;
+		for (i = 0; i < n; i++) {
+			x = cl[i];
+			n4 += x == 1;
+			n6 += x == 2;
+			bad |= x > 2;
+		}
+		if (bad)
+			return MM_ECORRUPT;
+		raw += 1 + n;
+		rawlen -= 1 + n;
+	} else
+		return MM_ECORRUPT;
+	if (rawlen != 4 * n4 + 16 * n6)
+		return MM_ECORRUPT;
+	p4 = raw;
+	p6 = raw + 4 * n4;
+	for (i = k = k4 = k6 = 0; k < m; i++) {
+		x = cl != NULL ? cl[i] : cls;
+		if (i == idx[k]) {
+			rank = cl != NULL ? (x == 1 ? k4 : k6) : i;
+			memset(a[k].b, 0, 16);
+			if (x == 1) {
+				a[k].b[10] = 0xff;
+				a[k].b[11] = 0xff;
+				for (j = 0; j < 4; j++)
+					a[k].b[12 + j] = p4[j * n4 + rank];
+			} else if (x == 2) {
+				for (j = 0; j < 16; j++)
+					a[k].b[j] = p6[j * n6 + rank];
+			}
+			k++;
+		}
+		if (cl == NULL && k < m)	/* one class: jump ahead */
+			i = idx[k] - 1;
+		k4 += x == 1;
+		k6 += x == 2;
+	}
+	return 0;
+}
+
+int
+column_gather(struct flow_block *b, enum flow_col c, uint8_t transform,
+    const uint8_t *raw, size_t rawlen, size_t n, const uint32_t *idx,
+    size_t m)
+{
+	size_t k;
+
+	if ((unsigned)c >= FCOL_COUNT)
+		return MM_ECORRUPT;
+	for (k = 0; k < m; k++)
+		if (idx[k] >= n || (k > 0 && idx[k] <= idx[k - 1]))
+			return MM_EINVAL;
+	if (m == 0)
+		return 0;
+	if (col_kind(c) == CK_ADDR)
+		return gather_addr(b, c, transform, raw, rawlen, n, idx, m);
+	return gather_int(b, c, transform, raw, rawlen, n, idx, m);
+}

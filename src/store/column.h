@@ -87,6 +87,30 @@ int	column_encode(const struct flow_block *b, enum flow_col c,
  */
 int	column_decode(struct flow_block *b, enum flow_col c, uint8_t transform,
 	    const uint8_t *raw, size_t rawlen, size_t n, struct sbuf *scratch);
+/*
+ * Evaluates "address in any of the prefixes set[0..nset)" (prefix_contains()
+ * semantics, v6 space; an absent address is all zero) on the encoded form
+ * of an address column (`transform`, `rawlen` bytes at `raw`, untrusted,
+ * checked as column_decode() does) without building 16-byte addresses:
+ * IPv4 rows are tested on their 4-byte values, the answer for empty rows is
+ * computed once. Writes sel[i] = 0/1 for rows [0, n) and sets *hits to the
+ * number of 1s. `scratch` is working memory. Returns 0, MM_ECORRUPT or
+ * MM_ENOMEM.
+ */
+int	column_match_addr(uint8_t transform, const uint8_t *raw, size_t rawlen,
+	    size_t n, const struct mm_prefix *set, size_t nset, uint8_t *sel,
+	    size_t *hits, struct sbuf *scratch);
+/*
+ * Like column_decode(), but decodes only rows idx[0..m) (ascending, each
+ * < n) into rows [0, m) of column `c` of `b` (room for m rows): a scan that
+ * keeps few rows of a block pays O(m * width) for plane columns instead of
+ * O(n * width) (delta columns still sum up to the last row). FCOL_LAST needs
+ * b->first gathered first. Returns 0, MM_ECORRUPT, MM_EINVAL (bad idx) or
+ * MM_ENOMEM.
+ */
+int	column_gather(struct flow_block *b, enum flow_col c, uint8_t transform,
+	    const uint8_t *raw, size_t rawlen, size_t n, const uint32_t *idx,
+	    size_t m);
 /* Zeroes rows [0, n) of column `c` (a column absent from a block). */
 void	column_zero(struct flow_block *b, enum flow_col c, size_t n);
 /* Upper bound of the raw (transformed) length of a column of n rows. */

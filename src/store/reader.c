@@ -16,9 +16,11 @@
  * store_reader_load() verifies the CRC of each requested column's section
  * (once per block; the CRC over the whole block is left to
  * store_reader_check(), used by the writer's crash recovery, so a scan pays
- * only for the bytes it reads), then decompresses only those columns into a scratch buffer reused
- * across blocks and decodes them with column_decode() (array loops, no
- * per-row calls). Cost per loaded column: one decompression plus O(rows *
+ * only for the bytes it reads), then decompresses only those columns, each
+ * into its own buffer reused across blocks (so a column read twice in one
+ * block, by store_reader_match_addr() and then a load, is decompressed
+ * once), and decodes them with column_decode() (array loops, no per-row
+ * calls), or only the selected rows with column_gather(). Cost per loaded column: one decompression plus O(rows *
  * width). Skipping a block costs only its header.
  */
 #include <errno.h>
@@ -46,6 +48,7 @@ struct col_ent {
 	uint32_t	stored;
 	uint32_t	crc;		/* CRC32C of the stored section */
 	int		checked;	/* 0 unknown, 1 good, -1 bad */
+	int		cached;		/* craw[] holds this block's section */
 	size_t		off;		/* from block start */
 };
 
@@ -73,7 +76,10 @@ struct store_reader {
 	struct col_ent	 cols[FCOL_COUNT];
 
 	ZSTD_DCtx	*dz;
-	struct sbuf	 scratch;	/* decompressed section */
+	struct sbuf	 craw[FCOL_COUNT];	/* decompressed sections of the
+					 * current block, one per column, so
+					 * a column read twice (pre-test, then
+					 * load) is decompressed once */
 	struct sbuf	 work;		/* column_decode() working memory */
 };
 
@@ -229,13 +235,16 @@ fail:
 void
 store_reader_close(struct store_reader *r)
 {
+	int i;
+
 	if (r == NULL)
 		return;
 	if (r->map != NULL)
 		munmap(r->map, r->len);
 	ZSTD_freeDCtx(r->dz);
-	sbuf_free(&r->scratch);
 	sbuf_free(&r->work);
+	for (i = 0; i < FCOL_COUNT; i++)
+		sbuf_free(&r->craw[i]);
 	free(r);
 }
 
@@ -502,12 +511,13 @@ store_reader_check(struct store_reader *r, struct mm_diag *diag)
 	return 0;
 }
 
-/* Makes column `c` of the current block available raw at *out. */
+/* Makes column `e` of the current block available raw at *out. */
 static int
-col_raw(struct store_reader *r, const struct col_ent *e, const uint8_t **out,
+col_raw(struct store_reader *r, struct col_ent *e, const uint8_t **out,
     const char **why)
 {
 	const uint8_t *src = r->base + r->off + e->off;
+	struct sbuf *sb = &r->craw[e - r->cols];
 	size_t n;
 	int ln;
 
@@ -515,13 +525,17 @@ col_raw(struct store_reader *r, const struct col_ent *e, const uint8_t **out,
 		*out = src;
 		return 0;
 	}
-	r->scratch.len = 0;
-	if (sbuf_reserve(&r->scratch, (size_t)e->rawlen + 1))
+	if (e->cached) {
+		*out = sb->p;
+		return 0;
+	}
+	sb->len = 0;
+	if (sbuf_reserve(sb, (size_t)e->rawlen + 1))
 		return MM_ENOMEM;
 	if (r->codec == STORE_ZSTD) {
 		if (r->dz == NULL && (r->dz = ZSTD_createDCtx()) == NULL)
 			return MM_ENOMEM;
-		n = ZSTD_decompressDCtx(r->dz, r->scratch.p, e->rawlen, src,
+		n = ZSTD_decompressDCtx(r->dz, sb->p, e->rawlen, src,
 		    e->stored);
 		if (ZSTD_isError(n) || n != e->rawlen) {
 			*why = "zstd section does not decompress to its length";
@@ -534,7 +548,7 @@ col_raw(struct store_reader *r, const struct col_ent *e, const uint8_t **out,
 			return MM_ECORRUPT;
 		}
 		ln = LZ4_decompress_safe((const char *)src,
-		    (char *)r->scratch.p, (int)e->stored, (int)e->rawlen);
+		    (char *)sb->p, (int)e->stored, (int)e->rawlen);
 		if (ln < 0 || (uint32_t)ln != e->rawlen) {
 			*why = "lz4 section does not decompress to its length";
 			return MM_ECORRUPT;
@@ -543,7 +557,24 @@ col_raw(struct store_reader *r, const struct col_ent *e, const uint8_t **out,
 		*why = "compressed section in an uncompressed block";
 		return MM_ECORRUPT;
 	}
-	*out = r->scratch.p;
+	e->cached = 1;
+	*out = sb->p;
+	return 0;
+}
+
+/* Verifies the section CRC of column `c` once per block. */
+static int
+col_checked(struct store_reader *r, int c, struct mm_diag *diag)
+{
+	struct col_ent *e = &r->cols[c];
+
+	if (e->checked == 0)
+		e->checked = crc32c(0, r->base + r->off + e->off, e->stored) ==
+		    e->crc ? 1 : -1;
+	if (e->checked < 0)
+		return mm_diag_set(diag, MM_ECORRUPT, "%s: block at offset "
+		    "%zu, column %s: section checksum mismatch", r->name,
+		    r->off, flow_col_name((enum flow_col)c));
 	return 0;
 }
 
@@ -576,14 +607,9 @@ store_reader_load(struct store_reader *r, uint32_t colmask,
 			column_zero(b, (enum flow_col)c, r->rows);
 			continue;
 		}
-		if (e->checked == 0)
-			e->checked = crc32c(0, r->base + r->off + e->off,
-			    e->stored) == e->crc ? 1 : -1;
-		if (e->checked < 0) {
+		if ((rc = col_checked(r, c, diag)) != 0) {
 			flow_block_clear(b);
-			return mm_diag_set(diag, MM_ECORRUPT, "%s: block at "
-			    "offset %zu, column %s: section checksum mismatch",
-			    r->name, r->off, flow_col_name((enum flow_col)c));
+			return rc;
 		}
 		if ((rc = col_raw(r, e, &raw, &why)) == 0)
 			rc = column_decode(b, (enum flow_col)c, e->transform,
@@ -597,5 +623,102 @@ store_reader_load(struct store_reader *r, uint32_t colmask,
 		}
 	}
 	b->n = r->rows;
+	return 0;
+}
+
+long
+store_reader_match_addr(struct store_reader *r, enum flow_col c,
+    const struct mm_prefix *set, size_t nset, uint8_t *sel,
+    struct mm_diag *diag)
+{
+	struct col_ent *e;
+	struct mm_addr zero;
+	const uint8_t *raw;
+	const char *why = "column does not decode";
+	size_t hits, k;
+	int rc;
+
+	if (!r->have)
+		return mm_diag_set(diag, MM_EINVAL, "%s: no current block",
+		    r->name);
+	if (c != FCOL_SRC && c != FCOL_DST && c != FCOL_NEXTHOP &&
+	    c != FCOL_EXPORTER)
+		return mm_diag_set(diag, MM_EINVAL, "%s: not an address column",
+		    r->name);
+	if (r->checked < 0)
+		return mm_diag_set(diag, MM_ECORRUPT, "%s: block at offset "
+		    "%zu: block checksum mismatch", r->name, r->off);
+	e = &r->cols[c];
+	if (!e->present) {
+		memset(&zero, 0, sizeof(zero));
+		for (k = 0; k < nset; k++)
+			if (prefix_contains(&set[k], &zero))
+				break;
+		memset(sel, k < nset, r->rows);
+		return k < nset ? (long)r->rows : 0;
+	}
+	if ((rc = col_checked(r, c, diag)) != 0)
+		return rc;
+	if ((rc = col_raw(r, e, &raw, &why)) == 0)
+		rc = column_match_addr(e->transform, raw, e->rawlen, r->rows,
+		    set, nset, sel, &hits, &r->work);
+	if (rc != 0)
+		return mm_diag_set(diag, rc, "%s: block at offset %zu, column "
+		    "%s: %s", r->name, r->off, flow_col_name(c),
+		    rc == MM_ENOMEM ? "out of memory" : why);
+	return (long)hits;
+}
+
+int
+store_reader_load_rows(struct store_reader *r, uint32_t colmask,
+    const uint32_t *idx, size_t m, struct flow_block *b, struct mm_diag *diag)
+{
+	struct col_ent *e;
+	const uint8_t *raw;
+	const char *why = "column does not decode";
+	int c, rc;
+
+	flow_block_clear(b);
+	if (!r->have)
+		return mm_diag_set(diag, MM_EINVAL, "%s: no current block",
+		    r->name);
+	if (r->checked < 0)
+		return mm_diag_set(diag, MM_ECORRUPT, "%s: block at offset "
+		    "%zu: block checksum mismatch", r->name, r->off);
+	if (m > r->rows)
+		return mm_diag_set(diag, MM_EINVAL, "%s: more rows asked for "
+		    "than the block holds", r->name);
+	if (flow_block_reserve(b, m ? m : 1) != 0)
+		return mm_diag_set(diag, MM_ENOMEM, "%s: out of memory",
+		    r->name);
+	if (colmask & FCOL_BIT(FCOL_LAST))
+		colmask |= FCOL_BIT(FCOL_FIRST);
+	for (c = 0; c < FCOL_COUNT; c++) {
+		if (!(colmask & FCOL_BIT(c)))
+			continue;
+		e = &r->cols[c];
+		if (!e->present) {
+			column_zero(b, (enum flow_col)c, m);
+			continue;
+		}
+		if (m == 0)
+			continue;
+		if ((rc = col_checked(r, c, diag)) != 0) {
+			flow_block_clear(b);
+			return rc;
+		}
+		if ((rc = col_raw(r, e, &raw, &why)) == 0)
+			rc = column_gather(b, (enum flow_col)c, e->transform,
+			    raw, e->rawlen, r->rows, idx, m);
+		if (rc != 0) {
+			flow_block_clear(b);
+			return mm_diag_set(diag, rc, "%s: block at offset %zu, "
+			    "column %s: %s", r->name, r->off,
+			    flow_col_name((enum flow_col)c), rc == MM_ENOMEM ?
+			    "out of memory" : rc == MM_EINVAL ?
+			    "bad row index" : why);
+		}
+	}
+	b->n = m;
 	return 0;
 }

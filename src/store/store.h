@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/addr.h"
 #include "core/err.h"
 #include "core/mtime.h"
 #include "store/block.h"
@@ -106,6 +107,30 @@ int	store_reader_check(struct store_reader *r, struct mm_diag *diag);
  * into `b` (which is cleared first). Returns 0 or MM_ECORRUPT etc. */
 int	store_reader_load(struct store_reader *r, uint32_t colmask,
 	    struct flow_block *b, struct mm_diag *diag);
+/*
+ * Evaluates "address column `c` (FCOL_SRC, FCOL_DST, FCOL_NEXTHOP or
+ * FCOL_EXPORTER) lies in any of the prefixes set[0..nset)" for every row of
+ * the current block, straight from the encoded column (no 16-byte addresses
+ * are built; IPv4 rows compare 4-byte values). Writes sel[i] = 0/1 for rows
+ * [0, rows) (`sel` has room for the block's row count) with the same result
+ * as prefix_contains() on the decoded column (an absent column reads as
+ * all-zero addresses); exact hosts are prefixes of length 128. Returns the
+ * number of matching rows (>= 0), or a negative error (MM_EINVAL for a bad
+ * column or no current block, MM_ECORRUPT, MM_ENOMEM) with `diag` set.
+ */
+long	store_reader_match_addr(struct store_reader *r, enum flow_col c,
+	    const struct mm_prefix *set, size_t nset, uint8_t *sel,
+	    struct mm_diag *diag);
+/*
+ * Like store_reader_load(), but only rows idx[0..m) of the current block
+ * (ascending, each below its row count) are decoded, into rows [0, m) of
+ * `b` (b->n = m): after a selective pre-test (store_reader_match_addr())
+ * the other columns cost their decompression but no full decode. Returns 0,
+ * MM_EINVAL (bad idx, no current block), MM_ECORRUPT or MM_ENOMEM.
+ */
+int	store_reader_load_rows(struct store_reader *r, uint32_t colmask,
+	    const uint32_t *idx, size_t m, struct flow_block *b,
+	    struct mm_diag *diag);
 
 /* ---- files and retention ---- */
 
