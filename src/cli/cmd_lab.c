@@ -1,7 +1,7 @@
 /*
  * cmd_lab.c - `mamori lab GENERATOR [options]`: synthetic traffic for tests,
  * demos and benchmarks. Generators are a table of sub-words (`isp` here,
- * `replay` in cmd_lab_replay.c; room for `flows`, `devices`, ...).
+ * `replay` in cmd_lab_replay.c, `flows`, `devices`).
  *
  * `lab flows` generates a labelled synthetic ISP day (lab/day.h): background
  * traffic, benign periodic services and planted botnets, in export-time
@@ -10,6 +10,10 @@
  * IPFIX to a loopback collector (flows keep their day timestamps; the wire
  * runs at wall-clock speed, paced by --rate), and writes the ground truth
  * JSON (docs/lab-truth.md) for `mamori c2 eval`.
+ *
+ * `lab devices` (lab/devices.h) serves an emulated device fleet on
+ * 127.x.y.z addresses until SIGTERM/SIGINT or --duration, with its ground
+ * truth (docs/lab-devices.md) and per-address connection counts.
  *
  * `lab isp` draws flows from the seeded ISP model (lab/isp.h), encodes them
  * as NetFlow v5, v9 or IPFIX (flow/export.h) and sends the datagrams to a
@@ -28,6 +32,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <signal.h>
 #include <netinet/in.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -42,6 +47,7 @@
 #include "core/mtime.h"
 #include "flow/export.h"
 #include "lab/day.h"
+#include "lab/devices.h"
 #include "lab/isp.h"
 #include "lab/pcapout.h"
 #include "lab/udpout.h"
@@ -1096,6 +1102,232 @@ bad:
 	return EXIT_USAGE;
 }
 
+/* ---- lab devices ---- */
+
+static volatile int dev_stop;
+
+static void
+dev_on_signal(int sig)
+{
+	(void)sig;
+	dev_stop = 1;
+}
+
+static void
+usage_ldevices(FILE *fp)
+{
+	fprintf(fp,
+	    "usage: mamori lab devices --range 127.A.B.C/LEN [--live-pct PCT] [--seed N]\n"
+	    "                          [--hostile PCT] [--truth FILE] [--no-secrets]\n"
+	    "                          [--counts FILE] [--duration DUR] [--max-conns N]\n"
+	    "                          [--idle S]\n"
+	    "\n"
+	    "Emulates a fleet of IoT telnet devices, cameras and routers over HTTP,\n"
+	    "VPN portals and SSH servers on the addresses of a range inside\n"
+	    "127.0.0.0/8 (refused otherwise), in one process, until SIGTERM/SIGINT\n"
+	    "or --duration. Prints \"listening on N ports across M addresses\" to\n"
+	    "stderr once every socket is bound. Truth format: docs/lab-devices.md.\n"
+	    "\n"
+	    "  --range CIDR         addresses to use, /16 to /32 inside 127.0.0.0/8\n"
+	    "  --live-pct PCT       share of live addresses (default 4)\n"
+	    "  --seed N             PRNG seed (default 1); same seed, same fleet\n"
+	    "  --hostile PCT        share of live devices that are hostile (default 0)\n"
+	    "  --truth FILE         write the ground truth JSON at start\n"
+	    "  --no-secrets         leave the default passwords out of the truth\n"
+	    "  --counts FILE        write per-address connection counts at exit\n"
+	    "  --duration DUR       stop after DUR (90s, 15m, 2h)\n"
+	    "  --max-conns N        cap on open connections (default from\n"
+	    "                       RLIMIT_NOFILE, raised to its hard limit)\n"
+	    "  --idle S             close connections idle for S seconds (default 10)\n");
+}
+
+enum {
+	D_RANGE = 256, D_LIVE, D_SEED, D_HOSTILE, D_TRUTH, D_NOSECRETS,
+	D_COUNTS, D_DURATION, D_MAXCONNS, D_IDLE
+};
+
+static const struct option devices_opts[] = {
+	{ "range", required_argument, NULL, D_RANGE },
+	{ "live-pct", required_argument, NULL, D_LIVE },
+	{ "seed", required_argument, NULL, D_SEED },
+	{ "hostile", required_argument, NULL, D_HOSTILE },
+	{ "truth", required_argument, NULL, D_TRUTH },
+	{ "no-secrets", no_argument, NULL, D_NOSECRETS },
+	{ "counts", required_argument, NULL, D_COUNTS },
+	{ "duration", required_argument, NULL, D_DURATION },
+	{ "max-conns", required_argument, NULL, D_MAXCONNS },
+	{ "idle", required_argument, NULL, D_IDLE },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 }
+};
+
+static int
+write_buf(const char *path, const char *buf, size_t len)
+{
+	FILE *fp;
+	int rc = 0;
+
+	if ((fp = fopen(path, "w")) == NULL) {
+		cli_err("lab devices", "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fwrite(buf, 1, len, fp) != len)
+		rc = -1;
+	if (fclose(fp) != 0)
+		rc = -1;
+	if (rc != 0)
+		cli_err("lab devices", "%s: write error", path);
+	return rc;
+}
+
+static int
+run_ldevices(int argc, char **argv)
+{
+	struct dev_conf dc;
+	struct devsrv_conf sc;
+	struct dev_plan *plan = NULL;
+	struct devsrv *srv = NULL;
+	struct devsrv_counters cnt;
+	struct mm_diag diag;
+	struct sigaction sa;
+	const char *range = NULL, *truth = NULL, *counts = NULL;
+	uint64_t v;
+	mtime_t duration = 0;
+	char *buf = NULL;
+	size_t len;
+	int ch, secrets = 1, rc = EXIT_RUNTIME, lrc;
+
+	memset(&dc, 0, sizeof(dc));
+	memset(&sc, 0, sizeof(sc));
+	memset(&diag, 0, sizeof(diag));
+	dc.seed = 1;
+	dc.live_pct = 4;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "h", devices_opts, NULL)) !=
+	    -1) {
+		switch (ch) {
+		case D_RANGE:
+			range = optarg;
+			break;
+		case D_LIVE:
+			if (parse_u64(optarg, 100, &v) != 0)
+				goto bad;
+			dc.live_pct = (int)v;
+			break;
+		case D_SEED:
+			if (parse_u64(optarg, UINT64_MAX, &dc.seed) != 0)
+				goto bad;
+			break;
+		case D_HOSTILE:
+			if (parse_u64(optarg, 100, &v) != 0)
+				goto bad;
+			dc.hostile_pct = (int)v;
+			break;
+		case D_TRUTH:
+			truth = optarg;
+			break;
+		case D_NOSECRETS:
+			secrets = 0;
+			break;
+		case D_COUNTS:
+			counts = optarg;
+			break;
+		case D_DURATION:
+			if (mtime_parse_duration(optarg, &duration) != 0 ||
+			    duration <= 0)
+				goto bad;
+			break;
+		case D_MAXCONNS:
+			if (parse_u64(optarg, 1 << 20, &v) != 0 || v < 4)
+				goto bad;
+			sc.max_conns = (int)v;
+			break;
+		case D_IDLE:
+			if (parse_u64(optarg, 86400, &v) != 0 || v == 0)
+				goto bad;
+			sc.idle_ms = (int)v * 1000;
+			break;
+		case 'h':
+			usage_ldevices(stdout);
+			return EXIT_OK;
+		default:
+			usage_ldevices(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc) {
+		cli_err("lab devices", "unexpected argument '%s'",
+		    argv[optind]);
+		return EXIT_USAGE;
+	}
+	if (range == NULL) {
+		cli_err("lab devices", "--range is required (e.g. "
+		    "127.10.0.0/20)");
+		return EXIT_USAGE;
+	}
+	if (devices_parse_range(range, &dc.net, &dc.plen, &diag) != 0) {
+		cli_err("lab devices", "--range: %s", diag.msg);
+		return EXIT_USAGE;
+	}
+	if (devplan_new(&dc, &plan, &diag) != 0) {
+		cli_err("lab devices", "%s", diag.msg);
+		return EXIT_USAGE;
+	}
+	if (truth != NULL) {
+		if (devplan_truth_json(plan, secrets, &buf, &len) != 0) {
+			cli_err("lab devices", "truth: out of memory");
+			goto out;
+		}
+		lrc = write_buf(truth, buf, len);
+		free(buf);
+		buf = NULL;
+		if (lrc != 0)
+			goto out;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = dev_on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if ((srv = devsrv_open(plan, &sc, &diag)) == NULL) {
+		cli_err("lab devices", "%s", diag.msg);
+		goto out;
+	}
+	fprintf(stderr, "mamori lab devices: listening on %zu ports across "
+	    "%zu addresses\n", devsrv_nlisten(srv), plan->ndev);
+	fflush(stderr);
+	if (devsrv_run(srv, &dev_stop, duration, &diag) != 0) {
+		cli_err("lab devices", "%s", diag.msg);
+		goto out;
+	}
+	devsrv_counters(srv, &cnt);
+	fprintf(stderr, "mamori lab devices: %" PRIu64 " connections, %"
+	    PRIu64 " logins accepted, %" PRIu64 " refused, %" PRIu64
+	    " HTTP requests, %" PRIu64 " timeouts\n", cnt.accepted,
+	    cnt.logins_ok, cnt.logins_bad, cnt.http_requests, cnt.timeouts);
+	if (counts != NULL) {
+		if (devsrv_counts_json(srv, &buf, &len) != 0) {
+			cli_err("lab devices", "counts: out of memory");
+			goto out;
+		}
+		lrc = write_buf(counts, buf, len);
+		free(buf);
+		buf = NULL;
+		if (lrc != 0)
+			goto out;
+	}
+	rc = EXIT_OK;
+out:
+	devsrv_close(srv);
+	devplan_free(plan);
+	return rc;
+bad:
+	cli_err("lab devices", "bad value for --%s: '%s'",
+	    devices_opts[ch - D_RANGE].name, optarg);
+	return EXIT_USAGE;
+}
+
 static const struct lab_gen lab_gens[] = {
 	{ "isp", "synthetic ISP flows as NetFlow v5/v9/IPFIX",
 	    run_isp, usage_isp },
@@ -1103,6 +1335,8 @@ static const struct lab_gen lab_gens[] = {
 	    run_lflows, usage_lflows },
 	{ "replay", "send the flow exports of pcap files to loopback",
 	    cmd_lab_replay, usage_lab_replay },
+	{ "devices", "emulated IoT/VPN/SSH devices on 127.x.y.z + truth",
+	    run_ldevices, usage_ldevices },
 	{ NULL, NULL, NULL, NULL }
 };
 

@@ -16,6 +16,17 @@
  * Cost per block: the Bloom/time test (O(1)), decompression of the needed
  * columns, the filter (O(rows x nodes)), then O(matches) for totals and
  * aggregation or printing.
+ *
+ * Address pre-test. When the filter is a host / net / host-in predicate on
+ * src and/or dst, or a conjunction containing one (plan_addr()), every
+ * block that the Bloom filter cannot skip is first tested on the encoded
+ * address columns (store_reader_match_addr(): 4-byte compares on the IPv4
+ * planes, no 16-byte addresses built). A block without a candidate row
+ * costs one or two column decompressions; otherwise only the candidate rows
+ * of the needed columns are decoded (store_reader_load_rows()), the rest of
+ * the filter runs on them, and do_block() sees that compacted block. A busy
+ * host present in every block thus pays the decompression of the columns
+ * but almost no decoding; what is left is zstd and the section CRCs.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -394,10 +405,13 @@ match_field(struct qrun *run, struct store_reader *r, enum flow_col c,
 
 /*
  * The address pre-test of one block, on the encoded src/dst columns (no
- * 16-byte addresses are built). Returns 2 when the block is done with (no
- * row matched, or the pre-test was the whole filter and the matching rows
- * were processed, or an error was noted), 1 to stop, 0 to go on with the
- * generic path (some row may match a wider filter), or a fatal error.
+ * 16-byte addresses are built). When no row passes, the block is done with
+ * after decompressing one or two columns. Otherwise only the candidate rows
+ * of the needed columns are decoded (store_reader_load_rows()) into a
+ * compacted block, and the rest of the filter, if the pre-test was not the
+ * whole of it, runs on those rows alone (a filter is row-wise, so this
+ * selects the same flows). Returns 2 when the block is done with (an error
+ * is noted and skipped), 1 to stop, or a fatal error.
  */
 static int
 addr_pretest(struct qworker *w, struct store_reader *r,
@@ -447,8 +461,6 @@ addr_pretest(struct qworker *w, struct store_reader *r,
 		pthread_mutex_unlock(&run->mu);
 		return 2;
 	}
-	if (!run->apre_exact)
-		return 0;
 	if ((rc = ensure_idx(idx, capidx, rows)) != 0)
 		return rc;
 	ix = *idx;
@@ -463,11 +475,14 @@ addr_pretest(struct qworker *w, struct store_reader *r,
 		note_error(run, rc, d);
 		return 2;
 	}
-	for (i = 0; i < n; i++)
-		ix[i] = (uint32_t)i;
+	if (run->apre_exact) {
+		for (i = 0; i < n; i++)
+			ix[i] = (uint32_t)i;
+	} else	/* the rest of the filter, on the candidate rows only */
+		n = filter_select(run->q->filter, b, ix);
 	rc = do_block(w, info, b, idx, capidx, n);
 	pthread_mutex_lock(&run->mu);
-	run->st.scanned += rows - n;	/* do_block() counted n */
+	run->st.scanned += rows - b->n;	/* do_block() counted b->n */
 	pthread_mutex_unlock(&run->mu);
 	return rc == 0 ? 2 : rc;
 }

@@ -1,0 +1,652 @@
+/*
+ * devices.c - the plan and ground truth of the lab's emulated device fleet.
+ *
+ * Approach: a static table of service templates (what a port says and what
+ * the truth records about it) and a table of device profiles (1-3
+ * templates on fixed ports). Each address of the range draws from its own
+ * splitmix64 stream, seeded by (seed, address), so the plan does not
+ * depend on iteration order and one address can be reasoned about alone:
+ * live or not (live_pct), hostile or not (hostile_pct of live devices),
+ * then a weighted profile. Cost: O(addresses) time, O(live services)
+ * memory; the range is capped at a /16 (DEV_MAX_ADDRS).
+ *
+ * The default credentials are pairs from the publicly documented Mirai
+ * list. Versions and CVEs of the VPN portals follow the vendors'
+ * advisories (CVE-2018-13379 FortiOS 5.6.3-5.6.7 and 6.0.0-6.0.4;
+ * CVE-2019-11510 Pulse Connect Secure 8.2R1-8.2R12, 8.3R1-8.3R7, 9.0R1-
+ * 9.0R3.3; CVE-2019-19781 Citrix ADC/Gateway 12.1 before 12.1.55.18, 13.0
+ * before 13.0.47.24; CVE-2019-1579 PAN-OS GlobalProtect 8.0.11 and
+ * earlier; CVE-2021-20016 SonicWall SMA100 10.2.0.x before 10.2.0.5); the
+ * build numbers shown by the emulated pages are illustrative.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lab/devices.h"
+
+static const struct dev_cred creds[] = {
+	{ "mirai-01", "root", "xc3511" },
+	{ "mirai-02", "root", "vizxv" },
+	{ "mirai-03", "admin", "admin" },
+	{ "mirai-04", "root", "888888" },
+	{ "mirai-05", "support", "support" },
+	{ "mirai-06", "root", "default" },
+	{ "mirai-07", "admin", "1234" },
+	{ "mirai-08", "root", "12345" },
+	{ "mirai-09", "user", "user" },
+	{ "mirai-10", "admin", "password" },
+};
+
+enum {
+	P_NONE = 0, P_FORTI, P_PULSE, P_CITRIX, P_GP, P_SONICWALL
+};
+
+enum {
+	T_TEL_XM, T_TEL_DAHUA, T_TEL_HI3518, T_TEL_BBROUTER, T_TEL_2323,
+	T_TEL_DEF, T_TEL_DLINK,
+	T_HTTP_DLINK, T_HTTP_GOAHEAD, T_HTTP_TPLINK, T_HTTP_ROUTER,
+	T_HTTP_OPEN,
+	T_SSH_74, T_SSH_96, T_SSH_DB2019, T_SSH_DB2014,
+	T_FGT_604, T_FGT_567, T_FGT_609, T_FGT_644,
+	T_PCS_901, T_PCS_837, T_PCS_9034,
+	T_CTX_130, T_CTX_121, T_CTX_130F,
+	T_GP_8010, T_GP_913,
+	T_SW_V, T_SW_F,
+	T_H_ENDLESS, T_H_DRIP, T_H_RESET, T_H_IAC, T_H_HUGE, T_H_REDIR,
+	T_H_TLS,
+	T_COUNT
+};
+
+#define TEL(n, ven, prod, ver, cpe, cve, prompt, cr)			\
+	{ n, DEV_TELNET, "telnet", ven, prod, ver, cpe, cve, prompt, NULL, \
+	  NULL, "telnet banner", cr, P_NONE, 0, HOST_NONE }
+#define WEB(n, ven, prod, ver, cpe, cve, server, realm, title, cr)	\
+	{ n, DEV_HTTP, "http", ven, prod, ver, cpe, cve, server, realm,	\
+	  title, "Server header, Basic realm, title", cr, P_NONE, 0,	\
+	  HOST_NONE }
+#define SSH(n, ven, prod, ver, cpe, cve, id)				\
+	{ n, DEV_SSH, "ssh", ven, prod, ver, cpe, cve, id, NULL, NULL,	\
+	  "SSH identification string", -1, P_NONE, 0, HOST_NONE }
+#define VPN(n, ven, prod, ver, cpe, cve, server, title, ev, portal, gz) \
+	{ n, DEV_VPN, "http", ven, prod, ver, cpe, cve, server, NULL,	\
+	  title, ev, -1, portal, gz, HOST_NONE }
+#define HOS(n, svc, h)							\
+	{ n, DEV_HOSTILE, svc, "", "", "", "", "", NULL, NULL, NULL, "",	\
+	  -1, P_NONE, 0, h }
+
+#define FGT_EV	"/remote/login body comment <!-- FortiOS vX.Y.Z -->"
+#define PCS_EV	"/dana-na/nc/nc_gina_ver.txt ProductVersion PARAM (R as a dot)"
+#define CTX_EV	"gzip member time (MTIME) of " \
+		"/vpn/js/rdx/core/lang/rdx_en.json.gz"
+#define GP_EV	"/global-protect/login.esp script query ?v=VERSION"
+#define SW_EV	"/cgi-bin/welcome meta name=\"sonicwall-firmware\""
+
+static const struct dev_svctpl tpls[T_COUNT] = {
+	[T_TEL_XM] = TEL("tel-xiongmai", "Xiongmai", "DVR telnetd", "",
+	    "cpe:2.3:h:xiongmaitech:dvr:-:*:*:*:*:*:*:*", "",
+	    "\r\n(none) login: ", 0),
+	[T_TEL_DAHUA] = TEL("tel-dahua", "Dahua", "DVR telnetd", "",
+	    "cpe:2.3:h:dahuasecurity:dvr:-:*:*:*:*:*:*:*", "",
+	    "\r\nDVR login: ", 1),
+	[T_TEL_HI3518] = TEL("tel-hi3518", "HiSilicon",
+	    "Hi3518 IP camera telnetd", "",
+	    "cpe:2.3:h:hisilicon:hi3518:-:*:*:*:*:*:*:*", "",
+	    "\r\nHi3518 login: ", 3),
+	[T_TEL_BBROUTER] = TEL("tel-busybox-1.19.4", "BusyBox", "telnetd",
+	    "1.19.4", "cpe:2.3:a:busybox:busybox:1.19.4:*:*:*:*:*:*:*", "",
+	    "\r\nBusyBox v1.19.4 (2016-01-14 10:20:31 CST) multi-call "
+	    "binary.\r\nrouter login: ", 2),
+	[T_TEL_2323] = TEL("tel-zte-2323", "ZTE", "router telnetd", "",
+	    "cpe:2.3:h:zte:router:-:*:*:*:*:*:*:*", "",
+	    "\r\n\r\nLogin: ", 4),
+	[T_TEL_DEF] = TEL("tel-generic", "Generic", "IoT telnetd", "",
+	    "cpe:2.3:a:busybox:busybox:-:*:*:*:*:*:*:*", "",
+	    "\r\n(none) login: ", 5),
+	[T_TEL_DLINK] = TEL("tel-dlink", "D-Link", "DCS telnetd", "",
+	    "cpe:2.3:h:dlink:dcs-930l:-:*:*:*:*:*:*:*", "",
+	    "\r\nDCS-930L login: ", 6),
+	[T_HTTP_DLINK] = WEB("http-dlink-dcs930l", "D-Link", "DCS-930L",
+	    "", "cpe:2.3:h:dlink:dcs-930l:-:*:*:*:*:*:*:*", "",
+	    "Boa/0.94.14rc21", "DCS-930L", "DCS-930L", 2),
+	[T_HTTP_GOAHEAD] = WEB("http-goahead-wificam", "Generic",
+	    "WIFICAM IP camera (GoAhead)", "",
+	    "cpe:2.3:a:embedthis:goahead:-:*:*:*:*:*:*:*", "CVE-2017-8225",
+	    "GoAhead-Webs", "GoAhead", "IPCAM", 6),
+	[T_HTTP_TPLINK] = WEB("http-tplink-wr740n", "TP-Link",
+	    "TL-WR740N", "",
+	    "cpe:2.3:h:tp-link:tl-wr740n:-:*:*:*:*:*:*:*", "",
+	    "mini_httpd/1.19 19dec2003",
+	    "TP-LINK Wireless N Router WR740N", "TL-WR740N", 2),
+	[T_HTTP_ROUTER] = WEB("http-lighttpd-router", "ZTE",
+	    "Broadband Router", "",
+	    "cpe:2.3:a:lighttpd:lighttpd:1.4.35:*:*:*:*:*:*:*", "",
+	    "lighttpd/1.4.35", "Broadband Router", "Broadband Router", 4),
+	[T_HTTP_OPEN] = WEB("http-lighttpd-open", "lighttpd", "lighttpd",
+	    "1.4.54", "cpe:2.3:a:lighttpd:lighttpd:1.4.54:*:*:*:*:*:*:*", "",
+	    "lighttpd/1.4.54", NULL, "Welcome page", -1),
+	[T_SSH_74] = SSH("ssh-openssh-7.4", "OpenBSD", "OpenSSH", "7.4",
+	    "cpe:2.3:a:openbsd:openssh:7.4:*:*:*:*:*:*:*", "CVE-2018-15473",
+	    "SSH-2.0-OpenSSH_7.4\r\n"),
+	[T_SSH_96] = SSH("ssh-openssh-9.6p1", "OpenBSD", "OpenSSH", "9.6p1",
+	    "cpe:2.3:a:openbsd:openssh:9.6:p1:*:*:*:*:*:*", "CVE-2024-6387",
+	    "SSH-2.0-OpenSSH_9.6p1 Ubuntu-3ubuntu13\r\n"),
+	[T_SSH_DB2019] = SSH("ssh-dropbear-2019.78", "Dropbear",
+	    "Dropbear SSH", "2019.78",
+	    "cpe:2.3:a:dropbear_ssh_project:dropbear_ssh:2019.78:*:*:*:*:*:*:*",
+	    "", "SSH-2.0-dropbear_2019.78\r\n"),
+	[T_SSH_DB2014] = SSH("ssh-dropbear-2014.63", "Dropbear",
+	    "Dropbear SSH", "2014.63",
+	    "cpe:2.3:a:dropbear_ssh_project:dropbear_ssh:2014.63:*:*:*:*:*:*:*",
+	    "CVE-2016-7406", "SSH-2.0-dropbear_2014.63\r\n"),
+	[T_FGT_604] = VPN("fgt-6.0.4", "Fortinet", "FortiGate SSL-VPN",
+	    "6.0.4", "cpe:2.3:o:fortinet:fortios:6.0.4:*:*:*:*:*:*:*",
+	    "CVE-2018-13379", "xxxxxxxx-xxxxx", "Please Login", FGT_EV,
+	    P_FORTI, 0),
+	[T_FGT_567] = VPN("fgt-5.6.7", "Fortinet", "FortiGate SSL-VPN",
+	    "5.6.7", "cpe:2.3:o:fortinet:fortios:5.6.7:*:*:*:*:*:*:*",
+	    "CVE-2018-13379", "xxxxxxxx-xxxxx", "Please Login", FGT_EV,
+	    P_FORTI, 0),
+	[T_FGT_609] = VPN("fgt-6.0.9", "Fortinet", "FortiGate SSL-VPN",
+	    "6.0.9", "cpe:2.3:o:fortinet:fortios:6.0.9:*:*:*:*:*:*:*", "",
+	    "xxxxxxxx-xxxxx", "Please Login", FGT_EV, P_FORTI, 0),
+	[T_FGT_644] = VPN("fgt-6.4.4", "Fortinet", "FortiGate SSL-VPN",
+	    "6.4.4", "cpe:2.3:o:fortinet:fortios:6.4.4:*:*:*:*:*:*:*", "",
+	    "xxxxxxxx-xxxxx", "Please Login", FGT_EV, P_FORTI, 0),
+	[T_PCS_901] = VPN("pcs-9.0R1", "Pulse Secure",
+	    "Pulse Connect Secure", "9.0R1",
+	    "cpe:2.3:a:pulsesecure:pulse_connect_secure:9.0:r1:*:*:*:*:*:*",
+	    "CVE-2019-11510", NULL, "Pulse Connect Secure", PCS_EV,
+	    P_PULSE, 0),
+	[T_PCS_837] = VPN("pcs-8.3R7", "Pulse Secure",
+	    "Pulse Connect Secure", "8.3R7",
+	    "cpe:2.3:a:pulsesecure:pulse_connect_secure:8.3:r7:*:*:*:*:*:*",
+	    "CVE-2019-11510", NULL, "Pulse Connect Secure", PCS_EV,
+	    P_PULSE, 0),
+	[T_PCS_9034] = VPN("pcs-9.0R3.4", "Pulse Secure",
+	    "Pulse Connect Secure", "9.0R3.4",
+	    "cpe:2.3:a:pulsesecure:pulse_connect_secure:9.0:r3.4:*:*:*:*:*:*",
+	    "", NULL, "Pulse Connect Secure", PCS_EV, P_PULSE, 0),
+	/* gzip times: build dates of the releases (2019-07-04, 2018-11-28,
+	 * 2020-01-20 UTC midnight) */
+	[T_CTX_130] = VPN("ctx-13.0.41.20", "Citrix", "Citrix Gateway",
+	    "13.0.41.20",
+	    "cpe:2.3:a:citrix:application_delivery_controller:13.0:*:*:*:*:*:*:*",
+	    "CVE-2019-19781", NULL, "Citrix Gateway", CTX_EV, P_CITRIX,
+	    1562198400u),
+	[T_CTX_121] = VPN("ctx-12.1.50.28", "Citrix", "Citrix Gateway",
+	    "12.1.50.28",
+	    "cpe:2.3:a:citrix:application_delivery_controller:12.1:*:*:*:*:*:*:*",
+	    "CVE-2019-19781", NULL, "Citrix Gateway", CTX_EV, P_CITRIX,
+	    1543363200u),
+	[T_CTX_130F] = VPN("ctx-13.0.47.24", "Citrix", "Citrix Gateway",
+	    "13.0.47.24",
+	    "cpe:2.3:a:citrix:application_delivery_controller:13.0:*:*:*:*:*:*:*",
+	    "", NULL, "Citrix Gateway", CTX_EV, P_CITRIX, 1579478400u),
+	[T_GP_8010] = VPN("gp-8.0.10", "Palo Alto Networks",
+	    "GlobalProtect", "8.0.10",
+	    "cpe:2.3:o:paloaltonetworks:pan-os:8.0.10:*:*:*:*:*:*:*",
+	    "CVE-2019-1579", NULL, "GlobalProtect Portal", GP_EV, P_GP, 0),
+	[T_GP_913] = VPN("gp-9.1.3", "Palo Alto Networks",
+	    "GlobalProtect", "9.1.3",
+	    "cpe:2.3:o:paloaltonetworks:pan-os:9.1.3:*:*:*:*:*:*:*", "",
+	    NULL, "GlobalProtect Portal", GP_EV, P_GP, 0),
+	[T_SW_V] = VPN("sonicwall-10.2.0.2", "SonicWall", "SMA 100",
+	    "10.2.0.2-20sv",
+	    "cpe:2.3:o:sonicwall:sma100_firmware:10.2.0.2-20sv:*:*:*:*:*:*:*",
+	    "CVE-2021-20016", "SonicWALL SSL-VPN Web Server",
+	    "Virtual Office", SW_EV, P_SONICWALL, 0),
+	[T_SW_F] = VPN("sonicwall-10.2.1.1", "SonicWall", "SMA 100",
+	    "10.2.1.1-19sv",
+	    "cpe:2.3:o:sonicwall:sma100_firmware:10.2.1.1-19sv:*:*:*:*:*:*:*",
+	    "", "SonicWALL SSL-VPN Web Server", "Virtual Office", SW_EV,
+	    P_SONICWALL, 0),
+	[T_H_ENDLESS] = HOS("hostile-endless", "telnet", HOST_ENDLESS),
+	[T_H_DRIP] = HOS("hostile-drip", "telnet", HOST_DRIP),
+	[T_H_RESET] = HOS("hostile-reset", "http", HOST_RESET),
+	[T_H_IAC] = HOS("hostile-iacflood", "telnet", HOST_IACFLOOD),
+	[T_H_HUGE] = HOS("hostile-hugehdr", "http", HOST_HUGEHDR),
+	[T_H_REDIR] = HOS("hostile-redirect", "http", HOST_REDIRECT),
+	[T_H_TLS] = HOS("hostile-tlserr", "https", HOST_TLSERR),
+};
+
+struct profile {
+	const char	*name;
+	const char	*type;
+	int		 weight;
+	int		 tpl[DEV_MAX_PORTS];	/* -1 ends */
+	uint16_t	 port[DEV_MAX_PORTS];
+};
+
+/* a VPN portal: plain HTTP on `p`, HTTPS on `tp` */
+#define VPNP(n, t, p, tp) { n, "vpn", 2, { t, t, -1 }, { p, tp, 0 } }
+
+static const struct profile profiles[] = {
+	{ "xiongmai-dvr", "dvr", 10, { T_TEL_XM, -1, -1 }, { 23, 0, 0 } },
+	{ "dahua-dvr", "dvr", 8, { T_TEL_DAHUA, T_SSH_DB2014, -1 },
+	    { 23, 22, 0 } },
+	{ "hi3518-camera", "camera", 8, { T_TEL_HI3518, T_HTTP_GOAHEAD, -1 },
+	    { 23, 80, 0 } },
+	{ "dlink-camera", "camera", 6, { T_HTTP_DLINK, T_TEL_DLINK, -1 },
+	    { 80, 23, 0 } },
+	{ "tplink-router", "router", 8, { T_HTTP_TPLINK, T_TEL_BBROUTER, -1 },
+	    { 80, 23, 0 } },
+	{ "zte-router", "router", 6,
+	    { T_TEL_2323, T_HTTP_ROUTER, T_SSH_DB2019 }, { 2323, 8080, 22 } },
+	{ "generic-iot", "iot", 6, { T_TEL_DEF, -1, -1 }, { 23, 0, 0 } },
+	{ "linux-web", "server", 6, { T_SSH_74, T_HTTP_OPEN, -1 },
+	    { 22, 80, 0 } },
+	{ "linux-ssh", "server", 6, { T_SSH_96, -1, -1 }, { 22, 0, 0 } },
+	VPNP("fortigate-6.0.4", T_FGT_604, 80, 10443),
+	VPNP("fortigate-5.6.7", T_FGT_567, 8080, 10443),
+	VPNP("fortigate-6.0.9", T_FGT_609, 80, 10443),
+	VPNP("fortigate-6.4.4", T_FGT_644, 8080, 10443),
+	VPNP("pulse-9.0R1", T_PCS_901, 80, 443),
+	VPNP("pulse-8.3R7", T_PCS_837, 8080, 443),
+	VPNP("pulse-9.0R3.4", T_PCS_9034, 80, 443),
+	VPNP("citrix-13.0.41.20", T_CTX_130, 80, 443),
+	VPNP("citrix-12.1.50.28", T_CTX_121, 8080, 443),
+	VPNP("citrix-13.0.47.24", T_CTX_130F, 80, 443),
+	VPNP("globalprotect-8.0.10", T_GP_8010, 80, 443),
+	VPNP("globalprotect-9.1.3", T_GP_913, 8080, 443),
+	VPNP("sonicwall-10.2.0.2", T_SW_V, 80, 443),
+	VPNP("sonicwall-10.2.1.1", T_SW_F, 8080, 443),
+};
+
+static const struct profile hostiles[] = {
+	{ "hostile-endless", "hostile", 1, { T_H_ENDLESS, -1, -1 },
+	    { 23, 0, 0 } },
+	{ "hostile-drip", "hostile", 1, { T_H_DRIP, -1, -1 },
+	    { 2323, 0, 0 } },
+	{ "hostile-reset", "hostile", 1, { T_H_RESET, -1, -1 },
+	    { 80, 0, 0 } },
+	{ "hostile-iacflood", "hostile", 1, { T_H_IAC, -1, -1 },
+	    { 23, 0, 0 } },
+	{ "hostile-hugehdr", "hostile", 1, { T_H_HUGE, -1, -1 },
+	    { 8080, 0, 0 } },
+	{ "hostile-redirect", "hostile", 1, { T_H_REDIR, -1, -1 },
+	    { 80, 0, 0 } },
+	{ "hostile-tlserr", "hostile", 1, { T_H_TLS, -1, -1 },
+	    { 443, 0, 0 } },
+};
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+const struct dev_cred *
+devices_creds(size_t *n)
+{
+	if (n != NULL)
+		*n = NELEM(creds);
+	return creds;
+}
+
+const struct dev_svctpl *
+devices_templates(size_t *n)
+{
+	if (n != NULL)
+		*n = NELEM(tpls);
+	return tpls;
+}
+
+int
+devices_svc_tls(const struct dev_service *s)
+{
+	return tpls[s->tpl].kind == DEV_VPN &&
+	    (s->port == 443 || s->port == 10443);
+}
+
+const char *
+devices_hostile_name(enum dev_hostile h)
+{
+	static const char *names[HOST_NKINDS] = {
+		"", "endless", "drip", "reset", "iacflood", "hugehdr",
+		"redirect", "tlserr"
+	};
+
+	if ((int)h < 0 || h >= HOST_NKINDS)
+		return "";
+	return names[h];
+}
+
+int
+devices_parse_range(const char *s, uint32_t *net, int *plen,
+    struct mm_diag *diag)
+{
+	char buf[32], *slash, *end;
+	struct in_addr a;
+	unsigned long l;
+	uint32_t v, mask;
+
+	if (s == NULL || strlen(s) >= sizeof(buf))
+		return mm_diag_set(diag, MM_ESYNTAX, "range: expected "
+		    "127.A.B.C/LEN");
+	strcpy(buf, s);
+	if ((slash = strchr(buf, '/')) == NULL)
+		return mm_diag_set(diag, MM_ESYNTAX, "range '%s': expected "
+		    "127.A.B.C/LEN", s);
+	*slash++ = '\0';
+	if (inet_pton(AF_INET, buf, &a) != 1)
+		return mm_diag_set(diag, MM_ESYNTAX, "range '%s': bad IPv4 "
+		    "address", s);
+	errno = 0;
+	l = strtoul(slash, &end, 10);
+	if (*slash == '\0' || *end != '\0' || errno != 0 || l > 32)
+		return mm_diag_set(diag, MM_ESYNTAX, "range '%s': bad prefix "
+		    "length", s);
+	v = ntohl(a.s_addr);
+	if (l < 8 || (v >> 24) != 127)
+		return mm_diag_set(diag, MM_EINVAL, "range '%s': not inside "
+		    "127.0.0.0/8 (the lab binds loopback only)", s);
+	if (l < 16)
+		return mm_diag_set(diag, MM_ERANGE, "range '%s': at most a "
+		    "/16 (%d addresses)", s, DEV_MAX_ADDRS);
+	mask = l == 32 ? 0xffffffffu : ~(0xffffffffu >> l);
+	if ((v & ~mask) != 0)
+		return mm_diag_set(diag, MM_ESYNTAX, "range '%s': host bits "
+		    "set", s);
+	*net = v;
+	*plen = (int)l;
+	return 0;
+}
+
+static uint64_t
+splitmix(uint64_t *x)
+{
+	uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static const struct profile *
+pick_profile(uint64_t r)
+{
+	size_t i;
+	int total = 0;
+
+	for (i = 0; i < NELEM(profiles); i++)
+		total += profiles[i].weight;
+	r %= (uint64_t)total;
+	for (i = 0; i < NELEM(profiles); i++) {
+		if (r < (uint64_t)profiles[i].weight)
+			return &profiles[i];
+		r -= (uint64_t)profiles[i].weight;
+	}
+	return &profiles[0];
+}
+
+int
+devplan_new(const struct dev_conf *c, struct dev_plan **out,
+    struct mm_diag *diag)
+{
+	struct dev_plan *p = NULL;
+	const struct profile *pr;
+	struct dev_device *d;
+	uint64_t x, n, i;
+	uint32_t addr;
+	int k, rc = MM_ENOMEM;
+
+	*out = NULL;
+	if (c == NULL || c->plen < 16 || c->plen > 32 ||
+	    (c->net >> 24) != 127 || c->live_pct < 0 || c->live_pct > 100 ||
+	    c->hostile_pct < 0 || c->hostile_pct > 100)
+		return mm_diag_set(diag, MM_EINVAL, "devices: bad plan "
+		    "configuration (range must be a /16../32 inside "
+		    "127.0.0.0/8, percentages 0..100)");
+	n = (uint64_t)1 << (32 - c->plen);
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		goto fail;
+	p->conf = *c;
+	p->naddrs = (size_t)n;
+	/* worst case: every address live with DEV_MAX_PORTS ports */
+	for (i = 0; i < n; i++) {
+		addr = c->net + (uint32_t)i;
+		if ((addr & 0xff) == 0 || (addr & 0xff) == 255)
+			continue;
+		x = c->seed ^ ((uint64_t)addr * 0x9e3779b97f4a7c15ULL);
+		if (splitmix(&x) % 10000 >= (uint64_t)c->live_pct * 100)
+			continue;
+		if (splitmix(&x) % 100 < (uint64_t)c->hostile_pct)
+			pr = &hostiles[splitmix(&x) % NELEM(hostiles)];
+		else
+			pr = pick_profile(splitmix(&x));
+		if ((p->ndev & (p->ndev + 1)) == 0 || p->ndev == 0) {
+			/* grow at 0, 1, 3, 7, ...: capacity ndev*2+2 */
+			void *nd = realloc(p->dev, (p->ndev * 2 + 2) *
+			    sizeof(*p->dev));
+			void *ns;
+
+			if (nd == NULL)
+				goto fail;
+			p->dev = nd;
+			ns = realloc(p->svc, (p->ndev * 2 + 2) *
+			    DEV_MAX_PORTS * sizeof(*p->svc));
+			if (ns == NULL)
+				goto fail;
+			p->svc = ns;
+		}
+		d = &p->dev[p->ndev++];
+		d->addr = addr;
+		d->type = pr->type;
+		d->profile = pr->name;
+		d->svc = p->nsvc;
+		d->nsvc = 0;
+		for (k = 0; k < DEV_MAX_PORTS && pr->tpl[k] >= 0; k++) {
+			p->svc[p->nsvc].addr = addr;
+			p->svc[p->nsvc].port = pr->port[k];
+			p->svc[p->nsvc].tpl = (uint16_t)pr->tpl[k];
+			p->nsvc++;
+			d->nsvc++;
+		}
+	}
+	*out = p;
+	return 0;
+fail:
+	devplan_free(p);
+	return mm_diag_set(diag, rc, "devices: out of memory");
+}
+
+void
+devplan_free(struct dev_plan *p)
+{
+	if (p == NULL)
+		return;
+	free(p->dev);
+	free(p->svc);
+	free(p);
+}
+
+/* A growing output buffer; `err` sticks. */
+struct sbuf {
+	char	*b;
+	size_t	 len, cap;
+	int	 err;
+};
+
+static void
+sb_add(struct sbuf *s, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+static void
+sb_add(struct sbuf *s, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+	size_t ncap;
+	char *nb;
+
+	if (s->err)
+		return;
+	for (;;) {
+		va_start(ap, fmt);
+		n = vsnprintf(s->b ? s->b + s->len : NULL,
+		    s->b ? s->cap - s->len : 0, fmt, ap);
+		va_end(ap);
+		if (n < 0) {
+			s->err = 1;
+			return;
+		}
+		if (s->b != NULL && s->len + (size_t)n < s->cap) {
+			s->len += (size_t)n;
+			return;
+		}
+		ncap = s->cap ? s->cap * 2 : 4096;
+		while (ncap < s->len + (size_t)n + 1)
+			ncap *= 2;
+		if ((nb = realloc(s->b, ncap)) == NULL) {
+			s->err = 1;
+			return;
+		}
+		s->b = nb;
+		s->cap = ncap;
+	}
+}
+
+/* Appends `v` as a JSON string. */
+static void
+sb_str(struct sbuf *s, const char *v)
+{
+	const unsigned char *p;
+
+	sb_add(s, "\"");
+	for (p = (const unsigned char *)v; *p != '\0'; p++) {
+		if (*p == '"' || *p == '\\')
+			sb_add(s, "\\%c", *p);
+		else if (*p < 0x20)
+			sb_add(s, "\\u%04x", *p);
+		else
+			sb_add(s, "%c", *p);
+	}
+	sb_add(s, "\"");
+}
+
+static void
+fmt_addr(uint32_t a, char *buf, size_t len)
+{
+	snprintf(buf, len, "%u.%u.%u.%u", (unsigned)(a >> 24),
+	    (unsigned)((a >> 16) & 0xff), (unsigned)((a >> 8) & 0xff),
+	    (unsigned)(a & 0xff));
+}
+
+int
+devplan_truth_json(const struct dev_plan *p, int secrets, char **buf,
+    size_t *len)
+{
+	struct sbuf s;
+	const struct dev_device *d;
+	const struct dev_svctpl *t;
+	const char *c, *e;
+	char a[16];
+	size_t i, j;
+	int first;
+
+	memset(&s, 0, sizeof(s));
+	fmt_addr(p->conf.net, a, sizeof(a));
+	sb_add(&s, "{\"generator\":\"devices\",\"format\":1,\"seed\":%"
+	    PRIu64 ",\"range\":\"%s/%d\",\"addresses\":%zu,\"live_pct\":%d,"
+	    "\"hostile_pct\":%d,\"devices\":%zu,\"ports\":%zu,"
+	    "\"secrets\":%s,\"services\":[", p->conf.seed, a, p->conf.plen,
+	    p->naddrs, p->conf.live_pct, p->conf.hostile_pct, p->ndev,
+	    p->nsvc, secrets ? "true" : "false");
+	for (i = 0; i < p->ndev; i++) {
+		d = &p->dev[i];
+		fmt_addr(d->addr, a, sizeof(a));
+		for (j = d->svc; j < d->svc + d->nsvc; j++) {
+			t = &tpls[p->svc[j].tpl];
+			sb_add(&s, "%s\n{\"addr\":\"%s\",\"port\":%u,"
+			    "\"device\":", j == 0 ? "" : ",", a,
+			    (unsigned)p->svc[j].port);
+			sb_str(&s, d->profile);
+			sb_add(&s, ",\"device_type\":");
+			sb_str(&s, d->type);
+			sb_add(&s, ",\"template\":");
+			sb_str(&s, t->name);
+			sb_add(&s, ",\"service\":");
+			sb_str(&s, devices_svc_tls(&p->svc[j]) ? "https" :
+			    t->service);
+			sb_add(&s, ",\"vendor\":");
+			sb_str(&s, t->vendor);
+			sb_add(&s, ",\"product\":");
+			sb_str(&s, t->product);
+			sb_add(&s, ",\"version\":");
+			sb_str(&s, t->version);
+			sb_add(&s, ",\"cpe\":");
+			sb_str(&s, t->cpe);
+			sb_add(&s, ",\"cves\":[");
+			first = 1;
+			for (c = t->cves; *c != '\0'; c = *e ? e + 1 : e) {
+				e = strchr(c, ',');
+				if (e == NULL)
+					e = c + strlen(c);
+				sb_add(&s, "%s\"%.*s\"", first ? "" : ",",
+				    (int)(e - c), c);
+				first = 0;
+			}
+			sb_add(&s, "],\"auth\":");
+			if (t->kind == DEV_HTTP && t->realm != NULL) {
+				sb_add(&s, "\"basic\",\"realm\":");
+				sb_str(&s, t->realm);
+			} else if (t->kind == DEV_TELNET)
+				sb_add(&s, "\"telnet-login\"");
+			else
+				sb_add(&s, "null");
+			if (t->title != NULL) {
+				sb_add(&s, ",\"title\":");
+				sb_str(&s, t->title);
+			}
+			if (t->kind == DEV_SSH || (t->text != NULL &&
+			    (t->kind == DEV_HTTP || t->kind == DEV_VPN))) {
+				sb_add(&s, t->kind == DEV_SSH ?
+				    ",\"banner\":" : ",\"server\":");
+				sb_str(&s, t->text);
+			}
+			if (devices_svc_tls(&p->svc[j])) {
+				sb_add(&s, ",\"tls_subject\":{\"O\":");
+				sb_str(&s, t->vendor);
+				sb_add(&s, ",\"CN\":");
+				sb_str(&s, t->product);
+				sb_add(&s, "}");
+			}
+			if (t->kind == DEV_VPN && t->gzmtime != 0)
+				sb_add(&s, ",\"gzip_mtime\":%" PRIu32,
+				    t->gzmtime);
+			sb_add(&s, ",\"version_evidence\":");
+			sb_str(&s, t->evidence);
+			sb_add(&s, ",\"credential_id\":");
+			if (t->cred >= 0) {
+				sb_str(&s, creds[t->cred].id);
+				if (secrets) {
+					sb_add(&s, ",\"credential_secret\":"
+					    "{\"test_only\":true,\"user\":");
+					sb_str(&s, creds[t->cred].user);
+					sb_add(&s, ",\"password\":");
+					sb_str(&s, creds[t->cred].pass);
+					sb_add(&s, "}");
+				}
+			} else
+				sb_add(&s, "null");
+			sb_add(&s, ",\"hostile\":");
+			if (t->hostile != HOST_NONE)
+				sb_str(&s, devices_hostile_name(t->hostile));
+			else
+				sb_add(&s, "null");
+			sb_add(&s, "}");
+		}
+	}
+	sb_add(&s, "\n]}\n");
+	if (s.err) {
+		free(s.b);
+		return MM_ENOMEM;
+	}
+	*buf = s.b;
+	*len = s.len;
+	return 0;
+}

@@ -1,0 +1,193 @@
+/*
+ * devices.h - the lab's emulated device fleet (`mamori lab devices`): a
+ * seeded plan of devices on 127.x.y.z addresses, its ground truth, and a
+ * one-process, one-event-loop server that answers as those devices.
+ *
+ * Network rule: the fleet binds ONLY addresses inside 127.0.0.0/8 (every
+ * 127.x.y.z is local on Linux, so no configuration is needed); the range
+ * parser refuses anything else and there is no override.
+ *
+ * The plan (devplan_*) is pure: same seed and range, same devices, same
+ * truth. The server (devsrv_*, devices_srv.c) binds one listening socket
+ * per planned (address, port) and serves every connection from bounded
+ * per-connection buffers; it never runs anything a client sends.
+ */
+#ifndef MAMORI_LAB_DEVICES_H
+#define MAMORI_LAB_DEVICES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+
+#define DEV_MAX_ADDRS		65536	/* a /16 at most */
+#define DEV_MAX_PORTS		3	/* open ports per device */
+
+enum dev_kind {
+	DEV_TELNET = 1,		/* IoT telnetd with a default login */
+	DEV_HTTP,		/* camera/router web UI, Basic auth or open */
+	DEV_VPN,		/* VPN portal, HTTP and HTTPS */
+	DEV_SSH,		/* identification string, then close */
+	DEV_HOSTILE		/* see enum dev_hostile */
+};
+
+enum dev_hostile {
+	HOST_NONE = 0,
+	HOST_ENDLESS,		/* endless banner */
+	HOST_DRIP,		/* one byte per second */
+	HOST_RESET,		/* RST at once */
+	HOST_IACFLOOD,		/* malformed telnet negotiation, endless */
+	HOST_HUGEHDR,		/* HTTP headers that never end */
+	HOST_REDIRECT,		/* HTTP redirect loop */
+	HOST_TLSERR,		/* TLS alert to any ClientHello */
+	HOST_NKINDS
+};
+
+/* A default credential (publicly documented Mirai pairs). */
+struct dev_cred {
+	const char	*id;
+	const char	*user;
+	const char	*pass;
+};
+
+/* One service template: what a port answers and what the truth says. */
+struct dev_svctpl {
+	const char	*name;		/* template id, e.g. "fgt-6.0.4" */
+	enum dev_kind	 kind;
+	const char	*service;	/* telnet, http, ssh, ... */
+	const char	*vendor;
+	const char	*product;
+	const char	*version;	/* "" when not revealed */
+	const char	*cpe;
+	const char	*cves;		/* comma-separated, "" for none */
+	const char	*text;		/* telnet prompt / SSH id / Server: */
+	const char	*realm;		/* Basic realm, NULL = no auth */
+	const char	*title;		/* HTML <title> */
+	const char	*evidence;	/* where the version shows */
+	int		 cred;		/* index into devices_creds(), -1 */
+	int		 portal;	/* DEV_VPN: which product's pages */
+	uint32_t	 gzmtime;	/* Citrix: gzip member time */
+	enum dev_hostile hostile;
+};
+
+struct dev_service {
+	uint32_t	 addr;		/* host order, inside 127/8 */
+	uint16_t	 port;
+	uint16_t	 tpl;		/* index into devices_templates() */
+};
+
+struct dev_device {
+	uint32_t	 addr;
+	const char	*type;		/* camera, dvr, router, vpn, ... */
+	const char	*profile;
+	size_t		 svc;		/* first service index */
+	size_t		 nsvc;
+};
+
+struct dev_conf {
+	uint32_t	 net;		/* host order */
+	int		 plen;		/* 16..32 */
+	int		 live_pct;	/* 0..100, default 4 */
+	int		 hostile_pct;	/* share of live devices, 0..100 */
+	uint64_t	 seed;
+};
+
+struct dev_plan {
+	struct dev_conf		 conf;
+	struct dev_device	*dev;
+	size_t			 ndev;
+	struct dev_service	*svc;
+	size_t			 nsvc;
+	size_t			 naddrs;	/* addresses in the range */
+};
+
+/* Parses "127.10.0.0/20" into host-order `net` and `plen`. Returns 0,
+ * MM_ESYNTAX, MM_ERANGE (prefix shorter than /16) or MM_EINVAL when the
+ * range is not wholly inside 127.0.0.0/8; `diag` says which. Host bits
+ * set in the address are an error (MM_ESYNTAX). */
+int	devices_parse_range(const char *s, uint32_t *net, int *plen,
+	    struct mm_diag *diag);
+
+/* The static tables; never NULL. */
+const struct dev_cred	*devices_creds(size_t *n);
+const struct dev_svctpl	*devices_templates(size_t *n);
+
+/* Name of a hostile behaviour ("endless", ...); "" for HOST_NONE. */
+const char	*devices_hostile_name(enum dev_hostile h);
+
+/* Builds the plan for `c` (deterministic in seed and range): each address
+ * but .0/.255 is live with live_pct %, each live device gets a profile of
+ * 1-3 services, hostile_pct % of live devices are one hostile service.
+ * Returns 0 with `*out` (caller frees with devplan_free), or MM_EINVAL /
+ * MM_ENOMEM with `diag` set. */
+int	devplan_new(const struct dev_conf *c, struct dev_plan **out,
+	    struct mm_diag *diag);
+
+/* Frees `p`; NULL-safe. */
+void	devplan_free(struct dev_plan *p);
+
+/* The ground truth as JSON (docs/lab-devices.md) in a malloc'd buffer the
+ * caller frees. With `secrets` the default passwords are included (field
+ * "credential_secret", for tests only). Returns 0 or MM_ENOMEM. */
+int	devplan_truth_json(const struct dev_plan *p, int secrets,
+	    char **buf, size_t *len);
+
+/* 1 if the service speaks TLS (a VPN portal on 443 or 10443). */
+int	devices_svc_tls(const struct dev_service *s);
+
+/* ---- TLS (devices_tls.c, OpenSSL 3) ---- */
+
+struct ssl_ctx_st;
+
+/* A TLS server context with a fresh self-signed certificate (EC P-256,
+ * subject O=vendor, CN=product). Returns NULL with `diag` set on failure;
+ * free with devtls_ctx_free (NULL-safe). */
+struct ssl_ctx_st	*devtls_ctx_new(const char *vendor, const char *product,
+			    struct mm_diag *diag);
+void			 devtls_ctx_free(struct ssl_ctx_st *ctx);
+
+/* ---- server (devices_srv.c) ---- */
+
+struct devsrv;
+
+struct devsrv_conf {
+	int		 max_conns;	/* 0 = from RLIMIT_NOFILE */
+	int		 idle_ms;	/* 0 = 10000 */
+	int		 life_ms;	/* 0 = 60000: cap per connection */
+};
+
+struct devsrv_counters {
+	uint64_t	accepted;
+	uint64_t	closed;
+	uint64_t	paused;		/* accept backpressure episodes */
+	uint64_t	logins_ok;
+	uint64_t	logins_bad;
+	uint64_t	http_requests;
+	uint64_t	timeouts;
+};
+
+/* Raises RLIMIT_NOFILE's soft limit to the hard limit, then binds and
+ * listens on every planned (address, port). Returns NULL with `diag` set
+ * (naming the address and port) on failure. `p` must outlive the server. */
+struct devsrv	*devsrv_open(const struct dev_plan *p,
+		    const struct devsrv_conf *c, struct mm_diag *diag);
+
+/* Number of listening sockets. */
+size_t	devsrv_nlisten(const struct devsrv *s);
+
+/* Runs the event loop until `*stop` becomes non-zero (polled at least
+ * every 100 ms) or `ms` milliseconds pass (0 = no limit). Returns 0 or
+ * MM_EIO with `diag` set. */
+int	devsrv_run(struct devsrv *s, volatile int *stop, int64_t ms,
+	    struct mm_diag *diag);
+
+void	devsrv_counters(const struct devsrv *s, struct devsrv_counters *c);
+
+/* Per-address accepted connections as JSON (docs/lab-devices.md), in a
+ * malloc'd buffer the caller frees. Returns 0 or MM_ENOMEM. */
+int	devsrv_counts_json(const struct devsrv *s, char **buf, size_t *len);
+
+/* Closes every socket and frees `s`; NULL-safe. */
+void	devsrv_close(struct devsrv *s);
+
+#endif

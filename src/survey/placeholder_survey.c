@@ -1,2 +1,0 @@
-/* placeholder so the area library is never empty */
-typedef int mamori_survey_placeholder_t;

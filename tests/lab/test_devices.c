@@ -1,0 +1,265 @@
+/*
+ * test_devices.c - the pure parts of `mamori lab devices`: the range
+ * parser refuses everything outside 127.0.0.0/8, the plan is a function of
+ * (seed, range), stays inside the range with 1-3 ports per device, honours
+ * the live and hostile shares, and the truth JSON lists every planned port
+ * with secrets only on request.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "lab/devices.h"
+
+static struct dev_plan *
+plan(const char *range, int live, int hostile, uint64_t seed)
+{
+	struct dev_conf c;
+	struct dev_plan *p = NULL;
+
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(devices_parse_range(range, &c.net, &c.plen, NULL), 0);
+	c.live_pct = live;
+	c.hostile_pct = hostile;
+	c.seed = seed;
+	assert_int_equal(devplan_new(&c, &p, NULL), 0);
+	assert_non_null(p);
+	return p;
+}
+
+static size_t
+count_str(const char *hay, const char *needle)
+{
+	size_t n = 0;
+
+	while ((hay = strstr(hay, needle)) != NULL) {
+		n++;
+		hay += strlen(needle);
+	}
+	return n;
+}
+
+static void
+test_range(void **state)
+{
+	struct mm_diag d;
+	uint32_t net;
+	int plen;
+
+	(void)state;
+	assert_int_equal(devices_parse_range("127.10.0.0/20", &net, &plen,
+	    &d), 0);
+	assert_int_equal(net, 0x7f0a0000u);
+	assert_int_equal(plen, 20);
+	assert_int_equal(devices_parse_range("127.1.2.3/32", &net, &plen,
+	    &d), 0);
+	assert_int_equal(devices_parse_range("10.0.0.0/24", &net, &plen, &d),
+	    MM_EINVAL);
+	assert_non_null(strstr(d.msg, "127.0.0.0/8"));
+	assert_int_equal(devices_parse_range("128.0.0.0/16", &net, &plen,
+	    &d), MM_EINVAL);
+	assert_int_equal(devices_parse_range("192.168.1.1/32", &net, &plen,
+	    &d), MM_EINVAL);
+	assert_int_equal(devices_parse_range("127.0.0.0/7", &net, &plen, &d),
+	    MM_EINVAL);
+	assert_int_equal(devices_parse_range("0.0.0.0/0", &net, &plen, &d),
+	    MM_EINVAL);
+	assert_int_equal(devices_parse_range("127.0.0.0/8", &net, &plen, &d),
+	    MM_ERANGE);
+	assert_int_equal(devices_parse_range("127.10.0.1/24", &net, &plen,
+	    &d), MM_ESYNTAX);
+	assert_int_equal(devices_parse_range("127.10.0.0", &net, &plen, &d),
+	    MM_ESYNTAX);
+	assert_int_equal(devices_parse_range("127.10.0.0/33", &net, &plen,
+	    &d), MM_ESYNTAX);
+	assert_int_equal(devices_parse_range("::1/128", &net, &plen, &d),
+	    MM_ESYNTAX);
+	assert_int_equal(devices_parse_range("127.10.0.0/2x", &net, &plen,
+	    &d), MM_ESYNTAX);
+}
+
+static void
+test_bad_conf(void **state)
+{
+	struct dev_conf c;
+	struct dev_plan *p = NULL;
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	c.net = 0x0a000000u;		/* 10.0.0.0 */
+	c.plen = 24;
+	c.live_pct = 4;
+	assert_int_equal(devplan_new(&c, &p, NULL), MM_EINVAL);
+	assert_null(p);
+	c.net = 0x7f0a0000u;
+	c.live_pct = 101;
+	assert_int_equal(devplan_new(&c, &p, NULL), MM_EINVAL);
+	c.live_pct = 4;
+	c.plen = 8;
+	assert_int_equal(devplan_new(&c, &p, NULL), MM_EINVAL);
+}
+
+static void
+test_determinism(void **state)
+{
+	struct dev_plan *a, *b, *c;
+	char *ja, *jb, *jc;
+	size_t la, lb, lc;
+
+	(void)state;
+	a = plan("127.10.0.0/20", 4, 5, 42);
+	b = plan("127.10.0.0/20", 4, 5, 42);
+	c = plan("127.10.0.0/20", 4, 5, 43);
+	assert_int_equal(a->nsvc, b->nsvc);
+	assert_int_equal(a->ndev, b->ndev);
+	assert_memory_equal(a->svc, b->svc, a->nsvc * sizeof(*a->svc));
+	assert_int_equal(devplan_truth_json(a, 1, &ja, &la), 0);
+	assert_int_equal(devplan_truth_json(b, 1, &jb, &lb), 0);
+	assert_int_equal(devplan_truth_json(c, 1, &jc, &lc), 0);
+	assert_int_equal(la, lb);
+	assert_memory_equal(ja, jb, la);
+	assert_true(la != lc || memcmp(ja, jc, la) != 0);
+	free(ja);
+	free(jb);
+	free(jc);
+	devplan_free(a);
+	devplan_free(b);
+	devplan_free(c);
+	devplan_free(NULL);
+}
+
+static void
+test_bounds(void **state)
+{
+	const struct dev_svctpl *t;
+	struct dev_plan *p;
+	size_t i, j, ntpl, nhost = 0;
+	uint32_t a;
+
+	(void)state;
+	t = devices_templates(&ntpl);
+	p = plan("127.20.0.0/16", 4, 0, 7);
+	assert_int_equal(p->naddrs, 65536);
+	/* 4 % of 65536 less .0/.255 is ~2601: allow a wide margin */
+	assert_in_range(p->ndev, 2000, 3200);
+	for (i = 0; i < p->ndev; i++) {
+		a = p->dev[i].addr;
+		assert_int_equal(a >> 16, 0x7f14);
+		assert_true((a & 0xff) != 0 && (a & 0xff) != 255);
+		if (i > 0)
+			assert_true(a > p->dev[i - 1].addr);
+		assert_in_range(p->dev[i].nsvc, 1, DEV_MAX_PORTS);
+		for (j = p->dev[i].svc; j < p->dev[i].svc + p->dev[i].nsvc;
+		    j++) {
+			assert_int_equal(p->svc[j].addr, a);
+			assert_true(p->svc[j].tpl < ntpl);
+			assert_true(p->svc[j].port != 0);
+			if (t[p->svc[j].tpl].kind == DEV_HOSTILE)
+				nhost++;
+		}
+	}
+	assert_int_equal(nhost, 0);
+	devplan_free(p);
+
+	p = plan("127.20.0.0/24", 50, 100, 7);
+	assert_true(p->ndev > 0);
+	for (i = 0; i < p->nsvc; i++)
+		assert_int_equal(t[p->svc[i].tpl].kind, DEV_HOSTILE);
+	devplan_free(p);
+
+	p = plan("127.20.0.0/24", 0, 0, 7);
+	assert_int_equal(p->ndev, 0);
+	assert_int_equal(p->nsvc, 0);
+	devplan_free(p);
+}
+
+static void
+test_tables(void **state)
+{
+	const struct dev_svctpl *t;
+	const struct dev_cred *c;
+	size_t i, n, nc;
+	int vuln13379 = 0, fixedfgt = 0;
+
+	(void)state;
+	t = devices_templates(&n);
+	c = devices_creds(&nc);
+	assert_true(nc >= 7);
+	assert_string_equal(c[0].user, "root");
+	assert_string_equal(c[0].pass, "xc3511");
+	for (i = 0; i < n; i++) {
+		assert_non_null(t[i].name);
+		assert_non_null(t[i].service);
+		assert_non_null(t[i].cves);
+		assert_non_null(t[i].evidence);
+		assert_true(t[i].cred < (int)nc);
+		if (t[i].kind == DEV_TELNET) {
+			assert_true(t[i].cred >= 0);
+			assert_non_null(strstr(t[i].text, "ogin: "));
+		}
+		if (t[i].kind == DEV_HOSTILE)
+			assert_true(t[i].hostile != HOST_NONE);
+		if (t[i].portal == 1) {
+			if (strcmp(t[i].cves, "CVE-2018-13379") == 0)
+				vuln13379++;
+			else
+				fixedfgt++;
+		}
+	}
+	assert_true(vuln13379 >= 1 && fixedfgt >= 1);
+	assert_string_equal(devices_hostile_name(HOST_DRIP), "drip");
+	assert_string_equal(devices_hostile_name(HOST_NONE), "");
+}
+
+static void
+test_truth(void **state)
+{
+	struct dev_plan *p;
+	char *j, *k;
+	size_t lj, lk, i, ncred = 0;
+	const struct dev_svctpl *t = devices_templates(NULL);
+
+	(void)state;
+	p = plan("127.10.0.0/22", 10, 10, 5);
+	assert_int_equal(devplan_truth_json(p, 1, &j, &lj), 0);
+	assert_int_equal(devplan_truth_json(p, 0, &k, &lk), 0);
+	assert_int_equal(strlen(j), lj);
+	assert_int_equal(count_str(j, "\"addr\":"), p->nsvc);
+	for (i = 0; i < p->nsvc; i++)
+		if (t[p->svc[i].tpl].cred >= 0)
+			ncred++;
+	assert_true(ncred > 0);
+	assert_int_equal(count_str(j, "\"credential_secret\":{\"test_only\""
+	    ":true"), ncred);
+	assert_int_equal(count_str(k, "credential_secret"), 0);
+	assert_int_equal(count_str(k, "\"password\""), 0);
+	assert_int_equal(count_str(k, "\"credential_id\":\"mirai-"), ncred);
+	assert_non_null(strstr(j, "\"range\":\"127.10.0.0/22\""));
+	assert_non_null(strstr(j, "\"secrets\":true"));
+	assert_non_null(strstr(k, "\"secrets\":false"));
+	assert_true(j[lj - 1] == '\n');
+	free(j);
+	free(k);
+	devplan_free(p);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_range),
+		cmocka_unit_test(test_bad_conf),
+		cmocka_unit_test(test_determinism),
+		cmocka_unit_test(test_bounds),
+		cmocka_unit_test(test_tables),
+		cmocka_unit_test(test_truth),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
