@@ -9,7 +9,10 @@
 #ifndef MAMORI_CLI_CLI_H
 #define MAMORI_CLI_CLI_H
 
+#include <stddef.h>
 #include <stdio.h>
+
+#include <jansson.h>
 
 #define EXIT_OK		0
 #define EXIT_RUNTIME	1
@@ -46,6 +49,19 @@ void		 cli_err(const char *cmd, const char *fmt, ...)
  * quotes doubled when it holds a comma, quote, CR or LF. NULL writes an
  * empty field. */
 void		 cli_csv_field(FILE *fp, const char *s);
+/* Writes `s` to fp as one CSV field that is always double-quoted, quotes
+ * doubled. NULL writes "". */
+void		 cli_csv_quoted(FILE *fp, const char *s);
+/* Writes `o` to stdout as json_dumps(o, flags) and a newline, then drops
+ * the caller's reference to `o` (NULL-safe: prints nothing). */
+void		 cli_json_println(json_t *o, size_t flags);
+/* Parses all of `s` as a base-10 integer in [min, max]. Returns 0 or -1
+ * (*v is then unspecified). `s` and `v` may not be NULL. */
+int		 cli_parse_ll(const char *s, long long min, long long max,
+		    long long *v);
+/* Parses all of `s` with strtod(); NaN, overflow and trailing text are
+ * errors. Returns 0 or -1. `s` and `v` may not be NULL. */
+int		 cli_parse_double(const char *s, double *v);
 /* Creates `dir` and its parents (mode 0755). Returns 0 or -1 (errno). */
 int		 cli_mkdirs(const char *dir);
 /* 1 if stderr is a terminal (progress lines are shown only then). */

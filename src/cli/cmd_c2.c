@@ -131,30 +131,6 @@ usage_c2(FILE *fp)
 }
 
 static int
-parse_ll(const char *s, long long min, long long max, long long *v)
-{
-	char *end;
-
-	errno = 0;
-	*v = strtoll(s, &end, 10);
-	if (*s == '\0' || *end != '\0' || errno != 0 || *v < min || *v > max)
-		return -1;
-	return 0;
-}
-
-static int
-parse_double(const char *s, double *v)
-{
-	char *end;
-
-	errno = 0;
-	*v = strtod(s, &end);
-	if (*s == '\0' || *end != '\0' || errno != 0 || *v != *v)
-		return -1;
-	return 0;
-}
-
-static int
 add_prefix(struct opts *o, const char *s, const char *where)
 {
 	struct mm_prefix p, *np;
@@ -687,14 +663,14 @@ parse_opts(int argc, char **argv, struct opts *o)
 			o->clients = 1;
 			break;
 		case OPT_MINSCORE:
-			if (parse_double(optarg, &x) != 0) {
+			if (cli_parse_double(optarg, &x) != 0) {
 				cli_err(CMD, "--min-score: not a number");
 				return EXIT_USAGE;
 			}
 			o->min_score = x;
 			break;
 		case 'n':
-			if (parse_ll(optarg, 0, 100000000, &v) != 0) {
+			if (cli_parse_ll(optarg, 0, 100000000, &v) != 0) {
 				cli_err(CMD, "-n: not a count: %s", optarg);
 				return EXIT_USAGE;
 			}
@@ -704,28 +680,28 @@ parse_opts(int argc, char **argv, struct opts *o)
 			o->dry_run = 1;
 			break;
 		case 'j':
-			if (parse_ll(optarg, 1, 256, &v) != 0) {
+			if (cli_parse_ll(optarg, 1, 256, &v) != 0) {
 				cli_err(CMD, "-j: 1..256");
 				return EXIT_USAGE;
 			}
 			o->conf.threads = (int)v;
 			break;
 		case OPT_BEACONMIN:
-			if (parse_double(optarg, &x) != 0 || x < 0 || x > 1) {
+			if (cli_parse_double(optarg, &x) != 0 || x < 0 || x > 1) {
 				cli_err(CMD, "--beacon-min: 0..1");
 				return EXIT_USAGE;
 			}
 			o->conf.beacon_min = x;
 			break;
 		case OPT_MINCONNS:
-			if (parse_ll(optarg, 4, 1000000, &v) != 0) {
+			if (cli_parse_ll(optarg, 4, 1000000, &v) != 0) {
 				cli_err(CMD, "--min-conns: 4..1000000");
 				return EXIT_USAGE;
 			}
 			o->conf.min_conns = (uint32_t)v;
 			break;
 		case OPT_MAXPAIRS:
-			if (parse_ll(optarg, 1, 1000000000, &v) != 0) {
+			if (cli_parse_ll(optarg, 1, 1000000000, &v) != 0) {
 				cli_err(CMD, "--max-pairs: 1..1000000000");
 				return EXIT_USAGE;
 			}
@@ -733,7 +709,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 			o->conf.max_big = (uint64_t)v;
 			break;
 		case OPT_STROBE:
-			if (parse_ll(optarg, 1, 1000000000, &v) != 0) {
+			if (cli_parse_ll(optarg, 1, 1000000000, &v) != 0) {
 				cli_err(CMD, "--strobe: 1..1000000000");
 				return EXIT_USAGE;
 			}

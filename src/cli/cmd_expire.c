@@ -3,13 +3,12 @@
  * total size (the retention half of nfexpire).
  *
  * Thin front end over store_expire(): parses --older-than with
- * mtime_parse_duration() and --max-size with binary K/M/G/T suffixes, then
+ * mtime_parse_duration() and --max-size with units_parse_size(), then
  * prints one summary record (files/bytes removed and kept) as a table, CSV
  * or one JSON object. With --dry-run nothing is removed; the summary says
  * what would be. Cost is store_expire()'s: one listing of the store's
  * files, O(files) memory. Exit: 0 ok, 1 runtime error, 2 usage error.
  */
-#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -19,6 +18,7 @@
 #include "cli/cli.h"
 #include "core/err.h"
 #include "core/mtime.h"
+#include "core/units.h"
 #include "store/store.h"
 
 #define CMD	"expire"
@@ -46,50 +46,6 @@ usage_expire(FILE *fp)
 	    "\n"
 	    "See mamori-expire(1). Exit: 0 ok, 1 runtime error, 2 usage "
 	    "error.\n");
-}
-
-/* Parses "123", "10K", "1.5G"-free integer sizes with K/M/G/T (1024). */
-static int
-parse_size(const char *s, uint64_t *v)
-{
-	char *end;
-	unsigned long long x;
-	unsigned shift = 0;
-
-	if (s == NULL || *s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	x = strtoull(s, &end, 10);
-	if (errno != 0)
-		return -1;
-	switch (*end) {
-	case '\0':
-		break;
-	case 'k': case 'K':
-		shift = 10;
-		break;
-	case 'm': case 'M':
-		shift = 20;
-		break;
-	case 'g': case 'G':
-		shift = 30;
-		break;
-	case 't': case 'T':
-		shift = 40;
-		break;
-	default:
-		return -1;
-	}
-	if (*end != '\0') {
-		end++;
-		if (strcmp(end, "") != 0 && strcmp(end, "B") != 0 &&
-		    strcmp(end, "iB") != 0)
-			return -1;
-	}
-	if (shift > 0 && x > (UINT64_MAX >> shift))
-		return -1;
-	*v = (uint64_t)x << shift;
-	return 0;
 }
 
 int
@@ -130,7 +86,7 @@ cmd_expire(int argc, char **argv)
 			have_age = 1;
 			break;
 		case 's':
-			if (parse_size(optarg, &max_bytes) != 0 ||
+			if (units_parse_size(optarg, &max_bytes) != 0 ||
 			    max_bytes == 0) {
 				cli_err(CMD, "bad --max-size '%s' (e.g. 500G, "
 				    "2T, 1048576)", optarg);

@@ -135,30 +135,6 @@ parse_time(const char *s, mtime_t *t)
 }
 
 static int
-parse_ll(const char *s, long long min, long long max, long long *v)
-{
-	char *end;
-
-	errno = 0;
-	*v = strtoll(s, &end, 10);
-	if (*s == '\0' || *end != '\0' || errno != 0 || *v < min || *v > max)
-		return -1;
-	return 0;
-}
-
-static int
-parse_double(const char *s, double *v)
-{
-	char *end;
-
-	errno = 0;
-	*v = strtod(s, &end);
-	if (*s == '\0' || *end != '\0' || errno != 0 || *v != *v)
-		return -1;
-	return 0;
-}
-
-static int
 parse_sort(const char *s, struct findings_filter *flt)
 {
 	int rev = 0;
@@ -231,7 +207,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 			}
 			break;
 		case OPT_MINSCORE:
-			if (parse_double(optarg, &o->flt.min_score) != 0) {
+			if (cli_parse_double(optarg, &o->flt.min_score) != 0) {
 				cli_err(CMD, "bad --min-score '%s'", optarg);
 				return EXIT_USAGE;
 			}
@@ -244,7 +220,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 			}
 			break;
 		case 'n':
-			if (parse_ll(optarg, 1, INT32_MAX, &v) != 0) {
+			if (cli_parse_ll(optarg, 1, INT32_MAX, &v) != 0) {
 				cli_err(CMD, "bad -n '%s'", optarg);
 				return EXIT_USAGE;
 			}
@@ -259,28 +235,28 @@ parse_opts(int argc, char **argv, struct opts *o)
 			o->fmt_set = 1;
 			break;
 		case OPT_PORT:
-			if (parse_ll(optarg, 0, 65535, &v) != 0) {
+			if (cli_parse_ll(optarg, 0, 65535, &v) != 0) {
 				cli_err(CMD, "bad --port '%s'", optarg);
 				return EXIT_USAGE;
 			}
 			o->add.port = (uint16_t)v;
 			break;
 		case OPT_PROTO:
-			if (parse_ll(optarg, 0, 255, &v) != 0) {
+			if (cli_parse_ll(optarg, 0, 255, &v) != 0) {
 				cli_err(CMD, "bad --proto '%s'", optarg);
 				return EXIT_USAGE;
 			}
 			o->add.proto = (uint8_t)v;
 			break;
 		case OPT_SCORE:
-			if (parse_double(optarg, &d) != 0) {
+			if (cli_parse_double(optarg, &d) != 0) {
 				cli_err(CMD, "bad --score '%s'", optarg);
 				return EXIT_USAGE;
 			}
 			o->add.score = d;
 			break;
 		case OPT_COUNT:
-			if (parse_ll(optarg, 1, INT64_MAX, &v) != 0) {
+			if (cli_parse_ll(optarg, 1, INT64_MAX, &v) != 0) {
 				cli_err(CMD, "bad --count '%s'", optarg);
 				return EXIT_USAGE;
 			}
@@ -594,7 +570,7 @@ parse_id(const char *s, int64_t *id)
 {
 	long long v;
 
-	if (parse_ll(s, 1, INT64_MAX, &v) != 0) {
+	if (cli_parse_ll(s, 1, INT64_MAX, &v) != 0) {
 		cli_err(CMD, "bad finding id '%s'", s);
 		return -1;
 	}

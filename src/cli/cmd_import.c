@@ -201,9 +201,7 @@ static void
 print_row(enum out_format of, const char *path, const char *status,
     const struct pcap_run *r, const struct pcapfile_stats *ps)
 {
-	json_t		*o;
-	char		*s;
-	const char	*p;
+	json_t	*o;
 
 	switch (of) {
 	case OUT_JSON:
@@ -215,20 +213,11 @@ print_row(enum out_format of, const char *path, const char *status,
 		    "malformed", (json_int_t)r->malformed,
 		    "no_template", (json_int_t)r->notmpl,
 		    "skipped", (json_int_t)ps->skipped);
-		if (o != NULL && (s = json_dumps(o, JSON_COMPACT)) != NULL) {
-			printf("%s\n", s);
-			free(s);
-		}
-		json_decref(o);
+		cli_json_println(o, JSON_COMPACT);
 		break;
 	case OUT_CSV:
-		fputc('"', stdout);
-		for (p = path; *p != '\0'; p++) {
-			if (*p == '"')
-				fputc('"', stdout);
-			fputc(*p, stdout);
-		}
-		printf("\",%s,%llu,%llu,%llu,%llu,%llu,%llu\n", status,
+		cli_csv_quoted(stdout, path);
+		printf(",%s,%llu,%llu,%llu,%llu,%llu,%llu\n", status,
 		    (unsigned long long)ps->packets,
 		    (unsigned long long)r->datagrams,
 		    (unsigned long long)r->flows,
@@ -558,7 +547,6 @@ text_row(enum out_format of, const char *path, const char *status,
     const struct import_stats *st)
 {
 	json_t	*o;
-	char	*s;
 
 	switch (of) {
 	case OUT_JSON:
@@ -569,11 +557,7 @@ text_row(enum out_format of, const char *path, const char *status,
 		    "flows", (json_int_t)st->flows,
 		    "malformed", (json_int_t)st->malformed,
 		    "skipped", (json_int_t)st->skipped);
-		if (o != NULL && (s = json_dumps(o, JSON_COMPACT)) != NULL) {
-			printf("%s\n", s);
-			free(s);
-		}
-		json_decref(o);
+		cli_json_println(o, JSON_COMPACT);
 		break;
 	case OUT_CSV:
 		put_path(path);
@@ -771,7 +755,6 @@ meter_row(enum out_format of, const char *path, const char *status,
     const struct import_stats *st)
 {
 	json_t	*o;
-	char	*s;
 
 	switch (of) {
 	case OUT_JSON:
@@ -786,11 +769,7 @@ meter_row(enum out_format of, const char *path, const char *status,
 		    "expired_full", (json_int_t)st->expired_full,
 		    "expired_eof", (json_int_t)st->expired_eof,
 		    "max_active", (json_int_t)st->max_active);
-		if (o != NULL && (s = json_dumps(o, JSON_COMPACT)) != NULL) {
-			printf("%s\n", s);
-			free(s);
-		}
-		json_decref(o);
+		cli_json_println(o, JSON_COMPACT);
 		break;
 	case OUT_CSV:
 		put_path(path);

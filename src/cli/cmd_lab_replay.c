@@ -66,7 +66,6 @@ replay_print(enum out_format fmt, const char *path,
     const struct pcapfile_stats *st)
 {
 	json_t *o;
-	char *s;
 
 	switch (fmt) {
 	case OUT_JSON:
@@ -74,12 +73,7 @@ replay_print(enum out_format fmt, const char *path,
 		    "packets", (json_int_t)st->packets,
 		    "datagrams", (json_int_t)st->udp,
 		    "skipped", (json_int_t)st->skipped);
-		if (o != NULL && (s = json_dumps(o, JSON_COMPACT |
-		    JSON_PRESERVE_ORDER)) != NULL) {
-			printf("%s\n", s);
-			free(s);
-		}
-		json_decref(o);
+		cli_json_println(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 		break;
 	case OUT_CSV:
 		cli_csv_field(stdout, path);

@@ -99,21 +99,13 @@ cli_err(const char *cmd, const char *fmt, ...)
 void
 cli_csv_field(FILE *fp, const char *s)
 {
-	const char *p;
-
 	if (s == NULL)
 		return;
 	if (strpbrk(s, ",\"\r\n") == NULL) {
 		fputs(s, fp);
 		return;
 	}
-	fputc('"', fp);
-	for (p = s; *p != '\0'; p++) {
-		if (*p == '"')
-			fputc('"', fp);
-		fputc(*p, fp);
-	}
-	fputc('"', fp);
+	cli_csv_quoted(fp, s);
 }
 
 int

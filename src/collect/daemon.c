@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 
 #include "collect/daemon.h"
+#include "core/units.h"
 
 static int
 parse_id(const char *s, unsigned long *v)
@@ -172,41 +173,5 @@ daemon_pidfile_write(const char *path, struct mm_diag *diag)
 int
 daemon_parse_size(const char *s, uint64_t *v)
 {
-	char		*end;
-	unsigned long long n;
-	unsigned	 shift = 0;
-
-	if (!isdigit((unsigned char)*s))
-		return MM_ESYNTAX;
-	errno = 0;
-	n = strtoull(s, &end, 10);
-	if (errno != 0)
-		return MM_ERANGE;
-	switch (*end) {
-	case '\0':
-		break;
-	case 'k': case 'K':
-		shift = 10;
-		break;
-	case 'm': case 'M':
-		shift = 20;
-		break;
-	case 'g': case 'G':
-		shift = 30;
-		break;
-	default:
-		return MM_ESYNTAX;
-	}
-	if (*end != '\0') {
-		end++;
-		if (strcmp(end, "iB") == 0 || strcmp(end, "B") == 0 ||
-		    strcmp(end, "ib") == 0 || strcmp(end, "b") == 0)
-			end += strlen(end);
-		if (*end != '\0')
-			return MM_ESYNTAX;
-	}
-	if (shift > 0 && n > (UINT64_MAX >> shift))
-		return MM_ERANGE;
-	*v = (uint64_t)n << shift;
-	return 0;
+	return units_parse_size(s, v);
 }

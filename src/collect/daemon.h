@@ -43,8 +43,8 @@ int	daemon_drop(const struct daemon_ids *ids, struct mm_diag *diag);
 /* Writes "PID\n" to `path` (created 0644, replaced). Returns 0 or MM_EIO. */
 int	daemon_pidfile_write(const char *path, struct mm_diag *diag);
 
-/* Parses "123", "64K", "32M", "1G", "2GiB" (binary multiples). Returns 0 or
- * MM_ESYNTAX / MM_ERANGE. */
+/* Parses "123", "64K", "32M", "1G", "2GiB" (binary multiples): the same as
+ * units_parse_size() in core/units.h. Returns 0 or MM_ESYNTAX / MM_ERANGE. */
 int	daemon_parse_size(const char *s, uint64_t *v);
 
 #endif

@@ -10,6 +10,10 @@
  * then a weighted profile. Cost: O(addresses) time, O(live services)
  * memory; the range is capped at a /16 (DEV_MAX_ADDRS).
  *
+ * VPN portals listen twice: plain HTTP (80/8080) and HTTPS (443, 10443
+ * for FortiGate; devices_svc_tls), with one self-signed certificate per
+ * template made at start (devices_tls.c).
+ *
  * The default credentials are pairs from the publicly documented Mirai
  * list. Versions and CVEs of the VPN portals follow the vendors'
  * advisories (CVE-2018-13379 FortiOS 5.6.3-5.6.7 and 6.0.0-6.0.4;

@@ -175,9 +175,9 @@ struct devsrv	*devsrv_open(const struct dev_plan *p,
 /* Number of listening sockets. */
 size_t	devsrv_nlisten(const struct devsrv *s);
 
-/* Runs the event loop until `*stop` becomes non-zero (polled at least
- * every 100 ms) or `ms` milliseconds pass (0 = no limit). Returns 0 or
- * MM_EIO with `diag` set. */
+/* Runs the event loop until `*stop` (NULL: never) becomes non-zero
+ * (polled at least every 100 ms) or `ms` milliseconds pass (0 = no
+ * limit). Returns 0 or MM_EIO with `diag` set. */
 int	devsrv_run(struct devsrv *s, volatile int *stop, int64_t ms,
 	    struct mm_diag *diag);
 

@@ -190,7 +190,7 @@ header_line(struct http_resp *r, struct mm_diag *d)
 	size_t len = r->hbuf_len - r->line_start, i, colon, vs, ve;
 	struct http_hdr *h;
 	size_t ncap;
-	int64_t cl;
+	int64_t cl = 0;
 	int rc;
 
 	if (r->hbuf == NULL) {	/* an empty line before any byte stored */

@@ -1,0 +1,63 @@
+/*
+ * util.c - small helpers shared by the cmd_*.c files: strict whole-string
+ * number parsing for option values, always-quoted CSV fields and one-line
+ * JSON records. Each is O(length of its input) and keeps no state; none
+ * prints anything but the value it is asked to write.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <jansson.h>
+
+#include "cli/cli.h"
+
+int
+cli_parse_ll(const char *s, long long min, long long max, long long *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtoll(s, &end, 10);
+	if (*s == '\0' || *end != '\0' || errno != 0 || *v < min || *v > max)
+		return -1;
+	return 0;
+}
+
+int
+cli_parse_double(const char *s, double *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtod(s, &end);
+	if (*s == '\0' || *end != '\0' || errno != 0 || *v != *v)
+		return -1;
+	return 0;
+}
+
+void
+cli_csv_quoted(FILE *fp, const char *s)
+{
+	const char *p;
+
+	fputc('"', fp);
+	for (p = s != NULL ? s : ""; *p != '\0'; p++) {
+		if (*p == '"')
+			fputc('"', fp);
+		fputc(*p, fp);
+	}
+	fputc('"', fp);
+}
+
+void
+cli_json_println(json_t *o, size_t flags)
+{
+	char *s;
+
+	if (o != NULL && (s = json_dumps(o, flags)) != NULL) {
+		printf("%s\n", s);
+		free(s);
+	}
+	json_decref(o);
+}
