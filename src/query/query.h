@@ -4,7 +4,7 @@
  *
  * Files come from store_list() over each input path (a data directory, a
  * sub-directory or one file) restricted to the time window. Work units are
- * files; when there are fewer files than threads, each file is cut into
+ * files; when there are fewer than 4 files per thread, each file is cut into
  * stripes (block k goes to stripe k mod threads) so that one big file still
  * uses every core. For every block the scan first tries to skip it: by its
  * min/max time against the window and by the address Bloom filter when the
@@ -12,7 +12,11 @@
  * the columns the filter, the aggregation and the output need, in two
  * phases when the filter reads fewer columns than the rest: the filter's
  * columns first, the others only if some row matched (a worker falls back
- * to one phase once most of its blocks match).
+ * to one phase once most of its blocks match). When the filter is, or is an
+ * AND containing, a host/net/host-in test on src or dst, that test runs
+ * first on the encoded address columns (store_reader_match_addr()): a block
+ * without a candidate row costs only those two columns, and otherwise only
+ * the candidate rows are decoded (store_reader_load_rows()).
  *
  * Raw flows are printed as blocks finish, one block at a time under a lock:
  * rows of one block stay in order, blocks of different workers interleave
