@@ -10,6 +10,7 @@
 #define MAMORI_CLI_CLI_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include <jansson.h>
@@ -59,6 +60,14 @@ void		 cli_json_println(json_t *o, size_t flags);
  * (*v is then unspecified). `s` and `v` may not be NULL. */
 int		 cli_parse_ll(const char *s, long long min, long long max,
 		    long long *v);
+/* Parses all of `s` as a base-10 unsigned integer in [min, max]; it must
+ * start with a digit (no sign or space). Returns 0 or -1 (*v untouched). */
+int		 cli_parse_u64(const char *s, uint64_t min, uint64_t max,
+		    uint64_t *v);
+/* The -t SECONDS option (store file rotation, 1 s to 7 days): sets
+ * *rotate_ms, or prints "mamori CMD: -t S: expected ..." and returns -1. */
+int		 cli_rotate_opt(const char *cmd, const char *s,
+		    int64_t *rotate_ms);
 /* Parses all of `s` with strtod(); NaN, overflow and trailing text are
  * errors. Returns 0 or -1. `s` and `v` may not be NULL. */
 int		 cli_parse_double(const char *s, double *v);
@@ -79,5 +88,6 @@ CLI_DECL(expire);
 CLI_DECL(lab);
 CLI_DECL(lab_replay);
 CLI_DECL(c2);
+CLI_DECL(survey);
 
 #endif

@@ -687,7 +687,8 @@ parse_opts(int argc, char **argv, struct opts *o)
 			o->conf.threads = (int)v;
 			break;
 		case OPT_BEACONMIN:
-			if (cli_parse_double(optarg, &x) != 0 || x < 0 || x > 1) {
+			if (cli_parse_double(optarg, &x) != 0 || x < 0 ||
+			    x > 1) {
 				cli_err(CMD, "--beacon-min: 0..1");
 				return EXIT_USAGE;
 			}

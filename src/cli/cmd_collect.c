@@ -27,6 +27,7 @@
 #include "collect/daemon.h"
 #include "collect/stats.h"
 #include "collect/udp.h"
+#include "core/units.h"
 
 #define MAX_LISTEN	32
 #define STATS_MS	10000
@@ -131,20 +132,6 @@ print_stats(struct collector *c)
 	stats_clear(&s);
 }
 
-static int
-parse_uint(const char *s, unsigned long max, unsigned long *v)
-{
-	char *end;
-
-	if (*s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	*v = strtoul(s, &end, 10);
-	if (*end != '\0' || errno != 0 || *v > max)
-		return -1;
-	return 0;
-}
-
 /* "10.0.0.0/8,2001:db8::/32" -> malloc'd array; "all" or "" -> none
  * (every address). Prints its own error. */
 static int
@@ -241,7 +228,7 @@ cmd_collect(int argc, char **argv)
 	struct mm_prefix	*ranges = NULL;
 	size_t			 nranges = 0;
 	uint64_t		 size, maxmem = 0;
-	unsigned long		 ul;
+	uint64_t		 ul;
 	size_t			 nlisten = 0, i;
 	mtime_t			 last_stats, now;
 	int			 ch, rc, ret = EXIT_RUNTIME, pid_written = 0;
@@ -269,16 +256,12 @@ cmd_collect(int argc, char **argv)
 			datadir_opt = optarg;
 			break;
 		case 't':
-			if (parse_uint(optarg, 86400 * 7, &ul) != 0 ||
-			    ul < 1) {
-				cli_err("collect", "-t %s: expected seconds "
-				    "from 1 to 604800", optarg);
+			if (cli_rotate_opt("collect", optarg,
+			    &conf.store.rotate_ms) != 0)
 				return EXIT_USAGE;
-			}
-			conf.store.rotate_ms = (mtime_t)ul * 1000;
 			break;
 		case OPT_THREADS:
-			if (parse_uint(optarg, 64, &ul) != 0 || ul < 1) {
+			if (cli_parse_u64(optarg, 1, 64, &ul) != 0) {
 				cli_err("collect", "--threads %s: expected 1 "
 				    "to 64", optarg);
 				return EXIT_USAGE;
@@ -286,7 +269,7 @@ cmd_collect(int argc, char **argv)
 			conf.threads = (unsigned)ul;
 			break;
 		case OPT_RCVBUF:
-			if (daemon_parse_size(optarg, &size) != 0 ||
+			if (units_parse_size(optarg, &size) != 0 ||
 			    size > (uint64_t)INT_MAX / 2) {
 				cli_err("collect", "--rcvbuf %s: expected a "
 				    "size up to 1G (e.g. 64M)", optarg);
@@ -295,8 +278,7 @@ cmd_collect(int argc, char **argv)
 			conf.rcvbuf = (size_t)size;
 			break;
 		case OPT_QUEUE:
-			if (parse_uint(optarg, 1UL << 30, &ul) != 0 ||
-			    ul < 1) {
+			if (cli_parse_u64(optarg, 1, 1UL << 30, &ul) != 0) {
 				cli_err("collect", "--queue %s: expected a "
 				    "number of flows", optarg);
 				return EXIT_USAGE;
@@ -304,7 +286,7 @@ cmd_collect(int argc, char **argv)
 			conf.queue_flows = ul;
 			break;
 		case OPT_MAXMEM:
-			if (daemon_parse_size(optarg, &maxmem) != 0 ||
+			if (units_parse_size(optarg, &maxmem) != 0 ||
 			    maxmem < ((uint64_t)1 << 20)) {
 				cli_err("collect", "--max-memory %s: expected "
 				    "a size of at least 1M", optarg);
@@ -333,7 +315,7 @@ cmd_collect(int argc, char **argv)
 			}
 			break;
 		case OPT_LEVEL:
-			if (parse_uint(optarg, 19, &ul) != 0 || ul < 1) {
+			if (cli_parse_u64(optarg, 1, 19, &ul) != 0) {
 				cli_err("collect", "--level %s: expected 1 to "
 				    "19", optarg);
 				return EXIT_USAGE;

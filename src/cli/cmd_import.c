@@ -262,8 +262,6 @@ import_pcap(int argc, char **argv)
 	enum out_format		 of = OUT_TABLE;
 	const char		*datadir_opt = NULL, *datadir;
 	unsigned long long	 tot_dg = 0, tot_fl = 0, tot_bad = 0, tot_nt = 0;
-	unsigned long		 secs;
-	char			*end;
 	int			 ch, rc, ret = EXIT_OK, i;
 
 	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
@@ -292,15 +290,8 @@ import_pcap(int argc, char **argv)
 			}
 			break;
 		case 't':
-			errno = 0;
-			secs = strtoul(optarg, &end, 10);
-			if (*optarg < '0' || *optarg > '9' || *end != '\0' ||
-			    errno != 0 || secs < 1 || secs > 86400 * 7) {
-				cli_err(CMD, "-t %s: expected seconds from 1 "
-				    "to 604800", optarg);
+			if (cli_rotate_opt(CMD, optarg, &sconf.rotate_ms) != 0)
 				return EXIT_USAGE;
-			}
-			sconf.rotate_ms = (mtime_t)secs * 1000;
 			break;
 		case 'h':
 			usage_import(stdout);
@@ -483,6 +474,75 @@ put_path(const char *path)
 	cli_csv_field(stdout, path);
 }
 
+/* Starts one file's run: zeroes `r`, points it at `path` and the batch
+ * `b` (and --labels `labels`, may be NULL), and wires `sink` to it. The
+ * label callback is set only `with_label`. */
+static void
+flow_run_start(struct flow_run *r, struct import_sink *sink, const char *path,
+    struct import_batch *b, FILE *labels, int with_label)
+{
+	memset(r, 0, sizeof(*r));
+	r->path = path;
+	r->b = b;
+	r->labels = labels;
+	r->progress = cli_progress_enabled();
+	sink->emit = flow_emit;
+	sink->warn = flow_warn;
+	sink->progress = flow_progress;
+	sink->label = with_label ? flow_label : NULL;
+	sink->arg = r;
+}
+
+/* Frees the batch `b` and closes the store writer `w` (both may be NULL
+ * as their free/close allow). Returns 0, or -1 after printing the close
+ * error. */
+static int
+flow_store_close(struct import_batch *b, struct store_writer *w)
+{
+	struct mm_diag d;
+
+	import_batch_free(b);
+	d.msg[0] = '\0';
+	if (store_writer_close(w, &d) != 0) {
+		cli_err(CMD, "closing the store: %s", d.msg);
+		return -1;
+	}
+	return 0;
+}
+
+/* Prints one file's result row (table, CSV or JSON). */
+typedef void (*flow_row_fn)(enum out_format, const char *, const char *,
+    const struct import_stats *);
+
+/* Ends one file of a flow import (text formats, pcap --flows): reports a
+ * store failure, the count of malformed lines not shown, or the import
+ * error `rc` (message in `d`), then prints the file's row with `row`;
+ * sets *ret to EXIT_RUNTIME on any error. Returns -1 when the store is
+ * failing (the caller stops: later files could not be stored), else 0. */
+static int
+flow_file_end(const struct flow_run *r, enum out_format of, int rc,
+    const struct mm_diag *d, const struct import_stats *st, flow_row_fn row,
+    int *ret)
+{
+	if (r->store_err != 0) {
+		cli_err(CMD, "%s: store: %s", r->path, r->store_diag.msg);
+		row(of, r->path, "error", st);
+		*ret = EXIT_RUNTIME;
+		return -1;
+	}
+	if (r->shown > DIAG_LINES)
+		cli_err(CMD, "%s: %llu more malformed lines not shown",
+		    r->path, (unsigned long long)(r->shown - DIAG_LINES));
+	if (rc != 0) {
+		cli_err(CMD, "%s", d->msg[0] != '\0' ? d->msg :
+		    mm_strerror(rc));
+		row(of, r->path, "error", st);
+		*ret = EXIT_RUNTIME;
+	} else
+		row(of, r->path, "ok", st);
+	return 0;
+}
+
 /* Flushes the batch and the store writer (end of a file: the file's
  * flows are on disk when its row is printed). */
 static int
@@ -511,9 +571,6 @@ struct flow_opts {
 static int
 flow_common_opt(int ch, struct flow_opts *o)
 {
-	unsigned long	 secs;
-	char		*end;
-
 	switch (ch) {
 	case OPT_DATA:
 		o->datadir = optarg;
@@ -525,15 +582,8 @@ flow_common_opt(int ch, struct flow_opts *o)
 		}
 		return 1;
 	case 't':
-		errno = 0;
-		secs = strtoul(optarg, &end, 10);
-		if (*optarg < '0' || *optarg > '9' || *end != '\0' ||
-		    errno != 0 || secs < 1 || secs > 86400 * 7) {
-			cli_err(CMD, "-t %s: expected seconds from 1 to 604800",
-			    optarg);
+		if (cli_rotate_opt(CMD, optarg, &o->sconf.rotate_ms) != 0)
 			return -1;
-		}
-		o->sconf.rotate_ms = (mtime_t)secs * 1000;
 		return 1;
 	default:
 		return 0;
@@ -675,39 +725,14 @@ import_text(enum import_text_fmt fmt, int argc, char **argv)
 	else if (o.of == OUT_CSV)
 		printf("file,status,lines,records,flows,malformed,skipped\n");
 	for (i = optind; i < argc; i++) {
-		memset(&r, 0, sizeof(r));
-		r.path = argv[i];
-		r.b = b;
-		r.labels = labels;
-		r.progress = cli_progress_enabled();
-		sink.emit = flow_emit;
-		sink.warn = flow_warn;
-		sink.progress = flow_progress;
-		sink.label = flow_label;
-		sink.arg = &r;
+		flow_run_start(&r, &sink, argv[i], b, labels, 1);
 		d.msg[0] = '\0';
 		rc = import_text_file(fmt, argv[i], &ic, &sink, &st, &d);
 		flow_progress_end(&r);
 		if (r.store_err == 0)
 			(void)flow_sync(&r, w);
-		if (r.store_err != 0) {
-			cli_err(CMD, "%s: store: %s", argv[i],
-			    r.store_diag.msg);
-			text_row(o.of, argv[i], "error", &st);
-			ret = EXIT_RUNTIME;
+		if (flow_file_end(&r, o.of, rc, &d, &st, text_row, &ret) != 0)
 			break;
-		}
-		if (r.shown > DIAG_LINES)
-			cli_err(CMD, "%s: %llu more malformed lines not shown",
-			    argv[i], (unsigned long long)(r.shown -
-			    DIAG_LINES));
-		if (rc != 0) {
-			cli_err(CMD, "%s", d.msg[0] != '\0' ? d.msg :
-			    mm_strerror(rc));
-			text_row(o.of, argv[i], "error", &st);
-			ret = EXIT_RUNTIME;
-		} else
-			text_row(o.of, argv[i], "ok", &st);
 		tot.lines += st.lines;
 		tot.records += st.records;
 		tot.flows += st.flows;
@@ -717,12 +742,8 @@ import_text(enum import_text_fmt fmt, int argc, char **argv)
 	if (o.of == OUT_TABLE && argc - optind > 1)
 		text_row(o.of, "total", "", &tot);
  out:
-	import_batch_free(b);
-	d.msg[0] = '\0';
-	if (store_writer_close(w, &d) != 0) {
-		cli_err(CMD, "closing the store: %s", d.msg);
+	if (flow_store_close(b, w) != 0)
 		ret = EXIT_RUNTIME;
-	}
 	if (labels != NULL && (ferror(labels) | fclose(labels)) != 0) {
 		cli_err(CMD, "--labels %s: write error", labels_path);
 		ret = EXIT_RUNTIME;
@@ -822,8 +843,7 @@ import_pcap_flows(int argc, char **argv)
 	struct meter		*m = NULL;
 	struct mm_diag		 d;
 	mtime_t			 ms;
-	unsigned long long	 n;
-	char			*end;
+	uint64_t		 n;
 	int			 ch, rc, ret = EXIT_OK, i, h;
 
 	memset(&o, 0, sizeof(o));
@@ -854,10 +874,7 @@ import_pcap_flows(int argc, char **argv)
 				mc.active_ms = ms;
 			break;
 		case OPT_MAXFLOWS:
-			errno = 0;
-			n = strtoull(optarg, &end, 10);
-			if (*optarg < '0' || *optarg > '9' || *end != '\0' ||
-			    errno != 0 || n < 1 || n > 16777216) {
+			if (cli_parse_u64(optarg, 1, 16777216, &n) != 0) {
 				cli_err(CMD, "--max-flows %s: expected 1 to "
 				    "16777216", optarg);
 				return EXIT_USAGE;
@@ -906,16 +923,8 @@ import_pcap_flows(int argc, char **argv)
 		    "expired_active,expired_tcp,expired_full,expired_eof,"
 		    "max_active\n");
 	for (i = optind; i < argc; i++) {
-		memset(&r, 0, sizeof(r));
 		memset(&st, 0, sizeof(st));
-		r.path = argv[i];
-		r.b = b;
-		r.progress = cli_progress_enabled();
-		sink.emit = flow_emit;
-		sink.warn = flow_warn;
-		sink.progress = flow_progress;
-		sink.label = NULL;
-		sink.arg = &r;
+		flow_run_start(&r, &sink, argv[i], b, NULL, 0);
 		d.msg[0] = '\0';
 		rc = meter_pcap_file(m, argv[i], &sink, &st, &d);
 		flow_progress_end(&r);
@@ -924,28 +933,13 @@ import_pcap_flows(int argc, char **argv)
 			(void)meter_flush(m, &sink, &st);
 		if (r.store_err == 0)
 			(void)flow_sync(&r, w);
-		if (r.store_err != 0) {
-			cli_err(CMD, "%s: store: %s", argv[i],
-			    r.store_diag.msg);
-			meter_row(o.of, argv[i], "error", &st);
-			ret = EXIT_RUNTIME;
+		/* the meter reports no malformed lines: r.shown stays 0 */
+		if (flow_file_end(&r, o.of, rc, &d, &st, meter_row, &ret) != 0)
 			break;
-		}
-		if (rc != 0) {
-			cli_err(CMD, "%s", d.msg[0] != '\0' ? d.msg :
-			    mm_strerror(rc));
-			meter_row(o.of, argv[i], "error", &st);
-			ret = EXIT_RUNTIME;
-		} else
-			meter_row(o.of, argv[i], "ok", &st);
 	}
  out:
-	import_batch_free(b);
 	meter_free(m);
-	d.msg[0] = '\0';
-	if (store_writer_close(w, &d) != 0) {
-		cli_err(CMD, "closing the store: %s", d.msg);
+	if (flow_store_close(b, w) != 0)
 		ret = EXIT_RUNTIME;
-	}
 	return ret;
 }

@@ -106,6 +106,65 @@ wall_sleep_until(double t)
 		;
 }
 
+/* One progress line on stderr ("\rmamori lab isp: N flows, R flows/s"),
+ * at most every 64 Ki flows and 0.5 s of wall time; *last is the wall time
+ * of the previous line. */
+static void
+progress_tick(const char *cmd, uint64_t n, double t_gen, double *last)
+{
+	if ((n & 0xffff) != 0 || wall_now() - *last < 0.5)
+		return;
+	*last = wall_now();
+	fprintf(stderr, "\rmamori %s: %" PRIu64 " flows, %.0f flows/s   ",
+	    cmd, n, (double)n / (*last - t_gen));
+}
+
+/* The UDP port exports are addressed to: --send's if given, else the
+ * format's IANA port (so a --pcap file looks like a capture at the
+ * collector). */
+static uint16_t
+export_dport(enum export_format fmt, const struct sockaddr_storage *ss,
+    int have_send)
+{
+	if (!have_send)
+		return fmt == EXPORT_IPFIX ? 4739 : 2055;
+	return ss->ss_family == AF_INET ?
+	    ntohs(((const struct sockaddr_in *)ss)->sin_port) :
+	    ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
+}
+
+/* NetFlow v5 carries IPv4 only: --v6 above 0 given with it is a usage
+ * error (printed; returns -1), else *v6_pct becomes 0. */
+static int
+v5_only(const char *cmd, int v6set, int *v6_pct)
+{
+	if (v6set && *v6_pct > 0) {
+		cli_err(cmd, "--format v5 carries IPv4 only; "
+		    "use --v6 0 or another format");
+		return -1;
+	}
+	*v6_pct = 0;
+	return 0;
+}
+
+/* Closes r->pcap if open. Returns 0, or -1 after printing a write error
+ * naming `path`. */
+static int
+pcap_finish(struct isp_run *r, const char *cmd, const char *path)
+{
+	int rc;
+
+	if (r->pcap == NULL)
+		return 0;
+	rc = pcapout_close(r->pcap);
+	r->pcap = NULL;
+	if (rc != 0) {
+		cli_err(cmd, "%s: write error", path);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 preload_add(struct preload *p, const uint8_t *buf, size_t len, uint64_t cum)
 {
@@ -382,7 +441,6 @@ run_isp(int argc, char **argv)
 	int ch, csv = 0, stats = 0, have_flows = 0, v6set = 0, sndbuf = 0;
 	int gso = 0;
 	int rc = EXIT_RUNTIME, progress;
-	uint16_t dport;
 	char ts1[MTIME_STRLEN], ts2[MTIME_STRLEN];
 	FILE *sfp;
 
@@ -501,14 +559,8 @@ run_isp(int argc, char **argv)
 		    "or --stats");
 		return EXIT_USAGE;
 	}
-	if (fmt == EXPORT_NFV5) {
-		if (v6set && ic.v6_pct > 0) {
-			cli_err("lab isp", "--format v5 carries IPv4 only; "
-			    "use --v6 0 or another format");
-			return EXIT_USAGE;
-		}
-		ic.v6_pct = 0;
-	}
+	if (fmt == EXPORT_NFV5 && v5_only("lab isp", v6set, &ic.v6_pct) != 0)
+		return EXIT_USAGE;
 	if (duration > 0) {
 		if (have_flows)
 			ic.flows_per_sec = (double)maxflows * 1000.0 /
@@ -516,15 +568,10 @@ run_isp(int argc, char **argv)
 		else
 			maxflows = UINT64_MAX;
 	}
-	dport = fmt == EXPORT_IPFIX ? 4739 : 2055;
-	if (send != NULL) {
-		if (udpout_parse_dest(send, &ss, &sslen, &r.diag) != 0) {
-			cli_err("lab isp", "--send %s", r.diag.msg);
-			return EXIT_USAGE;
-		}
-		dport = ss.ss_family == AF_INET ?
-		    ntohs(((struct sockaddr_in *)&ss)->sin_port) :
-		    ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	if (send != NULL &&
+	    udpout_parse_dest(send, &ss, &sslen, &r.diag) != 0) {
+		cli_err("lab isp", "--send %s", r.diag.msg);
+		return EXIT_USAGE;
 	}
 	if ((g = isp_new(&ic)) == NULL) {
 		cli_err("lab isp", "bad generator configuration");
@@ -541,8 +588,8 @@ run_isp(int argc, char **argv)
 		cli_err("lab isp", "%s: %s", send, r.diag.msg);
 		goto out;
 	}
-	if (pcap != NULL && (r.pcap = pcapout_open(pcap, 50000, dport,
-	    &r.diag)) == NULL) {
+	if (pcap != NULL && (r.pcap = pcapout_open(pcap, 50000,
+	    export_dport(fmt, &ss, send != NULL), &r.diag)) == NULL) {
 		cli_err("lab isp", "%s", r.diag.msg);
 		goto out;
 	}
@@ -571,13 +618,8 @@ run_isp(int argc, char **argv)
 			last = f.last;
 		if (csv)
 			csv_flow(stdout, &f);
-		if (progress && (nflows & 0xffff) == 0 &&
-		    wall_now() - last_prog >= 0.5) {
-			last_prog = wall_now();
-			fprintf(stderr, "\rmamori lab isp: %" PRIu64 " flows, "
-			    "%.0f flows/s   ", nflows,
-			    (double)nflows / (last_prog - t_gen));
-		}
+		if (progress)
+			progress_tick("lab isp", nflows, t_gen, &last_prog);
 	}
 	if (r.err == 0)
 		exporter_flush(r.exp, isp_clock(g), isp_emit, &r);
@@ -600,14 +642,8 @@ run_isp(int argc, char **argv)
 		cli_err("lab isp", "stdout: %s", strerror(errno));
 		goto out;
 	}
-	if (r.pcap != NULL) {
-		ch = pcapout_close(r.pcap);
-		r.pcap = NULL;
-		if (ch != 0) {
-			cli_err("lab isp", "%s: write error", pcap);
-			goto out;
-		}
-	}
+	if (pcap_finish(&r, "lab isp", pcap) != 0)
+		goto out;
 	if (stats) {
 		exporter_counters(r.exp, &c);
 		memset(&uc, 0, sizeof(uc));
@@ -917,14 +953,9 @@ run_lflows(int argc, char **argv)
 		    "--pcap, --truth, --csv or --stats");
 		return EXIT_USAGE;
 	}
-	if ((send != NULL || pcap != NULL) && fmt == EXPORT_NFV5) {
-		if (v6set && dc.v6_pct > 0) {
-			cli_err("lab flows", "--format v5 carries IPv4 only; "
-			    "use --v6 0 or another format");
-			return EXIT_USAGE;
-		}
-		dc.v6_pct = 0;
-	}
+	if ((send != NULL || pcap != NULL) && fmt == EXPORT_NFV5 &&
+	    v5_only("lab flows", v6set, &dc.v6_pct) != 0)
+		return EXIT_USAGE;
 	if (send != NULL &&
 	    udpout_parse_dest(send, &ss, &sslen, &r.diag) != 0) {
 		cli_err("lab flows", "--send %s", r.diag.msg);
@@ -967,10 +998,7 @@ run_lflows(int argc, char **argv)
 			goto out;
 		}
 		if (pcap != NULL && (r.pcap = pcapout_open(pcap, 50000,
-		    send != NULL ? (ss.ss_family == AF_INET ?
-		    ntohs(((struct sockaddr_in *)&ss)->sin_port) :
-		    ntohs(((struct sockaddr_in6 *)&ss)->sin6_port)) :
-		    fmt == EXPORT_IPFIX ? 4739 : 2055, &r.diag)) == NULL) {
+		    export_dport(fmt, &ss, send != NULL), &r.diag)) == NULL) {
 			cli_err("lab flows", "%s", r.diag.msg);
 			goto out;
 		}
@@ -1001,13 +1029,8 @@ run_lflows(int argc, char **argv)
 		if (csv)
 			csv_flow(stdout, &f);
 		n++;
-		if (progress && (n & 0xffff) == 0 &&
-		    wall_now() - last_prog >= 0.5) {
-			last_prog = wall_now();
-			fprintf(stderr, "\rmamori lab flows: %" PRIu64
-			    " flows, %.0f flows/s   ", n,
-			    (double)n / (last_prog - t_gen));
-		}
+		if (progress)
+			progress_tick("lab flows", n, t_gen, &last_prog);
 	}
 	if (r.exp != NULL && r.err == 0)
 		exporter_flush(r.exp, key, isp_emit, &r);
@@ -1019,14 +1042,8 @@ run_lflows(int argc, char **argv)
 		cli_err("lab flows", "send: %s", strerror(errno));
 		goto out;
 	}
-	if (r.pcap != NULL) {
-		ch = pcapout_close(r.pcap);
-		r.pcap = NULL;
-		if (ch != 0) {
-			cli_err("lab flows", "%s: write error", pcap);
-			goto out;
-		}
-	}
+	if (pcap_finish(&r, "lab flows", pcap) != 0)
+		goto out;
 	if (w != NULL) {
 		if (store_writer_flush(w, &diag) != 0) {
 			cli_err("lab flows", "%s", diag.msg);

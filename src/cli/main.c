@@ -29,6 +29,8 @@ const struct command commands[] = {
 	    cmd_expire, usage_expire },
 	{ "lab",      "lab generators: synthetic ISP flows, pcap replay (loopback only)",
 	    cmd_lab, usage_lab },
+	{ "survey",   "authorised, rate-limited survey of IoT/VPN devices (NOTICE-style)",
+	    cmd_survey, usage_survey },
 	{ NULL, NULL, NULL, NULL }
 };
 

@@ -5,6 +5,7 @@
  * prints anything but the value it is asked to write.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -21,6 +22,35 @@ cli_parse_ll(const char *s, long long min, long long max, long long *v)
 	*v = strtoll(s, &end, 10);
 	if (*s == '\0' || *end != '\0' || errno != 0 || *v < min || *v > max)
 		return -1;
+	return 0;
+}
+
+int
+cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *v)
+{
+	char *end;
+	unsigned long long x;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	x = strtoull(s, &end, 10);
+	if (*end != '\0' || errno != 0 || x < min || x > max)
+		return -1;
+	*v = x;
+	return 0;
+}
+
+int
+cli_rotate_opt(const char *cmd, const char *s, int64_t *rotate_ms)
+{
+	uint64_t secs;
+
+	if (cli_parse_u64(s, 1, 86400 * 7, &secs) != 0) {
+		cli_err(cmd, "-t %s: expected seconds from 1 to 604800", s);
+		return -1;
+	}
+	*rotate_ms = (int64_t)secs * 1000;
 	return 0;
 }
 
