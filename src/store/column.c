@@ -721,6 +721,64 @@ decode_int(struct flow_block *b, enum flow_col c, uint8_t transform,
 	return 0;
 }
 
+/*
+ * Layout of an encoded address column (CT_ADDR), shared by the decoders:
+ * either one class for every row (raw[0] == 0, then the class: 0 none,
+ * 1 IPv4, 2 IPv6) or one class byte per row (raw[0] == 1), then the IPv4
+ * byte planes (4 * n4 bytes) and the IPv6 byte planes (16 * n6 bytes).
+ */
+struct addr_layout {
+	const uint8_t	*cl;		/* per-row classes, or NULL */
+	unsigned	 cls;		/* the class of every row when !cl */
+	size_t		 n4, n6;
+	const uint8_t	*p4, *p6;
+};
+
+/* Checks the layout of `rawlen` bytes for `n` rows; O(n). Returns 0 or
+ * MM_ECORRUPT. */
+static int
+addr_layout_parse(const uint8_t *raw, size_t rawlen, size_t n,
+    struct addr_layout *L)
+{
+	size_t i;
+	unsigned x, bad = 0;
+
+	memset(L, 0, sizeof(*L));
+	if (rawlen < 2)
+		return MM_ECORRUPT;
+	if (raw[0] == 0) {
+		L->cls = raw[1];
+		if (L->cls > 2)
+			return MM_ECORRUPT;
+		if (L->cls == 1)
+			L->n4 = n;
+		else if (L->cls == 2)
+			L->n6 = n;
+		raw += 2;
+		rawlen -= 2;
+	} else if (raw[0] == 1) {
+		if (rawlen - 1 < n)
+			return MM_ECORRUPT;
+		L->cl = raw + 1;
+		for (i = 0; i < n; i++) {	/* branch-free count */
+			x = L->cl[i];
+			L->n4 += x == 1;
+			L->n6 += x == 2;
+			bad |= x > 2;
+		}
+		if (bad)
+			return MM_ECORRUPT;
+		raw += 1 + n;
+		rawlen -= 1 + n;
+	} else
+		return MM_ECORRUPT;
+	if (rawlen != 4 * L->n4 + 16 * L->n6)
+		return MM_ECORRUPT;
+	L->p4 = raw;
+	L->p6 = raw + 4 * L->n4;
+	return 0;
+}
+
 static int
 decode_addr(struct flow_block *b, enum flow_col c, uint8_t transform,
     const uint8_t *raw, size_t rawlen, size_t n, struct sbuf *scratch)
@@ -729,7 +787,9 @@ decode_addr(struct flow_block *b, enum flow_col c, uint8_t transform,
 	const struct mm_addr *src;
 	const uint8_t *cl = NULL, *p4, *p6;
 	size_t i, n4 = 0, n6 = 0, k4, k6;
-	unsigned cls = 0, j, bad = 0, x;
+	unsigned cls = 0, j, x;
+	struct addr_layout L;
+	int rc;
 
 	if (transform == CT_CONST) {
 		if (rawlen != 16)
@@ -740,36 +800,14 @@ decode_addr(struct flow_block *b, enum flow_col c, uint8_t transform,
 	}
 	if (transform != CT_ADDR || rawlen < 2)
 		return MM_ECORRUPT;
-	if (raw[0] == 0) {
-		cls = raw[1];
-		if (cls > 2)
-			return MM_ECORRUPT;
-		if (cls == 1)
-			n4 = n;
-		else if (cls == 2)
-			n6 = n;
-		raw += 2;
-		rawlen -= 2;
-	} else if (raw[0] == 1) {
-		if (rawlen - 1 < n)
-			return MM_ECORRUPT;
-		cl = raw + 1;
-		for (i = 0; i < n; i++) {	/* branch-free count */
-			x = cl[i];
-			n4 += x == 1;
-			n6 += x == 2;
-			bad |= x > 2;
-		}
-		if (bad)
-			return MM_ECORRUPT;
-		raw += 1 + n;
-		rawlen -= 1 + n;
-	} else
-		return MM_ECORRUPT;
-	if (rawlen != 4 * n4 + 16 * n6)
-		return MM_ECORRUPT;
-	p4 = raw;
-	p6 = raw + 4 * n4;
+	if ((rc = addr_layout_parse(raw, rawlen, n, &L)) != 0)
+		return rc;
+	cl = L.cl;
+	cls = L.cls;
+	n4 = L.n4;
+	n6 = L.n6;
+	p4 = L.p4;
+	p6 = L.p6;
 
 	/*
 	 * Rows of one class are rebuilt in place (all IPv4 is the common
@@ -1029,7 +1067,9 @@ column_match_addr(uint8_t transform, const uint8_t *raw, size_t rawlen,
 	uint8_t *m4, *m6, zres;
 	uint32_t *mem;
 	size_t i, n4 = 0, n6 = 0, k4, k6, cnt = 0, need;
-	unsigned cls = 0, bad = 0, x;
+	unsigned cls = 0, x;
+	struct addr_layout L;
+	int rc;
 
 	*hits = 0;
 	if (transform == CT_CONST) {
@@ -1043,36 +1083,14 @@ column_match_addr(uint8_t transform, const uint8_t *raw, size_t rawlen,
 	}
 	if (transform != CT_ADDR || rawlen < 2)
 		return MM_ECORRUPT;
-	if (raw[0] == 0) {
-		cls = raw[1];
-		if (cls > 2)
-			return MM_ECORRUPT;
-		if (cls == 1)
-			n4 = n;
-		else if (cls == 2)
-			n6 = n;
-		raw += 2;
-		rawlen -= 2;
-	} else if (raw[0] == 1) {
-		if (rawlen - 1 < n)
-			return MM_ECORRUPT;
-		cl = raw + 1;
-		for (i = 0; i < n; i++) {
-			x = cl[i];
-			n4 += x == 1;
-			n6 += x == 2;
-			bad |= x > 2;
-		}
-		if (bad)
-			return MM_ECORRUPT;
-		raw += 1 + n;
-		rawlen -= 1 + n;
-	} else
-		return MM_ECORRUPT;
-	if (rawlen != 4 * n4 + 16 * n6)
-		return MM_ECORRUPT;
-	p4 = raw;
-	p6 = raw + 4 * n4;
+	if ((rc = addr_layout_parse(raw, rawlen, n, &L)) != 0)
+		return rc;
+	cl = L.cl;
+	cls = L.cls;
+	n4 = L.n4;
+	n6 = L.n6;
+	p4 = L.p4;
+	p6 = L.p6;
 
 	/* scratch: 3 * nset u32 for the v4 set, then n4 + n6 result bytes */
 	need = 3 * (nset + 1) * sizeof(uint32_t) + n4 + n6 + 1;
@@ -1219,7 +1237,9 @@ gather_addr(struct flow_block *b, enum flow_col c, uint8_t transform,
 	struct mm_addr *a = col_addr(b, c);
 	const uint8_t *cl = NULL, *p4, *p6;
 	size_t i, k, n4 = 0, n6 = 0, k4, k6, rank;
-	unsigned cls = 0, j, bad = 0, x;
+	unsigned cls = 0, j, x;
+	struct addr_layout L;
+	int rc;
 
 	if (transform == CT_CONST) {
 		if (rawlen != 16)
@@ -1230,36 +1250,14 @@ gather_addr(struct flow_block *b, enum flow_col c, uint8_t transform,
 	}
 	if (transform != CT_ADDR || rawlen < 2)
 		return MM_ECORRUPT;
-	if (raw[0] == 0) {
-		cls = raw[1];
-		if (cls > 2)
-			return MM_ECORRUPT;
-		if (cls == 1)
-			n4 = n;
-		else if (cls == 2)
-			n6 = n;
-		raw += 2;
-		rawlen -= 2;
-	} else if (raw[0] == 1) {
-		if (rawlen - 1 < n)
-			return MM_ECORRUPT;
-		cl = raw + 1;
-		for (i = 0; i < n; i++) {
-			x = cl[i];
-			n4 += x == 1;
-			n6 += x == 2;
-			bad |= x > 2;
-		}
-		if (bad)
-			return MM_ECORRUPT;
-		raw += 1 + n;
-		rawlen -= 1 + n;
-	} else
-		return MM_ECORRUPT;
-	if (rawlen != 4 * n4 + 16 * n6)
-		return MM_ECORRUPT;
-	p4 = raw;
-	p6 = raw + 4 * n4;
+	if ((rc = addr_layout_parse(raw, rawlen, n, &L)) != 0)
+		return rc;
+	cl = L.cl;
+	cls = L.cls;
+	n4 = L.n4;
+	n6 = L.n6;
+	p4 = L.p4;
+	p6 = L.p6;
 	for (i = k = k4 = k6 = 0; k < m; i++) {
 		x = cl != NULL ? cl[i] : cls;
 		if (i == idx[k]) {
