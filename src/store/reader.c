@@ -578,6 +578,21 @@ col_checked(struct store_reader *r, int c, struct mm_diag *diag)
 	return 0;
 }
 
+/* Common start of the loaders: clears `b` and checks that a good block
+ * is current. Returns 0 or an error with `diag`. */
+static int
+load_begin(struct store_reader *r, struct flow_block *b, struct mm_diag *diag)
+{
+	flow_block_clear(b);
+	if (!r->have)
+		return mm_diag_set(diag, MM_EINVAL, "%s: no current block",
+		    r->name);
+	if (r->checked < 0)
+		return mm_diag_set(diag, MM_ECORRUPT, "%s: block at offset "
+		    "%zu: block checksum mismatch", r->name, r->off);
+	return 0;
+}
+
 int
 store_reader_load(struct store_reader *r, uint32_t colmask,
     struct flow_block *b, struct mm_diag *diag)
@@ -587,13 +602,8 @@ store_reader_load(struct store_reader *r, uint32_t colmask,
 	const char *why = "column does not decode";
 	int c, rc;
 
-	flow_block_clear(b);
-	if (!r->have)
-		return mm_diag_set(diag, MM_EINVAL, "%s: no current block",
-		    r->name);
-	if (r->checked < 0)
-		return mm_diag_set(diag, MM_ECORRUPT, "%s: block at offset "
-		    "%zu: block checksum mismatch", r->name, r->off);
+	if ((rc = load_begin(r, b, diag)) != 0)
+		return rc;
 	if (flow_block_reserve(b, r->rows) != 0)
 		return mm_diag_set(diag, MM_ENOMEM, "%s: out of memory",
 		    r->name);
@@ -678,13 +688,8 @@ store_reader_load_rows(struct store_reader *r, uint32_t colmask,
 	const char *why = "column does not decode";
 	int c, rc;
 
-	flow_block_clear(b);
-	if (!r->have)
-		return mm_diag_set(diag, MM_EINVAL, "%s: no current block",
-		    r->name);
-	if (r->checked < 0)
-		return mm_diag_set(diag, MM_ECORRUPT, "%s: block at offset "
-		    "%zu: block checksum mismatch", r->name, r->off);
+	if ((rc = load_begin(r, b, diag)) != 0)
+		return rc;
 	if (m > r->rows)
 		return mm_diag_set(diag, MM_EINVAL, "%s: more rows asked for "
 		    "than the block holds", r->name);
