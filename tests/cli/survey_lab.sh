@@ -8,9 +8,10 @@
 #      identifications are compared with the truth (service, vendor,
 #      product, version per address:port) and the ratios are printed:
 #      "service" (protocol family) must be >= 90 %, every non-hostile
-#      service must match a rule; the strict ratio is reported (and
-#      asserted >= 90 % only with SURVEY_STRICT=1: it depends on the
-#      naming in data/fingerprints agreeing with the lab's truth);
+#      service must match a rule; the strict ratio must be >= 85 %
+#      (93.7 % with the shipped rules: the Xiongmai and ZTE telnet
+#      prompts are indistinguishable from generic ones) and >= 90 % with
+#      SURVEY_STRICT=1;
 #   4. after SIGTERM the fleet's counts show no connection to the excluded
 #      address nor to any address outside the scope;
 #   5. findings (device, open-telnet) appear in `mamori findings list`.
@@ -129,6 +130,8 @@ if svc * 10 < len(plain) * 9:
 if ident != len(plain):
     print("unidentified non-hostile services"); bad = 1
 import os
+if strict * 100 < len(plain) * 85:
+    print("strict ratio under 85 %"); bad = 1
 if os.environ.get("SURVEY_STRICT") == "1" and strict * 10 < len(plain) * 9:
     print("strict ratio under 90 %"); bad = 1
 sys.exit(bad)

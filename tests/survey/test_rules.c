@@ -222,8 +222,8 @@ test_match_vpn(void **state)
 	sample_http(&s, "https-fortinet-login.txt", "https-root");
 	expect(r, &s, "Fortinet", "FortiGate SSL-VPN", "", NULL);
 	sample_http(&s, "https-pulse-version.txt", "https-pulse-version");
-	expect(r, &s, NULL, "Connect Secure", "9.0R3",
-	    "cpe:2.3:a:ivanti:connect_secure:9.0R3:*:*:*:*:*:*:*");
+	expect(r, &s, "Pulse Secure", "Pulse Connect Secure", "9.0R3",
+	    "cpe:2.3:a:pulsesecure:pulse_connect_secure:9.0R3:*:*:*:*:*:*:*");
 	sample_http(&s, "https-pulse-welcome.txt", "https-pulse-welcome");
 	expect(r, &s, NULL, "Connect Secure", "", NULL);
 	sample_http(&s, "https-citrix.txt", "https-citrix-vpn");
