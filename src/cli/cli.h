@@ -89,5 +89,7 @@ CLI_DECL(lab);
 CLI_DECL(lab_replay);
 CLI_DECL(c2);
 CLI_DECL(survey);
+CLI_DECL(routes);
+CLI_DECL(notify);
 
 #endif

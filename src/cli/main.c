@@ -31,6 +31,10 @@ const struct command commands[] = {
 	    cmd_lab, usage_lab },
 	{ "survey",   "authorised, rate-limited survey of IoT/VPN devices (NOTICE-style)",
 	    cmd_survey, usage_survey },
+	{ "routes",   "routing views: MRT/pfx2as/mmdb/customer prefixes, address lookup",
+	    cmd_routes, usage_routes },
+	{ "notify",   "attribute findings to networks, report, mail and track remediation",
+	    cmd_notify, usage_notify },
 	{ NULL, NULL, NULL, NULL }
 };
 
