@@ -6,8 +6,8 @@
  *  - an MRT RIB dump (RFC 6396 TABLE_DUMP and TABLE_DUMP_V2; the origin AS
  *    is the last AS of the AS_PATH, or of the AS4_PATH when present; an
  *    AS_SET at the end gives no single origin: the prefix is kept with
- *    origin 0); BGP4MP update records may also be read (announcements add,
- *    withdrawals remove);
+ *    origin 0, unless the set has one member); BGP4MP update records may
+ *    also be read (announcements add, withdrawals remove);
  *  - a CAIDA-style prefix-to-AS file ("ADDR<TAB>LEN<TAB>ASN", MOAS "a_b",
  *    AS sets "a,b": the first AS is taken);
  *  - a MaxMind-format ASN database (libmaxminddb; autonomous_system_number,
@@ -19,9 +19,18 @@
  * announce one prefix with different origins, the origin seen most often
  * wins (ties: lowest AS), and the view records that the prefix is MOAS.
  *
- * Costs: one lpm (src/core/lpm.h) per view; memory O(prefixes); a lookup is
- * one lpm walk plus at most one mmdb lookup. A view is read-only after
- * loading, so concurrent lookups are safe.
+ * The customer id of a match comes from the longest covering customer
+ * prefix even when a more specific route wins; when the winner has no
+ * origin AS (a customer line without AS), the origin is taken from the best
+ * MRT/pfx2as route, then the mmdb. An mmdb answer (the leaf of its search
+ * tree, often narrower than the announced prefix) that names the same AS
+ * as the covering route does not displace the route. IPv6 prefixes shorter
+ * than /96 (::/0) never answer for IPv4 addresses.
+ *
+ * Costs: two lpms (src/core/lpm.h) per view (routes, customer prefixes);
+ * memory O(prefixes + MRT paths); a lookup is two lpm walks plus one mmdb
+ * lookup per MaxMind database added. A view is read-only after loading,
+ * so concurrent lookups are safe.
  */
 #ifndef MAMORI_ATTRIB_ROUTEVIEW_H
 #define MAMORI_ATTRIB_ROUTEVIEW_H
