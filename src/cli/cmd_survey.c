@@ -8,7 +8,10 @@
  * to stdout, findings to DATADIR/findings.db in one transaction, the
  * summary (metadata, counters) to stdout (JSON) or stderr. SIGINT/SIGTERM
  * stop feeding new targets; the resume state is saved at the end.
- * Not yet: the opt-in credential check (--check-credentials) is refused.
+ * The opt-in credential check (--check-credentials, off by default) loads
+ * the pair list (--credentials FILE, default data/credentials/mirai.creds)
+ * and caps attempts per service (--max-attempts); only pair ids are ever
+ * printed. --source binds every connection (in --lab it must be loopback).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -22,6 +25,7 @@
 
 #include "cli/cli.h"
 #include "findings/findings.h"
+#include "survey/cred.h"
 #include "survey/perm.h"
 #include "survey/rules.h"
 #include "survey/scan.h"
@@ -44,7 +48,8 @@ enum {
 	OPT_SCOPE = 256, OPT_EXCLUDE, OPT_OPTOUT, OPT_LAB, OPT_SEED,
 	OPT_SHARD, OPT_RESUME, OPT_RATE, OPT_MAXC, OPT_TIMEOUT, OPT_RETRIES,
 	OPT_RULES, OPT_VULNS, OPT_UA, OPT_CONTACT, OPT_OPERATOR, OPT_PURPOSE,
-	OPT_DATA, OPT_DRY, OPT_BANNER, OPT_CREDS
+	OPT_DATA, OPT_DRY, OPT_BANNER, OPT_CREDS, OPT_CREDFILE, OPT_MAXATT,
+	OPT_SOURCE
 };
 
 static const struct option longopts[] = {
@@ -70,6 +75,9 @@ static const struct option longopts[] = {
 	{ "data",		required_argument, NULL, OPT_DATA },
 	{ "dry-run",		no_argument,	   NULL, OPT_DRY },
 	{ "check-credentials",	no_argument,	   NULL, OPT_CREDS },
+	{ "credentials",	required_argument, NULL, OPT_CREDFILE },
+	{ "max-attempts",	required_argument, NULL, OPT_MAXATT },
+	{ "source",		required_argument, NULL, OPT_SOURCE },
 	{ "output",		required_argument, NULL, 'o' },
 	{ "help",		no_argument,	   NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
@@ -87,13 +95,16 @@ usage_survey(FILE *fp)
 	    "                     [--rules DIR] [--vulns DIR]\n"
 	    "                     [--user-agent S] [--contact S]\n"
 	    "                     [--operator S] [--purpose S] [--data DIR]\n"
-	    "                     [-o table|json|csv] [--dry-run]\n"
+	    "                     [--source ADDR] [-o table|json|csv]\n"
+	    "                     [--dry-run] [--check-credentials\n"
+	    "                     [--credentials FILE] [--max-attempts N]]\n"
 	    "\n"
 	    "Authorised, rate-limited survey of IoT and VPN devices: connects\n"
 	    "only to targets of the scope file (127.0.0.0/8 only with --lab),\n"
 	    "identifies services with the fingerprint rules, tags vulnerable\n"
 	    "versions and records findings (device, vulnerable-version,\n"
-	    "open-telnet). Never sends credentials. See mamori-survey(1).\n"
+	    "open-telnet, weak-credential). Sends no credential unless\n"
+	    "--check-credentials is given. See mamori-survey(1).\n"
 	    "\n"
 	    "  --scope FILE        addresses/prefixes to survey (required)\n"
 	    "  -p, --ports LIST    default ports, e.g. 22,23,80,443,8000-8080\n"
@@ -116,7 +127,14 @@ usage_survey(FILE *fp)
 	    "  --purpose S         why\n"
 	    "  --data DIR          data directory for findings.db\n"
 	    "  -o FORMAT           table (default), json (lines) or csv\n"
-	    "  --dry-run           check scope, rules and data; print counts\n");
+	    "  --source ADDR       bind this local address (--lab: loopback)\n"
+	    "  --dry-run           check scope, rules and data; print counts\n"
+	    "  --check-credentials opt-in: try default pairs on telnet, SSH\n"
+	    "                      and HTTP Basic/Digest; stop at the first\n"
+	    "                      success; never run a command\n"
+	    "  --credentials FILE  pair list (mamori-credentials(5); default\n"
+	    "                      data/credentials/mirai.creds)\n"
+	    "  --max-attempts N    pairs per service (default 10, max 100)\n");
 }
 
 static int
@@ -188,6 +206,15 @@ fd_budget(void)
 	return rl.rlim_cur > 128 ? (unsigned)rl.rlim_cur - 64 : 64;
 }
 
+static int
+is_v6_loopback(const struct mm_addr *a)
+{
+	static const uint8_t lo[16] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	    0, 0, 0, 1 };
+
+	return memcmp(a->b, lo, 16) == 0;
+}
+
 static void
 progress(const struct scan_stats *st, void *arg)
 {
@@ -229,7 +256,11 @@ cmd_survey(int argc, char **argv)
 	struct sigaction sa;
 	enum out_format of = OUT_TABLE;
 	char scan_id[64];
-	int in_tx = 0;
+	int in_tx = 0, creds_on = 0;
+	const char *cred_path = NULL, *source_s = NULL;
+	long long max_att = -1;
+	struct cred_list *creds = NULL;
+	char cred_buf[4096];
 
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.max_concurrent = 10000;
@@ -292,10 +323,14 @@ cmd_survey(int argc, char **argv)
 		case OPT_PURPOSE: purpose = optarg; break;
 		case OPT_DATA: data = optarg; break;
 		case OPT_DRY: dry = 1; break;
-		case OPT_CREDS:
-			cli_err("survey", "--check-credentials: not implemented "
-			    "yet");
-			return EXIT_USAGE;
+		case OPT_CREDS: creds_on = 1; break;
+		case OPT_CREDFILE: cred_path = optarg; break;
+		case OPT_MAXATT:
+			if (cli_parse_ll(optarg, 1, CRED_MAX_ATTEMPTS, &max_att)
+			    != 0)
+				goto badval;
+			break;
+		case OPT_SOURCE: source_s = optarg; break;
 		case 'o':
 			if (cli_out_format(optarg, &of) != 0)
 				goto badval;
@@ -320,6 +355,27 @@ cmd_survey(int argc, char **argv)
 	if (strlen(ua) > 200 || strpbrk(ua, "\r\n") != NULL) {
 		cli_err("survey", "--user-agent: too long or has CR/LF");
 		return EXIT_USAGE;
+	}
+	if (!creds_on && (cred_path != NULL || max_att > 0)) {
+		cli_err("survey", "--credentials and --max-attempts need "
+		    "--check-credentials");
+		return EXIT_USAGE;
+	}
+	if (source_s != NULL) {
+		if (addr_parse(source_s, &cfg.source) != 0 ||
+		    addr_is_zero(&cfg.source)) {
+			cli_err("survey", "--source %s: not an address",
+			    source_s);
+			return EXIT_USAGE;
+		}
+		if (lab && !(addr_is_v4(&cfg.source) ?
+		    (addr_v4(&cfg.source) >> 24) == 127 :
+		    is_v6_loopback(&cfg.source))) {
+			cli_err("survey", "--source %s: with --lab the source "
+			    "must be loopback (127.0.0.0/8 or ::1)", source_s);
+			return EXIT_USAGE;
+		}
+		cfg.have_source = 1;
 	}
 	cfg.rate = rate;
 	cfg.user_agent = ua;
@@ -351,6 +407,24 @@ cmd_survey(int argc, char **argv)
 		cli_err("survey", "vulns %s: %s", vulns_dir, d.msg);
 		goto out;
 	}
+	if (creds_on) {
+		if (cred_path == NULL) {
+			snprintf(cred_buf, sizeof(cred_buf), "%s/mirai.creds",
+			    default_dir(NULL, "data/credentials",
+			    "/usr/local/share/mamori/credentials",
+			    "MAMORI_CREDENTIALS"));
+			cred_path = cred_buf;
+		}
+		/* the diag names file:line and field, never a secret */
+		if (cred_list_load(cred_path, &creds, &d) != 0) {
+			cli_err("survey", "credentials: %s", d.msg);
+			rc = EXIT_USAGE;
+			goto out;
+		}
+		cfg.creds = creds;
+		cfg.max_attempts = max_att > 0 ? (unsigned)max_att :
+		    CRED_DEF_ATTEMPTS;
+	}
 	if (seed < 0)
 		seed = (long long)time(NULL);
 	if (perm_init(&perm, scope_ntargets(scope), (uint64_t)seed, shard_i,
@@ -366,13 +440,17 @@ cmd_survey(int argc, char **argv)
 	if (dry) {
 		printf("scope: %zu entries, %zu ranges, %llu targets; "
 		    "exclusions %zu, opt-outs %zu; rules %zu (probes %zu); "
-		    "vulns %zu; shard %u/%u\n",
+		    "vulns %zu; shard %u/%u",
 		    scope_nentries(scope, SCOPE_INCLUDE), scope_nranges(scope),
 		    (unsigned long long)scope_ntargets(scope),
 		    scope_nentries(scope, SCOPE_EXCLUDE),
 		    scope_nentries(scope, SCOPE_OPTOUT), rules_count(rules),
 		    rules_probe_count(rules), vulns_count(vulns), shard_i,
 		    shard_n);
+		if (creds != NULL)
+			printf("; credentials %zu pairs, at most %u attempts "
+			    "per service", creds->n, cfg.max_attempts);
+		printf("\n");
 		rc = EXIT_OK;
 		goto out;
 	}
@@ -405,7 +483,11 @@ cmd_survey(int argc, char **argv)
 	run.meta.purpose = purpose;
 	run.meta.user_agent = ua;
 	run.meta.contact = contact;
-	run.meta.source = lab ? "127.0.0.1" : "";
+	run.meta.source = source_s != NULL ? source_s :
+	    lab ? "127.0.0.1" : "";
+	run.meta.creds = creds != NULL;
+	run.meta.creds_file = creds != NULL ? cred_path : NULL;
+	run.meta.max_attempts = cfg.max_attempts;
 	run.vulns = vulns;
 	run.db = db;
 	run.out = stdout;
@@ -456,6 +538,10 @@ out:
 	vulns_free(vulns);
 	rules_free(rules);
 	scope_free(scope);
+	if (creds != NULL) {
+		explicit_bzero(creds->v, creds->n * sizeof(*creds->v));
+		cred_list_free(creds);
+	}
 	return rc;
 badval:
 	cli_err("survey", "bad value for an option: %s", optarg);

@@ -14,6 +14,13 @@
  * doubling from 1 KiB to at most SCAN_READ_MAX and exists only during a
  * read; the observation arena (fields and their copies) exists only for
  * open targets. Nothing here prints or exits.
+ *
+ * The credential check (cred.h) adds a struct scan_cred (about 3 KiB: the
+ * telnet machine and the HTTP challenge) to a target only while its check
+ * runs; telnet reads go through a 1 KiB stack buffer, at most
+ * SCAN_READ_MAX bytes per session. SSH attempts wait in a FIFO of targets
+ * (no extra memory) until the pool of credssh.h has room; its eventfd is
+ * in the epoll set, tagged with &ssh_marker.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -31,6 +38,8 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include "survey/cred.h"
+#include "survey/credssh.h"
 #include "survey/http.h"
 #include "survey/scan.h"
 #include "survey/sshbanner.h"
@@ -43,7 +52,29 @@ enum phase {
 	PH_TLS,
 	PH_WRITE,
 	PH_READ,
+	PH_CRED,	/* telnet credential check: reading the session */
+	PH_SSHQ,	/* waiting for room in the SSH attempt pool */
+	PH_SSH,		/* an SSH attempt runs in the pool */
 	PH_DONE
+};
+
+enum cmode {
+	CM_NONE = 0,
+	CM_TELNET,
+	CM_HTTP,
+	CM_SSH
+};
+
+/* The credential check of one service; exists only while it runs. */
+struct scan_cred {
+	enum cmode		 mode;
+	struct cred_tn		 tn;	/* CM_TELNET */
+	struct cred_http	 http;	/* CM_HTTP */
+	char			*path;	/* CM_HTTP: the path that said 401 */
+	size_t			 next;	/* CM_SSH: pair to try */
+	unsigned		 used;	/* CM_SSH: attempts begun */
+	unsigned		 sessions;	/* CM_TELNET: connections */
+	size_t			 bytes;	/* CM_TELNET: read this session */
 };
 
 enum bmode {
@@ -68,6 +99,11 @@ struct scan_obs {
 	char			 service[16];
 	char			 error[96];
 	char			 banner[SCAN_EXCERPT + 1];
+	int			 cred_checked;
+	int			 cred_ok;
+	size_t			 cred_idx;
+	unsigned		 cred_attempts;
+	char			 cred_proto[8];
 };
 
 struct scan_conn {
@@ -95,6 +131,8 @@ struct scan_conn {
 	struct telnet		*tn;
 	struct sshbanner	*sb;
 	struct scan_obs		*obs;
+	struct scan_cred	*cr;		/* credential check, or NULL */
+	int			 tn_ev;		/* prompt event of the banner */
 	struct scan_conn	*qnext;
 };
 
@@ -117,7 +155,12 @@ struct scan_ctx {
 	struct scan_conn	*qhead, *qtail;
 	struct scan_bucket	 bucket;
 	int			 perm_done;
+	struct credssh		*ssh;		/* SSH attempt pool, or NULL */
+	struct scan_conn	*sshq_head, *sshq_tail;
 };
+
+/* epoll tag of the SSH pool's eventfd (never a struct scan_conn) */
+static char ssh_marker;
 
 int64_t
 scan_now_ns(void)
@@ -274,6 +317,60 @@ conn_queue(struct scan_conn *c, struct scan_ctx *x)
 	x->qtail = c;
 }
 
+/* ---- credential check bookkeeping ---- */
+
+static unsigned
+cred_max(const struct scan_ctx *x)
+{
+	unsigned m = x->cfg->max_attempts;
+
+	if (m == 0)
+		m = CRED_DEF_ATTEMPTS;
+	return m;
+}
+
+/* Starts the check of `mode` on c (once per target). Returns 0, or -1
+ * when it already ran or memory is short. */
+static int
+cred_begin(struct scan_conn *c, struct scan_ctx *x, enum cmode mode,
+    const char *proto)
+{
+	if (x->cfg->creds == NULL || c->obs == NULL || c->obs->cred_checked ||
+	    c->cr != NULL || (c->cr = calloc(1, sizeof(*c->cr))) == NULL)
+		return -1;
+	c->cr->mode = mode;
+	c->obs->cred_checked = 1;
+	snprintf(c->obs->cred_proto, sizeof(c->obs->cred_proto), "%s", proto);
+	x->st->cred_services++;
+	return 0;
+}
+
+/* Ends the check: records the outcome (pair `idx` worked when ok) and
+ * frees its state, wiping the telnet text; NULL-safe on c->cr. */
+static void
+cred_end(struct scan_conn *c, struct scan_ctx *x, int ok, size_t idx)
+{
+	struct scan_cred *cr = c->cr;
+	unsigned used;
+
+	if (cr == NULL)
+		return;
+	used = cr->mode == CM_TELNET ? cr->tn.used :
+	    cr->mode == CM_HTTP ? cr->http.used : cr->used;
+	if (c->obs != NULL) {
+		c->obs->cred_attempts = used;
+		c->obs->cred_ok = ok;
+		c->obs->cred_idx = idx;
+	}
+	x->st->cred_attempts += used;
+	if (ok)
+		x->st->cred_found++;
+	free(cr->path);
+	explicit_bzero(cr, sizeof(*cr));
+	free(cr);
+	c->cr = NULL;
+}
+
 static void
 conn_finish(struct scan_conn *c, struct scan_ctx *x)
 {
@@ -281,6 +378,7 @@ conn_finish(struct scan_conn *c, struct scan_ctx *x)
 	struct rules_obs ro;
 	struct scan_obs *o = c->obs;
 
+	cred_end(c, x, 0, 0);
 	conn_close_fd(c, x);
 	c->phase = PH_DONE;
 	if (c->open && o != NULL) {
@@ -305,6 +403,12 @@ conn_finish(struct scan_conn *c, struct scan_ctx *x)
 		memcpy(r.banner, o->banner, sizeof(r.banner));
 		r.telnet_login = o->telnet_login;
 		snprintf(r.error, sizeof(r.error), "%s", o->error);
+		r.cred_checked = o->cred_checked;
+		memcpy(r.cred_proto, o->cred_proto, sizeof(r.cred_proto));
+		if (o->cred_ok && x->cfg->creds != NULL &&
+		    o->cred_idx < x->cfg->creds->n)
+			r.cred_id = x->cfg->creds->v[o->cred_idx].id;
+		r.cred_attempts = o->cred_attempts;
 		r.fields = o->f;
 		r.nfields = o->nf;
 		if (x->cb != NULL)
@@ -326,6 +430,7 @@ conn_finish(struct scan_conn *c, struct scan_ctx *x)
 static void
 conn_next_step(struct scan_conn *c, struct scan_ctx *x)
 {
+	cred_end(c, x, 0, 0);
 	c->step++;
 	c->redirects = 0;
 	free(c->path);
@@ -336,6 +441,17 @@ conn_next_step(struct scan_conn *c, struct scan_ctx *x)
 	}
 	c->tries = 0;
 	conn_queue(c, x);
+}
+
+/* Ends the credential check and moves on; after a success no further
+ * request is sent to the service. */
+static void
+cred_done(struct scan_conn *c, struct scan_ctx *x, int ok, size_t idx)
+{
+	cred_end(c, x, ok, idx);
+	if (ok)
+		c->nprobes = 0;
+	conn_next_step(c, x);
 }
 
 /* Collects the probes that apply to the port; a banner probe becomes the
@@ -391,6 +507,31 @@ conn_plan(struct scan_conn *c, struct scan_ctx *x)
 		c->step = -1;
 }
 
+/* Binds fd to `src`, port 0 (chosen at connect when the kernel can
+ * delay it). Returns 0 or -1. */
+static int
+conn_bind(int fd, const struct mm_addr *src)
+{
+	struct sockaddr_in sin;
+	struct sockaddr_in6 sin6;
+#ifdef IP_BIND_ADDRESS_NO_PORT
+	int one = 1;
+
+	(void)setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one,
+	    sizeof(one));
+#endif
+	if (addr_is_v4(src)) {
+		memset(&sin, 0, sizeof(sin));
+		sin.sin_family = AF_INET;
+		sin.sin_addr.s_addr = htonl(addr_v4(src));
+		return bind(fd, (struct sockaddr *)&sin, sizeof(sin));
+	}
+	memset(&sin6, 0, sizeof(sin6));
+	sin6.sin6_family = AF_INET6;
+	memcpy(&sin6.sin6_addr, src->b, 16);
+	return bind(fd, (struct sockaddr *)&sin6, sizeof(sin6));
+}
+
 /* Starts a (re)connect; the token has been taken. */
 static void
 conn_connect(struct scan_conn *c, struct scan_ctx *x)
@@ -404,6 +545,13 @@ conn_connect(struct scan_conn *c, struct scan_ctx *x)
 
 	if (!scope_allows_port(x->scope, &c->addr, c->port)) {
 		x->st->scope_refused++;
+		c->open = 0;
+		conn_finish(c, x);
+		return;
+	}
+	if (x->cfg->have_source &&
+	    addr_is_v4(&x->cfg->source) != addr_is_v4(&c->addr)) {
+		x->st->source_skipped++;
 		c->open = 0;
 		conn_finish(c, x);
 		return;
@@ -436,6 +584,14 @@ conn_connect(struct scan_conn *c, struct scan_ctx *x)
 			conn_queue(c, x);
 		return;
 	}
+	if (x->cfg->have_source && conn_bind(c->fd, &x->cfg->source) != 0) {
+		obs_error(c, x, "bind: --source address not usable");
+		if (c->open)
+			conn_next_step(c, x);
+		else
+			conn_finish(c, x);
+		return;
+	}
 	c->deadline = scan_now_ns() +
 	    (int64_t)x->cfg->timeout_ms * 1000000;
 	c->phase = PH_CONNECTING;
@@ -464,6 +620,20 @@ conn_connect(struct scan_conn *c, struct scan_ctx *x)
 	}
 }
 
+/* The Host value for c: the address, IPv6 in brackets. */
+static void
+conn_host(const struct scan_conn *c, char *host, size_t cap)
+{
+	if (addr_is_v4(&c->addr))
+		addr_fmt(&c->addr, host, cap);
+	else {
+		char a[48];
+
+		addr_fmt(&c->addr, a, sizeof(a));
+		snprintf(host, cap, "[%s]", a);
+	}
+}
+
 /* Prepares the request of the current step into wbuf. Returns 0 or -1. */
 static int
 conn_request(struct scan_conn *c, struct scan_ctx *x)
@@ -474,14 +644,7 @@ conn_request(struct scan_conn *c, struct scan_ctx *x)
 	const char *ua = x->cfg->user_agent != NULL ?
 	    x->cfg->user_agent : "mamori-survey";
 
-	if (addr_is_v4(&c->addr))
-		addr_fmt(&c->addr, host, sizeof(host));
-	else {
-		char a[48];
-
-		addr_fmt(&c->addr, a, sizeof(a));
-		snprintf(host, sizeof(host), "[%s]", a);
-	}
+	conn_host(c, host, sizeof(host));
 	if ((c->wbuf = malloc(RULES_MAX_PAYLOAD + 512)) == NULL)
 		return -1;
 	if (c->path != NULL) {
@@ -502,6 +665,38 @@ conn_begin(struct scan_conn *c, struct scan_ctx *x)
 {
 	int64_t now = scan_now_ns();
 
+	if (c->cr != NULL && c->cr->mode == CM_TELNET) {
+		/* a new telnet session of the credential check */
+		struct cred_tn *m = &c->cr->tn;
+
+		cred_tn_init(m, NULL, m->next, m->used, m->max);
+		c->cr->sessions++;
+		c->cr->bytes = 0;
+		c->phase = PH_CRED;
+		c->deadline = now + (int64_t)x->cfg->timeout_ms * 1000000;
+		return;
+	}
+	if (c->cr != NULL && c->cr->mode == CM_HTTP) {
+		char host[64];
+		size_t len;
+		const char *ua = x->cfg->user_agent != NULL ?
+		    x->cfg->user_agent : "mamori-survey";
+		size_t cap = 4096 + RULES_PATH_LEN;
+
+		conn_host(c, host, sizeof(host));
+		if ((c->wbuf = malloc(cap)) == NULL ||
+		    cred_http_request(&c->cr->http, x->cfg->creds, host,
+		    c->cr->path, ua, c->wbuf, cap, &len) != 0) {
+			cred_end(c, x, 0, 0);
+			c->phase = PH_DONE;	/* caller moves on */
+			return;
+		}
+		c->wlen = len;
+		c->woff = 0;
+		c->phase = PH_WRITE;
+		c->deadline = now + (int64_t)x->cfg->timeout_ms * 1000000;
+		return;
+	}
 	if (c->step < 0) {
 		c->phase = PH_READ;
 		c->deadline = now + (int64_t)x->cfg->banner_ms * 1000000;
@@ -523,6 +718,148 @@ obs_banner_text(struct scan_obs *o, const char *s, size_t n)
 		scan_excerpt(s, n, o->banner, sizeof(o->banner));
 }
 
+/* Sends buf on c (plain or TLS). Returns 0, or -1 on a short write. */
+static int
+conn_send(struct scan_conn *c, const uint8_t *buf, size_t n)
+{
+	ssize_t w;
+
+	if (c->ssl != NULL)
+		w = SSL_write(c->ssl, buf, (int)n);
+	else
+		w = send(c->fd, buf, n, MSG_NOSIGNAL);
+	return w == (ssize_t)n ? 0 : -1;
+}
+
+/* Starts the telnet check on the banner's connection: the prompt the
+ * banner stopped at is answered with the first pair. */
+static void
+telnet_check_start(struct scan_conn *c, struct scan_ctx *x)
+{
+	uint8_t out[2 * CRED_FIELD_MAX + 8];
+	size_t ol = 0;
+	int rc;
+
+	c->nprobes = 0;
+	cred_tn_init(&c->cr->tn, c->tn, 0, 0, cred_max(x));
+	c->cr->sessions = 1;
+	rc = cred_tn_begin(&c->cr->tn, x->cfg->creds, c->tn_ev, out,
+	    sizeof(out), &ol);
+	if (rc == CRED_DONE) {
+		cred_done(c, x, 0, 0);
+		return;
+	}
+	if (ol > 0 && conn_send(c, out, ol) != 0) {
+		explicit_bzero(out, sizeof(out));
+		obs_error(c, x, "credential check: short write");
+		cred_done(c, x, 0, 0);
+		return;
+	}
+	explicit_bzero(out, sizeof(out));
+	c->phase = PH_CRED;
+	c->deadline = scan_now_ns() + (int64_t)x->cfg->timeout_ms * 1000000;
+}
+
+/* The telnet session of the check ended (close, reset or timeout):
+ * reconnect for the next pair while attempts remain. */
+static void
+telnet_check_eof(struct scan_conn *c, struct scan_ctx *x)
+{
+	if (cred_tn_eof(&c->cr->tn, x->cfg->creds) == CRED_NEXT &&
+	    c->cr->sessions <= cred_max(x)) {
+		c->tries = 0;
+		conn_queue(c, x);
+		return;
+	}
+	cred_done(c, x, 0, 0);
+}
+
+/* Reads the telnet session of the check until it would block. */
+static void
+telnet_check_read(struct scan_conn *c, struct scan_ctx *x)
+{
+	uint8_t in[1024], out[3 * 1024 + 2 * CRED_FIELD_MAX + 8];
+	struct mm_diag d;
+	size_t ol;
+	ssize_t r;
+	int rc;
+
+	for (;;) {
+		r = recv(c->fd, in, sizeof(in), 0);
+		if (r < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return;
+			if (errno == EINTR)
+				continue;
+			telnet_check_eof(c, x);
+			return;
+		}
+		if (r == 0) {
+			telnet_check_eof(c, x);
+			return;
+		}
+		c->cr->bytes += (size_t)r;
+		if (c->cr->bytes > SCAN_READ_MAX) {
+			obs_error(c, x, "credential check: byte cap reached");
+			cred_done(c, x, 0, 0);
+			return;
+		}
+		rc = cred_tn_feed(&c->cr->tn, x->cfg->creds, in, (size_t)r,
+		    out, sizeof(out), &ol, &d);
+		if (rc == CRED_OK) {
+			/* a shell prompt: close at once, send nothing */
+			cred_done(c, x, 1, c->cr->tn.next);
+			return;
+		}
+		if (rc < 0) {
+			obs_error(c, x, d.msg);
+			cred_done(c, x, 0, 0);
+			return;
+		}
+		if (ol > 0 && conn_send(c, out, ol) != 0) {
+			explicit_bzero(out, sizeof(out));
+			obs_error(c, x, "credential check: short write");
+			cred_done(c, x, 0, 0);
+			return;
+		}
+		explicit_bzero(out, sizeof(out));
+		if (rc == CRED_DONE) {
+			cred_done(c, x, 0, 0);
+			return;
+		}
+		if (rc == CRED_NEXT)
+			c->deadline = scan_now_ns() +
+			    (int64_t)x->cfg->timeout_ms * 1000000;
+	}
+}
+
+/* The response to an HTTP credential attempt is in rbuf. */
+static void
+http_check_done(struct scan_conn *c, struct scan_ctx *x)
+{
+	struct http_resp hr;
+	size_t used;
+	int rc;
+
+	http_resp_init(&hr, NULL, 0);
+	rc = http_resp_feed(&hr, c->rbuf, c->rlen, &used, NULL);
+	if (rc == HTTP_MORE)
+		(void)http_resp_eof(&hr, NULL);
+	rc = cred_http_result(&c->cr->http, x->cfg->creds,
+	    hr.status != 0 ? &hr : NULL);
+	http_resp_free(&hr);
+	if (rc == CRED_OK) {
+		cred_done(c, x, 1, c->cr->http.next);
+		return;
+	}
+	if (rc == CRED_NEXT) {
+		c->tries = 0;
+		conn_queue(c, x);
+		return;
+	}
+	cred_done(c, x, 0, 0);
+}
+
 /* The banner step ended (prompt, SSH line, cap, EOF or timeout). */
 static void
 banner_done(struct scan_conn *c, struct scan_ctx *x)
@@ -534,6 +871,20 @@ banner_done(struct scan_conn *c, struct scan_ctx *x)
 		obs_add(o, "banner", 0, c->sb->line, strlen(c->sb->line));
 		obs_add(o, "ssh.banner", 0, c->sb->line, strlen(c->sb->line));
 		obs_banner_text(o, c->sb->line, strlen(c->sb->line));
+		if (x->ssh != NULL && cred_begin(c, x, CM_SSH, "ssh") == 0) {
+			/* the attempts run in the pool, each on a new
+			 * connection that pays a token (feed_targets) */
+			c->nprobes = 0;
+			conn_close_fd(c, x);
+			c->phase = PH_SSHQ;
+			c->qnext = NULL;
+			if (x->sshq_tail != NULL)
+				x->sshq_tail->qnext = c;
+			else
+				x->sshq_head = c;
+			x->sshq_tail = c;
+			return;
+		}
 	} else if (c->bmode == BM_TELNET && c->tn != NULL) {
 		size_t tl;
 		const char *t = telnet_text(c->tn, &tl);
@@ -543,12 +894,12 @@ banner_done(struct scan_conn *c, struct scan_ctx *x)
 		if (o->telnet_login)
 			obs_add(o, "telnet.prompt", 0, t, tl);
 		obs_banner_text(o, t, tl);
-		/*
-		 * HOOK(credential-check): here, with a login prompt seen
-		 * (o->telnet_login) and only when --check-credentials is
-		 * given, the opt-in NOTICE-style check would try the pairs.
-		 * Not implemented: no credential is ever sent.
-		 */
+		/* the opt-in credential check, on this connection */
+		if (o->telnet_login && c->fd >= 0 &&
+		    cred_begin(c, x, CM_TELNET, "telnet") == 0) {
+			telnet_check_start(c, x);
+			return;
+		}
 	} else if (c->rlen > 0) {
 		obs_add(o, "banner", 0, (const char *)c->rbuf, c->rlen);
 		obs_banner_text(o, (const char *)c->rbuf, c->rlen);
@@ -562,7 +913,8 @@ banner_done(struct scan_conn *c, struct scan_ctx *x)
 }
 
 /* Parses the HTTP response in rbuf into fields; follows a redirect.
- * Returns 1 when the same step is re-queued for a redirect. */
+ * Returns 1 when the same step is re-queued for a redirect, 2 when the
+ * credential check begins on it. */
 static int
 http_done(struct scan_conn *c, struct scan_ctx *x)
 {
@@ -665,6 +1017,21 @@ http_done(struct scan_conn *c, struct scan_ctx *x)
 	} else if (hr.status >= 300 && hr.status < 400 &&
 	    c->redirects >= SCAN_MAX_REDIRECTS)
 		obs_error(c, x, "http: redirect limit reached");
+	/* the opt-in credential check: a Basic or Digest challenge */
+	if (hr.status == 401 && x->cfg->creds != NULL &&
+	    !o->cred_checked) {
+		struct cred_http ch;
+
+		if (cred_http_start(&ch, &hr, cred_max(x),
+		    (uint32_t)scan_now_ns()) &&
+		    cred_begin(c, x, CM_HTTP, c->tls ? "https" : "http") == 0) {
+			c->cr->http = ch;
+			if ((c->cr->path = strdup(path)) == NULL)
+				cred_end(c, x, 0, 0);
+			else
+				again = 2;
+		}
+	}
 out:
 	http_resp_free(&hr);
 	return again;
@@ -673,6 +1040,11 @@ out:
 static void
 exchange_done(struct scan_conn *c, struct scan_ctx *x)
 {
+	if (c->cr != NULL && c->cr->mode == CM_HTTP && c->cr->path != NULL &&
+	    c->wbuf != NULL) {
+		http_check_done(c, x);
+		return;
+	}
 	if (c->step < 0) {
 		banner_done(c, x);
 		return;
@@ -747,6 +1119,7 @@ banner_feed(struct scan_conn *c, struct scan_ctx *x, const uint8_t *in,
 			}
 			if (rc & (TELNET_EV_LOGIN | TELNET_EV_PASSWORD)) {
 				c->obs->telnet_login = 1;
+				c->tn_ev = rc;
 				return 1;
 			}
 		}
@@ -988,6 +1361,9 @@ conn_drive(struct scan_conn *c, struct scan_ctx *x)
 				obs_error(c, x, "connection reset");
 			exchange_done(c, x);
 			return 0;
+		case PH_CRED:
+			telnet_check_read(c, x);
+			return 0;
 		default:
 			return 0;
 		}
@@ -1027,6 +1403,12 @@ conn_timeout(struct scan_conn *c, struct scan_ctx *x)
 		obs_error(c, x, "write timeout");
 		conn_next_step(c, x);
 		break;
+	case PH_CRED:
+		if (c->cr->tn.st == CTN_LOGIN)	/* no prompt: give up */
+			cred_done(c, x, 0, 0);
+		else
+			telnet_check_eof(c, x);
+		break;
 	default:
 		break;
 	}
@@ -1040,6 +1422,37 @@ feed_targets(struct scan_ctx *x, int64_t now)
 	struct scan_conn *c;
 	uint64_t idx;
 
+	/* SSH attempts of the credential check, while the pool has room */
+	while (x->sshq_head != NULL && credssh_room(x->ssh) > 0) {
+		struct scan_cred *cr;
+
+		if (!scan_bucket_take(&x->bucket, now))
+			return 1;
+		c = x->sshq_head;
+		x->sshq_head = c->qnext;
+		if (x->sshq_head == NULL)
+			x->sshq_tail = NULL;
+		c->qnext = NULL;
+		cr = c->cr;
+		if (cr == NULL || cr->used >= cred_max(x) ||
+		    cr->next >= x->cfg->creds->n) {
+			cred_done(c, x, 0, 0);
+			continue;
+		}
+		if (!scope_allows_port(x->scope, &c->addr, c->port)) {
+			x->st->scope_refused++;
+			cred_done(c, x, 0, 0);
+			continue;
+		}
+		if (credssh_submit(x->ssh, c, &c->addr, c->port, cr->next)
+		    != 0) {
+			cred_done(c, x, 0, 0);
+			continue;
+		}
+		x->st->connects++;
+		cr->used++;
+		c->phase = PH_SSH;
+	}
 	while (x->qhead != NULL) {
 		if (!scan_bucket_take(&x->bucket, now))
 			return 1;
@@ -1080,6 +1493,46 @@ feed_targets(struct scan_ctx *x, int64_t now)
 		/* the conn may already be freed (refused at once) */
 	}
 	return 0;
+}
+
+/* Takes the results of finished SSH attempts. */
+static void
+ssh_collect(struct scan_ctx *x)
+{
+	struct credssh_done done[CREDSSH_MAX_JOBS];
+	size_t n, i;
+
+	n = credssh_collect(x->ssh, done, CREDSSH_MAX_JOBS);
+	for (i = 0; i < n; i++) {
+		struct scan_conn *c = done[i].owner;
+
+		if (c == NULL || c->phase != PH_SSH || c->cr == NULL)
+			continue;
+		switch (done[i].res) {
+		case CREDSSH_OK:
+			cred_done(c, x, 1, done[i].pair);
+			break;
+		case CREDSSH_DENIED:
+			c->cr->next = done[i].pair + 1;
+			if (c->cr->used >= cred_max(x) ||
+			    c->cr->next >= x->cfg->creds->n) {
+				cred_done(c, x, 0, 0);
+				break;
+			}
+			c->phase = PH_SSHQ;
+			c->qnext = NULL;
+			if (x->sshq_tail != NULL)
+				x->sshq_tail->qnext = c;
+			else
+				x->sshq_head = c;
+			x->sshq_tail = c;
+			break;
+		default:
+			obs_error(c, x, done[i].error);
+			cred_done(c, x, 0, 0);
+			break;
+		}
+	}
 }
 
 int
@@ -1123,6 +1576,28 @@ scan_run(const struct scan_cfg *cfg, const struct scope *scope,
 	}
 	SSL_CTX_set_verify(x.sslctx, SSL_VERIFY_NONE, NULL);
 	SSL_CTX_set_security_level(x.sslctx, 0);
+	if (cfg->creds != NULL) {
+		struct epoll_event ev;
+		char src[ADDR_STRLEN];
+		unsigned nw = cfg->ssh_workers ? cfg->ssh_workers : 4;
+
+		if (nw > CREDSSH_MAX_THREADS)
+			nw = CREDSSH_MAX_THREADS;
+		if (cfg->have_source)
+			addr_fmt(&cfg->source, src, sizeof(src));
+		if ((rc = credssh_new(&x.ssh, nw, 2 * nw, cfg->creds,
+		    cfg->timeout_ms, cfg->have_source ? src : NULL, d)) != 0)
+			goto out;
+		memset(&ev, 0, sizeof(ev));
+		ev.events = EPOLLIN;
+		ev.data.ptr = &ssh_marker;
+		if (epoll_ctl(x.ep, EPOLL_CTL_ADD, credssh_fd(x.ssh), &ev)
+		    < 0) {
+			rc = mm_diag_set(d, MM_EIO, "scan: epoll_ctl: %s",
+			    strerror(errno));
+			goto out;
+		}
+	}
 	now = scan_now_ns();
 	st->start_ns = now;
 	scan_bucket_init(&x.bucket, cfg->rate, cfg->rate > 0 ?
@@ -1144,6 +1619,11 @@ scan_run(const struct scan_cfg *cfg, const struct scope *scope,
 		for (i = 0; i < n; i++) {
 			struct scan_conn *c = evs[i].data.ptr;
 
+			if (evs[i].data.ptr == (void *)&ssh_marker) {
+				ssh_collect(&x);
+				continue;
+			}
+
 			/* a conn finished earlier in this batch was freed
 			 * only if it was this one; fds are unique */
 			conn_drive(c, &x);
@@ -1155,7 +1635,9 @@ scan_run(const struct scan_cfg *cfg, const struct scope *scope,
 				struct scan_conn *c = x.slots[k];
 
 				if (c->phase != PH_QUEUED &&
-				    c->phase != PH_DONE && c->deadline < now) {
+				    c->phase != PH_DONE &&
+				    c->phase != PH_SSHQ &&
+				    c->phase != PH_SSH && c->deadline < now) {
 					size_t before = x.nslots;
 
 					conn_timeout(c, &x);
@@ -1173,6 +1655,8 @@ scan_run(const struct scan_cfg *cfg, const struct scope *scope,
 	}
 out:
 	st->now_ns = scan_now_ns();
+	/* joins the workers: none refers to a conn after this */
+	credssh_free(x.ssh);
 	while (x.nslots > 0) {
 		struct scan_conn *c = x.slots[x.nslots - 1];
 

@@ -14,6 +14,21 @@
  * The observed fields go to rules_match(); the caller gets one
  * struct scan_result per open target through a callback.
  *
+ * Credential check (only when cfg->creds is set, see cred.h): a telnet
+ * service that showed a login prompt is answered on the same connection
+ * (several pairs per connection as the device allows, a reconnect when it
+ * closes); an HTTP probe answered 401 with a Basic or Digest challenge is
+ * repeated with Authorization, one pair per connection; an SSH service is
+ * handed, one attempt per connection, to the worker pool of credssh.h.
+ * Every (re)connect of the check pays a token and passes
+ * scope_allows_port() first. At most cfg->max_attempts pairs per service;
+ * the first success ends the check at once (telnet: closed on the shell
+ * prompt; HTTP: no further request; SSH: no channel).
+ *
+ * --source: with cfg->have_source every socket is bound to that address
+ * (port 0) before connect; targets of the other family are skipped and
+ * counted in scan_stats.source_skipped.
+ *
  * Memory: struct scan_conn (one per target in flight) stays well under
  * 1 KiB; the read buffer (at most SCAN_READ_MAX bytes), the telnet/SSH
  * parsers and the observation arena are allocated only when a port is open
@@ -29,6 +44,7 @@
 
 #include "core/addr.h"
 #include "core/err.h"
+#include "survey/cred.h"
 #include "survey/perm.h"
 #include "survey/rules.h"
 #include "survey/scope.h"
@@ -63,6 +79,13 @@ struct scan_cfg {
 	unsigned	 banner_ms;	/* banner wait */
 	unsigned	 retries;	/* extra connects after a connect timeout */
 	const char	*user_agent;
+	/* the opt-in credential check: NULL = off (the default) */
+	const struct cred_list *creds;
+	unsigned	 max_attempts;	/* per service; 0 = CRED_DEF_ATTEMPTS */
+	unsigned	 ssh_workers;	/* SSH attempt threads; 0 = 4 */
+	/* --source: bind before every connect when have_source */
+	int		 have_source;
+	struct mm_addr	 source;
 };
 
 /* One open target, delivered to the callback; valid only for the call. */
@@ -77,6 +100,11 @@ struct scan_result {
 	char		 banner[SCAN_EXCERPT + 1];	/* printable excerpt */
 	int		 telnet_login;	/* a login/password prompt was seen */
 	char		 error[96];	/* last misbehaviour, "" if none */
+	/* the credential check, when it ran on this service */
+	int		 cred_checked;
+	char		 cred_proto[8];	/* telnet, ssh, http, https */
+	const char	*cred_id;	/* the pair that worked, or NULL */
+	unsigned	 cred_attempts;	/* attempts used */
 	/* all observed fields, for the caller's evidence */
 	const struct rules_field *fields;
 	size_t		 nfields;
@@ -93,6 +121,11 @@ struct scan_stats {
 	uint64_t	scope_refused;	/* scope_allows_port said no */
 	uint64_t	errors;		/* bounded misbehaviour (caps, TLS) */
 	uint64_t	inflight_max;
+	uint64_t	cred_services;	/* services the check ran on */
+	uint64_t	cred_attempts;	/* pairs tried */
+	uint64_t	cred_found;	/* services that accepted a pair */
+	uint64_t	source_skipped;	/* targets of the other family than
+					   --source */
 	int64_t		start_ns, now_ns;
 };
 

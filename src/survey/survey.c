@@ -48,7 +48,13 @@ survey_header(struct survey_run *r)
 {
 	if (r->fmt == SURVEY_OUT_CSV)
 		fprintf(r->out, "time,source,target,port,protocol,service,"
-		    "vendor,product,version,cpe,cves,rule,banner\n");
+		    "vendor,product,version,cpe,cves,rule,banner%s\n",
+		    r->meta.creds ? ",credential_id,attempts" : "");
+	else if (r->fmt == SURVEY_OUT_TABLE && r->meta.creds)
+		fprintf(r->out, "%-24s %-15s %5s %-4s %-7s %-22s %-26s "
+		    "%-12s %-10s %s\n", "time", "target", "port", "prot",
+		    "service", "vendor", "product", "version", "credential",
+		    "cves");
 	else if (r->fmt == SURVEY_OUT_TABLE)
 		fprintf(r->out, "%-24s %-15s %5s %-4s %-7s %-22s %-26s "
 		    "%-12s %s\n", "time", "target", "port", "prot", "service",
@@ -88,6 +94,17 @@ evidence_new(const struct survey_run *r, const struct scan_result *res,
 	    r->meta.start_ms, sbuf, sizeof(sbuf))));
 	json_object_set_new(o, "user_agent", json_string(r->meta.user_agent));
 	json_object_set_new(o, "contact", json_string(r->meta.contact));
+	if (r->meta.creds) {
+		json_object_set_new(o, "credential_checked",
+		    json_boolean(res->cred_checked));
+		json_object_set_new(o, "credential_id", res->cred_id != NULL ?
+		    json_string(res->cred_id) : json_null());
+		json_object_set_new(o, "credential_attempts",
+		    json_integer(res->cred_attempts));
+		if (res->cred_checked)
+			json_object_set_new(o, "credential_protocol",
+			    json_string(res->cred_proto));
+	}
 	return o;
 }
 
@@ -189,16 +206,31 @@ survey_result(const struct scan_result *res, void *arg)
 		csv_field(r->out, res->identified ? res->ident.rule : "");
 		fputc(',', r->out);
 		csv_field(r->out, res->banner);
+		if (r->meta.creds)
+			fprintf(r->out, ",%s,%u", res->cred_id != NULL ?
+			    res->cred_id : "", res->cred_attempts);
 		fputc('\n', r->out);
 		break;
 	}
 	default:
+		if (r->meta.creds) {
+			fprintf(r->out, "%-24s %-15s %5u %-4s %-7s %-22.22s "
+			    "%-26.26s %-12.12s %-10s %s\n", tbuf, target,
+			    res->port, res->proto, res->service,
+			    res->ident.vendor, res->ident.product,
+			    res->ident.version, res->cred_id != NULL ?
+			    res->cred_id : res->cred_checked ? "-" : "",
+			    cves);
+			break;
+		}
 		fprintf(r->out, "%-24s %-15s %5u %-4s %-7s %-22.22s %-26.26s "
 		    "%-12.12s %s\n", tbuf, target, res->port, res->proto,
 		    res->service, res->ident.vendor, res->ident.product,
 		    res->ident.version, cves);
 		break;
 	}
+	if (res->cred_id != NULL)
+		r->weak++;
 	if (r->db == NULL)
 		return;
 	if ((ev = evidence_new(r, res, target, cves)) == NULL) {
@@ -237,14 +269,40 @@ survey_result(const struct scan_result *res, void *arg)
 		finding_put(r, res, "open-telnet", "", SEV_MEDIUM, 5.0,
 		    summary, ev);
 	}
+	if (res->cred_id != NULL) {
+		/* the pair by id only: never its user or password */
+		snprintf(summary, sizeof(summary), "%s on %s:%u accepts the "
+		    "well-known login pair %s (%u attempt%s)", res->cred_proto,
+		    target, res->port, res->cred_id, res->cred_attempts,
+		    res->cred_attempts == 1 ? "" : "s");
+		if (r->meta.creds_file != NULL)
+			json_object_set_new(ev, "credential_list",
+			    json_string(r->meta.creds_file));
+		finding_put(r, res, "weak-credential", res->cred_id, SEV_HIGH,
+		    8.0, summary, ev);
+	}
 	json_decref(ev);
+}
+
+static const char *
+cred_line(const struct survey_run *r, const struct scan_stats *st, char *b,
+    size_t cap)
+{
+	if (!r->meta.creds)
+		b[0] = '\0';
+	else
+		snprintf(b, cap, " cred_services=%llu cred_attempts=%llu "
+		    "weak_credentials=%llu", (unsigned long long)
+		    st->cred_services, (unsigned long long)st->cred_attempts,
+		    (unsigned long long)st->cred_found);
+	return b;
 }
 
 void
 survey_summary(struct survey_run *r, const struct scan_stats *st,
     int64_t end_ms)
 {
-	char sbuf[40], ebuf[40];
+	char sbuf[40], ebuf[40], cl[160];
 	double secs = (double)(st->now_ns - st->start_ns) / 1e9;
 	json_t *o;
 	char *s;
@@ -255,7 +313,7 @@ survey_summary(struct survey_run *r, const struct scan_stats *st,
 		fprintf(stderr, "survey %s: operator=%s purpose=%s start=%s "
 		    "end=%s targets=%llu open=%llu identified=%llu "
 		    "vulnerable=%llu connects=%llu scope_refused=%llu "
-		    "anomalies=%llu findings=%llu %.1f targets/s\n",
+		    "anomalies=%llu findings=%llu%s %.1f targets/s\n",
 		    r->meta.scan_id, r->meta.operator_, r->meta.purpose, sbuf,
 		    ebuf, (unsigned long long)st->done,
 		    (unsigned long long)st->open,
@@ -264,8 +322,8 @@ survey_summary(struct survey_run *r, const struct scan_stats *st,
 		    (unsigned long long)st->connects,
 		    (unsigned long long)st->scope_refused,
 		    (unsigned long long)st->errors,
-		    (unsigned long long)r->findings,
-		    secs > 0 ? (double)st->done / secs : 0.0);
+		    (unsigned long long)r->findings, cred_line(r, st, cl,
+		    sizeof(cl)), secs > 0 ? (double)st->done / secs : 0.0);
 		return;
 	}
 	if ((o = json_object()) == NULL)
@@ -297,6 +355,20 @@ survey_summary(struct survey_run *r, const struct scan_stats *st,
 	    json_integer((json_int_t)st->inflight_max));
 	json_object_set_new(o, "findings",
 	    json_integer((json_int_t)r->findings));
+	json_object_set_new(o, "credential_check", json_boolean(r->meta.creds));
+	if (r->meta.creds) {
+		json_object_set_new(o, "max_attempts",
+		    json_integer(r->meta.max_attempts));
+		json_object_set_new(o, "credential_services",
+		    json_integer((json_int_t)st->cred_services));
+		json_object_set_new(o, "credential_attempts",
+		    json_integer((json_int_t)st->cred_attempts));
+		json_object_set_new(o, "weak_credentials",
+		    json_integer((json_int_t)st->cred_found));
+	}
+	if (st->source_skipped > 0)
+		json_object_set_new(o, "source_skipped",
+		    json_integer((json_int_t)st->source_skipped));
 	json_object_set_new(o, "seconds", json_real(secs));
 	json_object_set_new(o, "targets_per_s",
 	    json_real(secs > 0 ? (double)st->done / secs : 0.0));

@@ -6,7 +6,11 @@
  * version up in the vulnerability data, writes one row to the output stream
  * and upserts findings: `device` (identified service), `vulnerable-version`
  * (one per CVE, dedup_extra = the CVE) and `open-telnet` (a telnet service
- * that shows a login or password prompt). Every finding's evidence carries
+ * that shows a login or password prompt) and, when the opt-in credential
+ * check ran (meta.creds), `weak-credential` (severity high, dedup_extra =
+ * the pair's id) for a service that accepted a pair. A pair is named by
+ * its id only; the user and password never reach a row or a finding.
+ * Every finding's evidence carries
  * the time, source address, target, port, protocol, matched rule, banner
  * excerpt, scan id and the scan metadata (operator, purpose, start, user
  * agent, contact). Costs: one vulns_match and at most 2 + CVEs upserts per
@@ -40,6 +44,9 @@ struct survey_meta {
 	const char	*contact;
 	const char	*source;	/* source address text, or "" */
 	int64_t		 start_ms;
+	int		 creds;		/* the credential check is on */
+	const char	*creds_file;	/* its list (path), or NULL */
+	unsigned	 max_attempts;
 };
 
 struct survey_run {
@@ -51,6 +58,7 @@ struct survey_run {
 	uint64_t		 rows;
 	uint64_t		 findings;
 	uint64_t		 vulnerable;
+	uint64_t		 weak;		/* weak-credential services */
 	uint64_t		 db_errors;
 	struct mm_diag		 last_err;
 };
