@@ -80,5 +80,7 @@ void		 attrib_free(struct attrib *at);
  * Returns 1 when a recipient with an e-mail address was found, else 0. */
 int		 attrib_resolve(const struct attrib *at, const struct mm_addr *a,
 		    struct attribution *out);
+/* "none", "file", "rdap"; never NULL. */
+const char	*attrib_source_name(enum contact_source s);
 
 #endif
