@@ -13,7 +13,10 @@
  *
  * `lab devices` (lab/devices.h) serves an emulated device fleet on
  * 127.x.y.z addresses until SIGTERM/SIGINT or --duration, with its ground
- * truth (docs/lab-devices.md) and per-address connection counts.
+ * truth (docs/lab-devices.md) and per-address connection counts: the
+ * epoll server (devsrv), the libssh password-login servers (devssh) and,
+ * with --real, real lighttpd and dropbear children on free addresses of
+ * the range (devreal), started before any thread and stopped at exit.
  *
  * `lab isp` draws flows from the seeded ISP model (lab/isp.h), encodes them
  * as NetFlow v5, v9 or IPFIX (flow/export.h) and sends the datagrams to a
@@ -1121,6 +1124,9 @@ bad:
 
 /* ---- lab devices ---- */
 
+#define LAB_LIGHTTPD	"/usr/sbin/lighttpd"
+#define LAB_DROPBEAR	"/usr/sbin/dropbear"
+
 static volatile int dev_stop;
 
 static void
@@ -1137,7 +1143,7 @@ usage_ldevices(FILE *fp)
 	    "usage: mamori lab devices --range 127.A.B.C/LEN [--live-pct PCT] [--seed N]\n"
 	    "                          [--hostile PCT] [--truth FILE] [--no-secrets]\n"
 	    "                          [--counts FILE] [--duration DUR] [--max-conns N]\n"
-	    "                          [--idle S]\n"
+	    "                          [--idle S] [--real LIST]\n"
 	    "\n"
 	    "Emulates a fleet of IoT telnet devices, cameras and routers over HTTP,\n"
 	    "VPN portals and SSH servers on the addresses of a range inside\n"
@@ -1155,12 +1161,18 @@ usage_ldevices(FILE *fp)
 	    "  --duration DUR       stop after DUR (90s, 15m, 2h)\n"
 	    "  --max-conns N        cap on open connections (default from\n"
 	    "                       RLIMIT_NOFILE, raised to its hard limit)\n"
-	    "  --idle S             close connections idle for S seconds (default 10)\n");
+	    "  --idle S             close connections idle for S seconds (default 10)\n"
+	    "  --real LIST          also run real servers, comma-separated:\n"
+	    "                       lighttpd (two: mod_auth Basic and Digest, from\n"
+	    "                       " LAB_LIGHTTPD ") and dropbear (identification\n"
+	    "                       only, from " LAB_DROPBEAR "); files under the\n"
+	    "                       truth file's directory; missing binaries are\n"
+	    "                       reported and skipped\n");
 }
 
 enum {
 	D_RANGE = 256, D_LIVE, D_SEED, D_HOSTILE, D_TRUTH, D_NOSECRETS,
-	D_COUNTS, D_DURATION, D_MAXCONNS, D_IDLE
+	D_COUNTS, D_DURATION, D_MAXCONNS, D_IDLE, D_REAL
 };
 
 static const struct option devices_opts[] = {
@@ -1174,6 +1186,7 @@ static const struct option devices_opts[] = {
 	{ "duration", required_argument, NULL, D_DURATION },
 	{ "max-conns", required_argument, NULL, D_MAXCONNS },
 	{ "idle", required_argument, NULL, D_IDLE },
+	{ "real", required_argument, NULL, D_REAL },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
@@ -1197,6 +1210,93 @@ write_buf(const char *path, const char *buf, size_t len)
 	return rc;
 }
 
+/* Parses --real: "lighttpd", "dropbear", comma-separated. Returns a mask
+ * of 1 (lighttpd) and 2 (dropbear), or -1. */
+static int
+parse_real(const char *s)
+{
+	const char *e;
+	size_t n;
+	int m = 0;
+
+	for (; *s != '\0'; s = *e ? e + 1 : e) {
+		e = strchr(s, ',');
+		if (e == NULL)
+			e = s + strlen(s);
+		n = (size_t)(e - s);
+		if (n == 0 || (*e == ',' && e[1] == '\0'))
+			return -1;
+		if (n == 8 && strncmp(s, "lighttpd", 8) == 0)
+			m |= 1;
+		else if (n == 8 && strncmp(s, "dropbear", 8) == 0)
+			m |= 2;
+		else
+			return -1;
+	}
+	return m == 0 ? -1 : m;
+}
+
+/* Adds the real servers of `mask` whose binaries answer to the plan;
+ * says so on stderr and goes on for those that do not. */
+static void
+add_real(struct dev_plan *plan, int mask)
+{
+	struct mm_diag diag;
+	char ver[32];
+	int rc;
+
+	memset(&diag, 0, sizeof(diag));
+	if (mask & 1) {
+		rc = devreal_version(REAL_LIGHTTPD_BASIC, LAB_LIGHTTPD, ver,
+		    sizeof(ver), &diag);
+		if (rc == MM_ENOENT)
+			fprintf(stderr, "mamori lab devices: --real: %s not "
+			    "found; going on without lighttpd\n",
+			    LAB_LIGHTTPD);
+		else if (rc != 0)
+			fprintf(stderr, "mamori lab devices: --real: %s; going "
+			    "on without lighttpd\n", diag.msg);
+		else if (devplan_add_real(plan, REAL_LIGHTTPD_BASIC, ver,
+		    &diag) != 0 || devplan_add_real(plan,
+		    REAL_LIGHTTPD_DIGEST, ver, &diag) != 0)
+			fprintf(stderr, "mamori lab devices: --real: %s\n",
+			    diag.msg);
+	}
+	if (mask & 2) {
+		rc = devreal_version(REAL_DROPBEAR, LAB_DROPBEAR, ver,
+		    sizeof(ver), &diag);
+		if (rc == MM_ENOENT)
+			fprintf(stderr, "mamori lab devices: --real: %s not "
+			    "found; going on without dropbear\n",
+			    LAB_DROPBEAR);
+		else if (rc != 0)
+			fprintf(stderr, "mamori lab devices: --real: %s; going "
+			    "on without dropbear\n", diag.msg);
+		else if (devplan_add_real(plan, REAL_DROPBEAR, ver, &diag) !=
+		    0)
+			fprintf(stderr, "mamori lab devices: --real: %s\n",
+			    diag.msg);
+	}
+}
+
+/* The directory of `path` ("." without a slash), in `buf`. */
+static const char *
+dir_of(const char *path, char *buf, size_t len)
+{
+	const char *sl;
+
+	if (path == NULL) {
+		sl = getenv("TMPDIR");
+		return sl != NULL && *sl != '\0' ? sl : "/tmp";
+	}
+	if ((sl = strrchr(path, '/')) == NULL)
+		return ".";
+	if (sl == path)
+		return "/";
+	snprintf(buf, len, "%.*s", (int)(sl - path), path);
+	return buf;
+}
+
 static int
 run_ldevices(int argc, char **argv)
 {
@@ -1204,7 +1304,13 @@ run_ldevices(int argc, char **argv)
 	struct devsrv_conf sc;
 	struct dev_plan *plan = NULL;
 	struct devsrv *srv = NULL;
+	struct devssh *ssh = NULL;
+	struct devreal *real = NULL;
 	struct devsrv_counters cnt;
+	const char *rpaths[REAL_NKINDS];
+	char dbuf[PATH_MAX], a[16];
+	size_t i;
+	int realmask = 0;
 	struct mm_diag diag;
 	struct sigaction sa;
 	const char *range = NULL, *truth = NULL, *counts = NULL;
@@ -1264,6 +1370,10 @@ run_ldevices(int argc, char **argv)
 				goto bad;
 			sc.idle_ms = (int)v * 1000;
 			break;
+		case D_REAL:
+			if ((realmask = parse_real(optarg)) < 0)
+				goto bad;
+			break;
 		case 'h':
 			usage_ldevices(stdout);
 			return EXIT_OK;
@@ -1290,6 +1400,33 @@ run_ldevices(int argc, char **argv)
 		cli_err("lab devices", "%s", diag.msg);
 		return EXIT_USAGE;
 	}
+	if (realmask != 0)
+		add_real(plan, realmask);
+	if (plan->nreal > 0) {
+		/* children first: no thread exists yet when they fork */
+		memset(rpaths, 0, sizeof(rpaths));
+		rpaths[REAL_LIGHTTPD_BASIC] = LAB_LIGHTTPD;
+		rpaths[REAL_LIGHTTPD_DIGEST] = LAB_LIGHTTPD;
+		rpaths[REAL_DROPBEAR] = LAB_DROPBEAR;
+		real = devreal_start(plan, dir_of(truth, dbuf, sizeof(dbuf)),
+		    rpaths, &diag);
+		if (real == NULL) {
+			fprintf(stderr, "mamori lab devices: --real: %s; going "
+			    "on without real servers\n", diag.msg);
+			plan->nreal = 0;
+		}
+		for (i = 0; i < plan->nreal; i++) {
+			snprintf(a, sizeof(a), "%u.%u.%u.%u",
+			    (unsigned)(plan->real[i].addr >> 24),
+			    (unsigned)((plan->real[i].addr >> 16) & 0xff),
+			    (unsigned)((plan->real[i].addr >> 8) & 0xff),
+			    (unsigned)(plan->real[i].addr & 0xff));
+			fprintf(stderr, "mamori lab devices: real %s %s on "
+			    "%s:%u\n", devices_real_name(plan->real[i].kind),
+			    plan->real[i].version, a,
+			    (unsigned)plan->real[i].port);
+		}
+	}
 	if (truth != NULL) {
 		if (devplan_truth_json(plan, secrets, &buf, &len) != 0) {
 			cli_err("lab devices", "truth: out of memory");
@@ -1311,13 +1448,21 @@ run_ldevices(int argc, char **argv)
 		cli_err("lab devices", "%s", diag.msg);
 		goto out;
 	}
+	if ((ssh = devssh_open(plan, srv, &diag)) == NULL) {
+		cli_err("lab devices", "%s", diag.msg);
+		goto out;
+	}
 	fprintf(stderr, "mamori lab devices: listening on %zu ports across "
-	    "%zu addresses\n", devsrv_nlisten(srv), plan->ndev);
+	    "%zu addresses\n", devsrv_nlisten(srv) + devssh_nlisten(ssh) +
+	    plan->nreal, plan->ndev + plan->nreal);
 	fflush(stderr);
 	if (devsrv_run(srv, &dev_stop, duration, &diag) != 0) {
 		cli_err("lab devices", "%s", diag.msg);
 		goto out;
 	}
+	/* the SSH threads stop before the counters are read */
+	devssh_close(ssh);
+	ssh = NULL;
 	devsrv_counters(srv, &cnt);
 	fprintf(stderr, "mamori lab devices: %" PRIu64 " connections, %"
 	    PRIu64 " logins accepted, %" PRIu64 " refused, %" PRIu64
@@ -1336,7 +1481,9 @@ run_ldevices(int argc, char **argv)
 	}
 	rc = EXIT_OK;
 out:
+	devssh_close(ssh);
 	devsrv_close(srv);
+	devreal_stop(real);
 	devplan_free(plan);
 	return rc;
 bad:

@@ -10,6 +10,17 @@
  * then a weighted profile. Cost: O(addresses) time, O(live services)
  * memory; the range is capped at a /16 (DEV_MAX_ADDRS).
  *
+ * Truth honesty: a template whose real devices show nothing of their own
+ * (the Xiongmai DVR's "(none) login:") carries `generic`, the product a
+ * survey can report there; the truth then says "identifiable": false and
+ * "expected" so tests can require exact identification everywhere.
+ * Products are named as data/fingerprints names them.
+ *
+ * SSH templates with a credential are served by libssh threads
+ * (devices_ssh.c); real servers (lighttpd, dropbear) are added to the plan
+ * with devplan_add_real on the highest free addresses of the range and
+ * appear in the truth with "real": true (devices_real.c runs them).
+ *
  * VPN portals listen twice: plain HTTP (80/8080) and HTTPS (443, 10443
  * for FortiGate; devices_svc_tls), with one self-signed certificate per
  * template made at start (devices_tls.c).
@@ -68,20 +79,25 @@ enum {
 
 #define TEL(n, ven, prod, ver, cpe, cve, prompt, cr)			\
 	{ n, DEV_TELNET, "telnet", ven, prod, ver, cpe, cve, prompt, NULL, \
-	  NULL, "telnet banner", cr, P_NONE, 0, HOST_NONE }
+	  NULL, "telnet banner", cr, P_NONE, 0, HOST_NONE, NULL }
+/* a telnet device whose prompt real devices share with generic ones */
+#define TELG(n, ven, prod, ver, cpe, cve, prompt, cr, gen)		\
+	{ n, DEV_TELNET, "telnet", ven, prod, ver, cpe, cve, prompt, NULL, \
+	  NULL, "none: the prompt is generic", cr, P_NONE, 0, HOST_NONE,  \
+	  gen }
 #define WEB(n, ven, prod, ver, cpe, cve, server, realm, title, cr)	\
 	{ n, DEV_HTTP, "http", ven, prod, ver, cpe, cve, server, realm,	\
 	  title, "Server header, Basic realm, title", cr, P_NONE, 0,	\
-	  HOST_NONE }
-#define SSH(n, ven, prod, ver, cpe, cve, id)				\
+	  HOST_NONE, NULL }
+#define SSH(n, ven, prod, ver, cpe, cve, id, cr)			\
 	{ n, DEV_SSH, "ssh", ven, prod, ver, cpe, cve, id, NULL, NULL,	\
-	  "SSH identification string", -1, P_NONE, 0, HOST_NONE }
+	  "SSH identification string", cr, P_NONE, 0, HOST_NONE, NULL }
 #define VPN(n, ven, prod, ver, cpe, cve, server, title, ev, portal, gz) \
 	{ n, DEV_VPN, "http", ven, prod, ver, cpe, cve, server, NULL,	\
-	  title, ev, -1, portal, gz, HOST_NONE }
+	  title, ev, -1, portal, gz, HOST_NONE, NULL }
 #define HOS(n, svc, h)							\
 	{ n, DEV_HOSTILE, svc, "", "", "", "", "", NULL, NULL, NULL, "",	\
-	  -1, P_NONE, 0, h }
+	  -1, P_NONE, 0, h, NULL }
 
 #define FGT_EV	"/remote/login body comment <!-- FortiOS vX.Y.Z -->"
 #define PCS_EV	"/dana-na/nc/nc_gina_ver.txt ProductVersion PARAM (R as a dot)"
@@ -91,9 +107,16 @@ enum {
 #define SW_EV	"/cgi-bin/welcome meta name=\"sonicwall-firmware\""
 
 static const struct dev_svctpl tpls[T_COUNT] = {
-	[T_TEL_XM] = TEL("tel-xiongmai", "Xiongmai", "DVR telnetd", "",
+	/*
+	 * Xiongmai: the DVR's telnetd is BusyBox's with the hostname unset,
+	 * so its prompt is the same "(none) login:" as any such Linux box
+	 * (T_TEL_DEF); nothing on port 23 names the vendor (the vendor shows
+	 * on its web server, "uc-httpd", not emulated here). The truth keeps
+	 * the device and says what a survey can honestly report.
+	 */
+	[T_TEL_XM] = TELG("tel-xiongmai", "Xiongmai", "DVR telnetd", "",
 	    "cpe:2.3:h:xiongmaitech:dvr:-:*:*:*:*:*:*:*", "",
-	    "\r\n(none) login: ", 0),
+	    "\r\n(none) login: ", 0, "Linux telnetd"),
 	[T_TEL_DAHUA] = TEL("tel-dahua", "Dahua", "DVR telnetd", "",
 	    "cpe:2.3:h:dahuasecurity:dvr:-:*:*:*:*:*:*:*", "",
 	    "\r\nDVR login: ", 1),
@@ -101,13 +124,20 @@ static const struct dev_svctpl tpls[T_COUNT] = {
 	    "Hi3518 IP camera telnetd", "",
 	    "cpe:2.3:h:hisilicon:hi3518:-:*:*:*:*:*:*:*", "",
 	    "\r\nHi3518 login: ", 3),
-	[T_TEL_BBROUTER] = TEL("tel-busybox-1.19.4", "BusyBox", "telnetd",
+	/* BusyBox telnetd shows BusyBox's version (rule busybox-banner) */
+	[T_TEL_BBROUTER] = TEL("tel-busybox-1.19.4", "BusyBox", "BusyBox",
 	    "1.19.4", "cpe:2.3:a:busybox:busybox:1.19.4:*:*:*:*:*:*:*", "",
 	    "\r\nBusyBox v1.19.4 (2016-01-14 10:20:31 CST) multi-call "
 	    "binary.\r\nrouter login: ", 2),
-	[T_TEL_2323] = TEL("tel-zte-2323", "ZTE", "router telnetd", "",
-	    "cpe:2.3:h:zte:router:-:*:*:*:*:*:*:*", "",
-	    "\r\n\r\nLogin: ", 4),
+	/*
+	 * ZTE ZXHN home gateways print their model on a line of its own
+	 * before "Login:" (cnx-software.com, 2016-10-06, on a ZXHN F600W:
+	 * "Telnet is also kind enough to return the modem model number
+	 * (F600W)"); rule zte-zxhn-telnet in 10-ssh-telnet.rules.
+	 */
+	[T_TEL_2323] = TEL("tel-zte-2323", "ZTE", "ZXHN F600W", "",
+	    "cpe:2.3:h:zte:zxhn_F600W:-:*:*:*:*:*:*:*", "",
+	    "\r\nF600W\r\nLogin: ", 4),
 	[T_TEL_DEF] = TEL("tel-generic", "", "Linux telnetd", "",
 	    "cpe:2.3:a:busybox:busybox:-:*:*:*:*:*:*:*", "",
 	    "\r\n(none) login: ", 5),
@@ -121,8 +151,11 @@ static const struct dev_svctpl tpls[T_COUNT] = {
 	    "GoAhead", "",
 	    "cpe:2.3:a:embedthis:goahead:-:*:*:*:*:*:*:*", "CVE-2017-8225",
 	    "GoAhead-Webs", "GoAhead", "IPCAM", 6),
+	/* products are named as data/fingerprints names them: the TL-WR740N
+	 * names itself "Wireless N Router WR740N" in its Basic realm (rule
+	 * tplink-realm) */
 	[T_HTTP_TPLINK] = WEB("http-tplink-wr740n", "TP-Link",
-	    "TL-WR740N", "",
+	    "Wireless N Router WR740N", "",
 	    "cpe:2.3:h:tp-link:tl-wr740n:-:*:*:*:*:*:*:*", "",
 	    "mini_httpd/1.19 19dec2003",
 	    "TP-LINK Wireless N Router WR740N", "TL-WR740N", 2),
@@ -135,18 +168,21 @@ static const struct dev_svctpl tpls[T_COUNT] = {
 	    "lighttpd/1.4.54", NULL, "Welcome page", -1),
 	[T_SSH_74] = SSH("ssh-openssh-7.4", "OpenBSD", "OpenSSH", "7.4",
 	    "cpe:2.3:a:openbsd:openssh:7.4:*:*:*:*:*:*:*", "CVE-2018-15473",
-	    "SSH-2.0-OpenSSH_7.4\r\n"),
+	    "SSH-2.0-OpenSSH_7.4\r\n", -1),
 	[T_SSH_96] = SSH("ssh-openssh-9.6p1", "OpenBSD", "OpenSSH", "9.6p1",
 	    "cpe:2.3:a:openbsd:openssh:9.6:p1:*:*:*:*:*:*", "CVE-2024-6387",
-	    "SSH-2.0-OpenSSH_9.6p1 Ubuntu-3ubuntu13\r\n"),
+	    "SSH-2.0-OpenSSH_9.6p1 Ubuntu-3ubuntu13\r\n", -1),
+	/* the dropbear servers of the DVR and router profiles take the
+	 * device's default pair by password (libssh server, devices_ssh.c,
+	 * which sends exactly this identification string) */
 	[T_SSH_DB2019] = SSH("ssh-dropbear-2019.78", "Dropbear SSH project",
 	    "Dropbear sshd", "2019.78",
 	    "cpe:2.3:a:dropbear_ssh_project:dropbear_ssh:2019.78:*:*:*:*:*:*:*",
-	    "", "SSH-2.0-dropbear_2019.78\r\n"),
+	    "", "SSH-2.0-dropbear_2019.78\r\n", 4),
 	[T_SSH_DB2014] = SSH("ssh-dropbear-2014.63", "Dropbear SSH project",
 	    "Dropbear sshd", "2014.63",
 	    "cpe:2.3:a:dropbear_ssh_project:dropbear_ssh:2014.63:*:*:*:*:*:*:*",
-	    "CVE-2016-7406", "SSH-2.0-dropbear_2014.63\r\n"),
+	    "CVE-2016-7406", "SSH-2.0-dropbear_2014.63\r\n", 1),
 	[T_FGT_604] = VPN("fgt-6.0.4", "Fortinet", "FortiGate SSL-VPN",
 	    "6.0.4", "cpe:2.3:o:fortinet:fortios:6.0.4:*:*:*:*:*:*:*",
 	    "CVE-2018-13379", "xxxxxxxx-xxxxx", "Please Login", FGT_EV,
@@ -301,6 +337,108 @@ devices_svc_tls(const struct dev_service *s)
 {
 	return tpls[s->tpl].kind == DEV_VPN &&
 	    (s->port == 443 || s->port == 10443);
+}
+
+int
+devices_svc_sshlogin(const struct dev_service *s)
+{
+	return tpls[s->tpl].kind == DEV_SSH && tpls[s->tpl].cred >= 0;
+}
+
+const char *
+devices_real_name(enum dev_realkind k)
+{
+	switch (k) {
+	case REAL_LIGHTTPD_BASIC:
+		return "lighttpd-basic";
+	case REAL_LIGHTTPD_DIGEST:
+		return "lighttpd-digest";
+	case REAL_DROPBEAR:
+		return "dropbear";
+	default:
+		return "";
+	}
+}
+
+/* 1 if `a` is a planned device (p->dev is sorted by address). */
+static int
+plan_has(const struct dev_plan *p, uint32_t a)
+{
+	size_t lo = 0, hi = p->ndev, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (p->dev[mid].addr == a)
+			return 1;
+		if (p->dev[mid].addr < a)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
+int
+devplan_add_real(struct dev_plan *p, enum dev_realkind kind,
+    const char *version, struct mm_diag *diag)
+{
+	struct dev_real *r;
+	uint64_t i, n;
+	uint32_t a;
+	size_t k;
+	const char *v;
+
+	if (kind < REAL_LIGHTTPD_BASIC || kind >= REAL_NKINDS ||
+	    version == NULL || *version == '\0' || strlen(version) >= 32)
+		return mm_diag_set(diag, MM_EINVAL, "devices: real server: "
+		    "bad kind or version");
+	for (v = version; *v != '\0'; v++)
+		if (strchr("0123456789abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ.+~-", *v) == NULL)
+			return mm_diag_set(diag, MM_EINVAL, "devices: real "
+			    "server %s: bad version '%s'",
+			    devices_real_name(kind), version);
+	for (k = 0; k < p->nreal; k++)
+		if (p->real[k].kind == kind)
+			return mm_diag_set(diag, MM_EINVAL, "devices: real "
+			    "server %s added twice", devices_real_name(kind));
+	if (p->nreal >= DEV_MAX_REAL)
+		return mm_diag_set(diag, MM_ELIMIT, "devices: at most %d "
+		    "real servers", DEV_MAX_REAL);
+	n = (uint64_t)p->naddrs;
+	for (i = n; i > 0; i--) {
+		a = p->conf.net + (uint32_t)(i - 1);
+		if ((a & 0xff) == 0 || (a & 0xff) == 255 || plan_has(p, a))
+			continue;
+		for (k = 0; k < p->nreal && p->real[k].addr != a; k++)
+			;
+		if (k == p->nreal)
+			break;
+	}
+	if (i == 0)
+		return mm_diag_set(diag, MM_ELIMIT, "devices: no free address "
+		    "in the range for real server %s",
+		    devices_real_name(kind));
+	r = &p->real[p->nreal++];
+	memset(r, 0, sizeof(*r));
+	r->kind = kind;
+	r->addr = a;
+	snprintf(r->version, sizeof(r->version), "%s", version);
+	switch (kind) {
+	case REAL_LIGHTTPD_BASIC:
+		r->port = 80;
+		r->cred = 9;		/* mirai-10 admin/password */
+		break;
+	case REAL_LIGHTTPD_DIGEST:
+		r->port = 80;
+		r->cred = 6;		/* mirai-07 admin/1234 */
+		break;
+	default:
+		r->port = 22;
+		r->cred = -1;
+		break;
+	}
+	return 0;
 }
 
 const char *
@@ -540,6 +678,61 @@ fmt_addr(uint32_t a, char *buf, size_t len)
 	    (unsigned)(a & 0xff));
 }
 
+/* ",credential_id":... and, with `secrets`, the pair. */
+static void
+sb_cred(struct sbuf *s, int cred, int secrets)
+{
+	sb_add(s, ",\"credential_id\":");
+	if (cred < 0) {
+		sb_add(s, "null");
+		return;
+	}
+	sb_str(s, creds[cred].id);
+	if (secrets) {
+		sb_add(s, ",\"credential_secret\":{\"test_only\":true,"
+		    "\"user\":");
+		sb_str(s, creds[cred].user);
+		sb_add(s, ",\"password\":");
+		sb_str(s, creds[cred].pass);
+		sb_add(s, "}");
+	}
+}
+
+/* One truth entry for a real server; vendor, product and CPE as the
+ * rules lighttpd and dropbear of data/fingerprints report them. */
+static void
+real_json(struct sbuf *s, const struct dev_real *r, int first, int secrets)
+{
+	char a[16];
+	int httpd = r->kind != REAL_DROPBEAR;
+
+	fmt_addr(r->addr, a, sizeof(a));
+	sb_add(s, "%s\n{\"addr\":\"%s\",\"port\":%u,\"device\":\"real-%s\","
+	    "\"device_type\":\"server\",\"template\":\"real-%s\","
+	    "\"service\":\"%s\",", first ? "" : ",", a, (unsigned)r->port,
+	    devices_real_name(r->kind), httpd ? "lighttpd" : "dropbear",
+	    httpd ? "http" : "ssh");
+	if (httpd) {
+		sb_add(s, "\"vendor\":\"lighttpd\",\"product\":\"lighttpd\","
+		    "\"version\":\"%s\",\"cpe\":\"cpe:2.3:a:lighttpd:lighttpd:"
+		    "%s:*:*:*:*:*:*:*\",\"cves\":[],\"auth\":\"%s\","
+		    "\"realm\":\"%s\",\"server\":\"lighttpd/%s\","
+		    "\"version_evidence\":\"Server header\"", r->version,
+		    r->version, r->kind == REAL_LIGHTTPD_BASIC ? "basic" :
+		    "digest", r->kind == REAL_LIGHTTPD_BASIC ?
+		    DEV_REAL_REALM_BASIC : DEV_REAL_REALM_DIGEST, r->version);
+	} else {
+		sb_add(s, "\"vendor\":\"Dropbear SSH project\",\"product\":"
+		    "\"Dropbear sshd\",\"version\":\"%s\",\"cpe\":\"cpe:2.3:"
+		    "a:dropbear_ssh_project:dropbear_ssh:%s:*:*:*:*:*:*:*\","
+		    "\"cves\":[],\"auth\":null,\"banner\":\"SSH-2.0-dropbear_%s"
+		    "\\r\\n\",\"version_evidence\":\"SSH identification "
+		    "string\"", r->version, r->version, r->version);
+	}
+	sb_cred(s, r->cred, secrets);
+	sb_add(s, ",\"identifiable\":true,\"real\":true,\"hostile\":null}");
+}
+
 int
 devplan_truth_json(const struct dev_plan *p, int secrets, char **buf,
     size_t *len)
@@ -558,8 +751,9 @@ devplan_truth_json(const struct dev_plan *p, int secrets, char **buf,
 	    PRIu64 ",\"range\":\"%s/%d\",\"addresses\":%zu,\"live_pct\":%d,"
 	    "\"hostile_pct\":%d,\"devices\":%zu,\"ports\":%zu,"
 	    "\"secrets\":%s,\"services\":[", p->conf.seed, a, p->conf.plen,
-	    p->naddrs, p->conf.live_pct, p->conf.hostile_pct, p->ndev,
-	    p->nsvc, secrets ? "true" : "false");
+	    p->naddrs, p->conf.live_pct, p->conf.hostile_pct,
+	    p->ndev + p->nreal, p->nsvc + p->nreal,
+	    secrets ? "true" : "false");
 	for (i = 0; i < p->ndev; i++) {
 		d = &p->dev[i];
 		fmt_addr(d->addr, a, sizeof(a));
@@ -600,6 +794,8 @@ devplan_truth_json(const struct dev_plan *p, int secrets, char **buf,
 				sb_str(&s, t->realm);
 			} else if (t->kind == DEV_TELNET)
 				sb_add(&s, "\"telnet-login\"");
+			else if (t->kind == DEV_SSH && t->cred >= 0)
+				sb_add(&s, "\"ssh-password\"");
 			else
 				sb_add(&s, "null");
 			if (t->title != NULL) {
@@ -624,20 +820,17 @@ devplan_truth_json(const struct dev_plan *p, int secrets, char **buf,
 				    t->gzmtime);
 			sb_add(&s, ",\"version_evidence\":");
 			sb_str(&s, t->evidence);
-			sb_add(&s, ",\"credential_id\":");
-			if (t->cred >= 0) {
-				sb_str(&s, creds[t->cred].id);
-				if (secrets) {
-					sb_add(&s, ",\"credential_secret\":"
-					    "{\"test_only\":true,\"user\":");
-					sb_str(&s, creds[t->cred].user);
-					sb_add(&s, ",\"password\":");
-					sb_str(&s, creds[t->cred].pass);
-					sb_add(&s, "}");
-				}
-			} else
-				sb_add(&s, "null");
-			sb_add(&s, ",\"hostile\":");
+			sb_cred(&s, t->cred, secrets);
+			sb_add(&s, ",\"identifiable\":%s",
+			    t->generic == NULL ? "true" : "false");
+			if (t->generic != NULL) {
+				sb_add(&s, ",\"expected\":{\"service\":");
+				sb_str(&s, t->service);
+				sb_add(&s, ",\"vendor\":\"\",\"product\":");
+				sb_str(&s, t->generic);
+				sb_add(&s, ",\"version\":\"\"}");
+			}
+			sb_add(&s, ",\"real\":false,\"hostile\":");
 			if (t->hostile != HOST_NONE)
 				sb_str(&s, devices_hostile_name(t->hostile));
 			else
@@ -645,6 +838,8 @@ devplan_truth_json(const struct dev_plan *p, int secrets, char **buf,
 			sb_add(&s, "}");
 		}
 	}
+	for (i = 0; i < p->nreal; i++)
+		real_json(&s, &p->real[i], p->nsvc + i == 0, secrets);
 	sb_add(&s, "\n]}\n");
 	if (s.err) {
 		free(s.b);

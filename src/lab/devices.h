@@ -10,7 +10,12 @@
  * The plan (devplan_*) is pure: same seed and range, same devices, same
  * truth. The server (devsrv_*, devices_srv.c) binds one listening socket
  * per planned (address, port) and serves every connection from bounded
- * per-connection buffers; it never runs anything a client sends.
+ * per-connection buffers; it never runs anything a client sends. SSH
+ * services with a password login are served by a bounded libssh thread
+ * pool (devssh_*, devices_ssh.c); real lighttpd and dropbear processes
+ * can run beside them (devreal_*, devices_real.c). devices_ssh.c is the
+ * only file that needs libssh: callers that use only the plan and devsrv
+ * do not pull it in.
  */
 #ifndef MAMORI_LAB_DEVICES_H
 #define MAMORI_LAB_DEVICES_H
@@ -27,7 +32,9 @@ enum dev_kind {
 	DEV_TELNET = 1,		/* IoT telnetd with a default login */
 	DEV_HTTP,		/* camera/router web UI, Basic auth or open */
 	DEV_VPN,		/* VPN portal, HTTP and HTTPS */
-	DEV_SSH,		/* identification string, then close */
+	DEV_SSH,		/* identification string, then close;
+				 * with a credential: a libssh server
+				 * (devices_ssh.c) with password auth */
 	DEV_HOSTILE		/* see enum dev_hostile */
 };
 
@@ -68,6 +75,33 @@ struct dev_svctpl {
 	int		 portal;	/* DEV_VPN: which product's pages */
 	uint32_t	 gzmtime;	/* Citrix: gzip member time */
 	enum dev_hostile hostile;
+	/* NULL: the survey can name this product. Else the prompt is
+	 * shared with generic devices and the survey can only report this
+	 * generic product (vendor and version ""): the truth then says
+	 * "identifiable": false and "expected" (docs/lab-truth.md). */
+	const char	*generic;
+};
+
+/* A real server run beside the emulator (devices_real.c). */
+enum dev_realkind {
+	REAL_LIGHTTPD_BASIC = 1,	/* lighttpd, mod_auth Basic */
+	REAL_LIGHTTPD_DIGEST,		/* lighttpd, mod_auth Digest */
+	REAL_DROPBEAR,			/* dropbear, identification only */
+	REAL_NKINDS
+};
+
+#define DEV_MAX_REAL	(REAL_NKINDS - 1)
+
+/* realms of the real lighttpd servers (devices_real.c) */
+#define DEV_REAL_REALM_BASIC	"mamori lab Basic"
+#define DEV_REAL_REALM_DIGEST	"mamori lab Digest"
+
+struct dev_real {
+	enum dev_realkind kind;
+	uint32_t	 addr;		/* a free address of the range */
+	uint16_t	 port;
+	char		 version[32];	/* from `lighttpd -v`, `dropbear -V` */
+	int		 cred;		/* index into devices_creds(), -1 */
 };
 
 struct dev_service {
@@ -99,6 +133,8 @@ struct dev_plan {
 	struct dev_service	*svc;
 	size_t			 nsvc;
 	size_t			 naddrs;	/* addresses in the range */
+	struct dev_real		 real[DEV_MAX_REAL];	/* devplan_add_real */
+	size_t			 nreal;
 };
 
 /* Parses "127.10.0.0/20" into host-order `net` and `plen`. Returns 0,
@@ -134,6 +170,21 @@ int	devplan_truth_json(const struct dev_plan *p, int secrets,
 
 /* 1 if the service speaks TLS (a VPN portal on 443 or 10443). */
 int	devices_svc_tls(const struct dev_service *s);
+
+/* 1 if the service is an SSH server with a password login (served by
+ * devices_ssh.c, not by the event loop of devices_srv.c). */
+int	devices_svc_sshlogin(const struct dev_service *s);
+
+/* Adds a real server of `kind` reporting `version` (at most 31 bytes of
+ * [0-9A-Za-z.+~-]) to the plan, on the highest address of the range that
+ * is neither planned nor .0/.255 nor used by an earlier real server.
+ * Returns 0, MM_EINVAL (bad kind or version, already added) or MM_ELIMIT
+ * (no free address) with `diag` set. */
+int	devplan_add_real(struct dev_plan *p, enum dev_realkind kind,
+	    const char *version, struct mm_diag *diag);
+
+/* Name of a real server kind ("lighttpd-basic", ...). */
+const char	*devices_real_name(enum dev_realkind k);
 
 /* ---- TLS (devices_tls.c, OpenSSL 3) ---- */
 
@@ -183,11 +234,75 @@ int	devsrv_run(struct devsrv *s, volatile int *stop, int64_t ms,
 
 void	devsrv_counters(const struct devsrv *s, struct devsrv_counters *c);
 
-/* Per-address accepted connections as JSON (docs/lab-devices.md), in a
- * malloc'd buffer the caller frees. Returns 0 or MM_ENOMEM. */
+/* Counts one accepted connection on device `dev` (an index into the
+ * plan's devices) made outside the event loop (the SSH threads of
+ * devices_ssh.c). Thread-safe. */
+void	devsrv_count_accept(struct devsrv *s, size_t dev);
+
+/* Counts one password login accepted (`ok`) or refused. Thread-safe. */
+void	devsrv_count_login(struct devsrv *s, int ok);
+
+/* Per-address accepted connections as JSON (docs/lab-devices.md), with
+ * the fleet's total ("accepts") and the Unix ms times of the first and
+ * last accept (null before any), in a malloc'd buffer the caller frees.
+ * Returns 0 or MM_ENOMEM. */
 int	devsrv_counts_json(const struct devsrv *s, char **buf, size_t *len);
 
 /* Closes every socket and frees `s`; NULL-safe. */
 void	devsrv_close(struct devsrv *s);
+
+/* ---- SSH servers with password login (devices_ssh.c, libssh) ---- */
+
+struct devssh;
+
+#define DEVSSH_WORKERS	32	/* sessions served at once */
+#define DEVSSH_STACK	(512 * 1024)	/* per thread */
+#define DEVSSH_QUEUE	64	/* accepted, waiting for a worker */
+#define DEVSSH_LIFE_MS	15000	/* cap per session: socket shut after */
+#define DEVSSH_TIMEOUT_S 5	/* libssh per-operation timeout */
+
+/* Binds one listening socket per SSH-login service of the plan
+ * (devices_svc_sshlogin), makes one ed25519 host key per template and
+ * starts an accept thread and DEVSSH_WORKERS worker threads. A session
+ * is authenticated with passwords only; exactly the template's default
+ * pair is accepted, then the session is closed (no channel, no shell).
+ * Accepts are counted in `srv`. Returns NULL with `diag` set on
+ * failure; a plan without such services gives a handle with no
+ * thread. `p` and `srv` must outlive the handle. */
+struct devssh	*devssh_open(const struct dev_plan *p, struct devsrv *srv,
+		    struct mm_diag *diag);
+
+/* Number of listening sockets. */
+size_t	devssh_nlisten(const struct devssh *h);
+
+/* Stops the threads (open sessions are shut down), closes every socket
+ * and frees `h`; NULL-safe. */
+void	devssh_close(struct devssh *h);
+
+/* ---- real servers (devices_real.c) ---- */
+
+struct devreal;
+
+/* The version a real server binary reports: `path -v` (lighttpd,
+ * "lighttpd/1.4.69 ...") or `path -V` (dropbear, "Dropbear v2022.83"),
+ * run without a shell, output capped at 4 KiB, 10 s at most. Returns 0
+ * with `ver` set, MM_ENOENT when the binary is not executable, or
+ * MM_EFORMAT / MM_EIO with `diag` set. */
+int	devreal_version(enum dev_realkind k, const char *path, char *ver,
+	    size_t len, struct mm_diag *diag);
+
+/* Starts the plan's real servers: writes their configuration, user
+ * files and keys into a new directory `dir`/mamori-real.XXXXXX, starts
+ * each binary (lighttpd -D -f CONF; dropbear -F -E -p ADDR:22 -r KEY)
+ * with PR_SET_PDEATHSIG, and waits (5 s at most each) until it accepts
+ * on its address. `paths` holds the binaries by kind. Returns NULL with
+ * `diag` set on failure (children already started are stopped). */
+struct devreal	*devreal_start(const struct dev_plan *p, const char *dir,
+		    const char *const paths[REAL_NKINDS],
+		    struct mm_diag *diag);
+
+/* SIGTERM to every child, SIGKILL after 3 s, reaps them, removes the
+ * directory; NULL-safe. */
+void	devreal_stop(struct devreal *r);
 
 #endif

@@ -15,6 +15,11 @@
  * linear scan every 100 ms: O(connections) per tick, fine at the lab's
  * scale of thousands.
  *
+ * SSH services with a password login are not served here but by the
+ * libssh threads of devices_ssh.c; they count their accepts and logins
+ * through devsrv_count_accept/devsrv_count_login, so the counters (and
+ * the first/last accept times of the counts file) are under a mutex.
+ *
  * Input is only looked at through core/cursor.h. Telnet logins compare
  * against the device's default credential and, on success, show a prompt
  * and close on the next input: nothing a client sends is ever run.
@@ -34,6 +39,8 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <pthread.h>
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -98,7 +105,9 @@ struct devsrv {
 	size_t			 nfree;
 	size_t			 nconns;
 	int			 paused;
+	pthread_mutex_t		 cmu;		/* count, cnt, first/last */
 	uint64_t		*count;		/* per device */
+	int64_t			 first_ms, last_ms;	/* Unix ms, 0: none */
 	SSL_CTX			**tctx;		/* per template, TLS only */
 	size_t			 ntctx;
 	struct devsrv_counters	 cnt;
@@ -111,6 +120,42 @@ now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t
+unix_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void
+devsrv_count_accept(struct devsrv *s, size_t dev)
+{
+	int64_t t = unix_ms();
+
+	pthread_mutex_lock(&s->cmu);
+	s->cnt.accepted++;
+	if (dev < s->plan->ndev)
+		s->count[dev]++;
+	if (s->first_ms == 0)
+		s->first_ms = t;
+	if (t > s->last_ms)
+		s->last_ms = t;
+	pthread_mutex_unlock(&s->cmu);
+}
+
+void
+devsrv_count_login(struct devsrv *s, int ok)
+{
+	pthread_mutex_lock(&s->cmu);
+	if (ok)
+		s->cnt.logins_ok++;
+	else
+		s->cnt.logins_bad++;
+	pthread_mutex_unlock(&s->cmu);
 }
 
 static void
@@ -141,7 +186,9 @@ devsrv_nlisten(const struct devsrv *s)
 void
 devsrv_counters(const struct devsrv *s, struct devsrv_counters *c)
 {
+	pthread_mutex_lock((pthread_mutex_t *)&s->cmu);
 	*c = s->cnt;
+	pthread_mutex_unlock((pthread_mutex_t *)&s->cmu);
 }
 
 void
@@ -168,6 +215,7 @@ devsrv_close(struct devsrv *s)
 	free(s->conns);
 	free(s->freeslots);
 	free(s->count);
+	pthread_mutex_destroy(&s->cmu);
 	free(s);
 }
 
@@ -191,6 +239,7 @@ devsrv_open(const struct dev_plan *p, const struct devsrv_conf *c,
 	}
 	s->plan = p;
 	s->ep = -1;
+	pthread_mutex_init(&s->cmu, NULL);
 	if (c != NULL)
 		s->conf = *c;
 	if (s->conf.idle_ms <= 0)
@@ -247,6 +296,8 @@ devsrv_open(const struct dev_plan *p, const struct devsrv_conf *c,
 	for (i = 0; i < p->ndev; i++) {
 		for (j = p->dev[i].svc; j < p->dev[i].svc + p->dev[i].nsvc;
 		    j++) {
+			if (devices_svc_sshlogin(&p->svc[j]))
+				continue;	/* devices_ssh.c */
 			fmt_addr(p->svc[j].addr, a, sizeof(a));
 			if ((p->svc[j].addr >> 24) != 127) {
 				mm_diag_set(diag, MM_EINVAL, "devices: %s is "
@@ -465,13 +516,13 @@ tel_line(struct devsrv *s, struct conn *c)
 		if (c->t->cred >= 0 &&
 		    strcmp(c->user, cr[c->t->cred].user) == 0 &&
 		    strcmp(c->line, cr[c->t->cred].pass) == 0) {
-			s->cnt.logins_ok++;
+			devsrv_count_login(s, 1);
 			out_str(c, "\r\n\r\nBusyBox v1.19.4 (2016-01-14) "
 			    "built-in shell (ash)\r\nEnter 'help' for a list "
 			    "of built-in commands.\r\n\r\n# ");
 			c->ts = TS_SHELL;
 		} else {
-			s->cnt.logins_bad++;
+			devsrv_count_login(s, 0);
 			out_str(c, "\r\nLogin incorrect");
 			if (++c->fails >= MAX_FAILS) {
 				out_str(c, "\r\n");
@@ -668,7 +719,7 @@ http_basic(struct devsrv *s, struct conn *c, const char *auth)
 		}
 		if (auth == NULL || want[0] == '\0' || strcmp(auth, want)) {
 			if (auth != NULL)
-				s->cnt.logins_bad++;
+				devsrv_count_login(s, 0);
 			snprintf(body, sizeof(body), "<HTML><HEAD><TITLE>401 "
 			    "Unauthorized</TITLE></HEAD>\n<BODY><H2>401 "
 			    "Unauthorized</H2>\nAuthorization required."
@@ -681,7 +732,7 @@ http_basic(struct devsrv *s, struct conn *c, const char *auth)
 			    "%s", strlen(body), body);
 			return;
 		}
-		s->cnt.logins_ok++;
+		devsrv_count_login(s, 1);
 	}
 	snprintf(body, sizeof(body), "<html><head><title>%s</title>"
 	    "<link rel=\"icon\" href=\"/favicon.ico\"></head>\n<body>"
@@ -1073,8 +1124,7 @@ do_accept(struct devsrv *s, size_t li, int64_t now)
 			close(fd);
 			continue;
 		}
-		s->cnt.accepted++;
-		s->count[l->dev]++;
+		devsrv_count_accept(s, l->dev);
 		if (devices_templates(NULL)[s->plan->svc[l->svc].tpl].hostile
 		    == HOST_RESET) {
 			lg.l_onoff = 1;
@@ -1226,20 +1276,33 @@ int
 devsrv_counts_json(const struct devsrv *s, char **buf, size_t *len)
 {
 	const struct dev_plan *p = s->plan;
-	char *b, a[16];
+	char *b, a[16], t[96];
 	size_t cap, o = 0, i, contacted = 0;
 	int n;
 
-	cap = 256 + p->ndev * 40;
+	cap = 512 + p->ndev * 40;
 	if ((b = malloc(cap)) == NULL)
 		return MM_ENOMEM;
+	pthread_mutex_lock((pthread_mutex_t *)&s->cmu);
 	for (i = 0; i < p->ndev; i++)
 		if (s->count[i] != 0)
 			contacted++;
 	fmt_addr(p->conf.net, a, sizeof(a));
+	if (s->first_ms != 0)
+		snprintf(t, sizeof(t), "\"first_accept_ms\":%" PRId64 ","
+		    "\"last_accept_ms\":%" PRId64, s->first_ms, s->last_ms);
+	else
+		snprintf(t, sizeof(t), "\"first_accept_ms\":null,"
+		    "\"last_accept_ms\":null");
 	n = snprintf(b, cap, "{\"generator\":\"devices\",\"range\":\"%s/%d\","
-	    "\"accepted\":%" PRIu64 ",\"addresses_contacted\":%zu,"
-	    "\"counts\":{", a, p->conf.plen, s->cnt.accepted, contacted);
+	    "\"accepted\":%" PRIu64 ",\"accepts\":%" PRIu64 ",%s,"
+	    "\"addresses_contacted\":%zu,\"counts\":{", a, p->conf.plen,
+	    s->cnt.accepted, s->cnt.accepted, t, contacted);
+	pthread_mutex_unlock((pthread_mutex_t *)&s->cmu);
+	if (n < 0 || (size_t)n >= cap) {
+		free(b);
+		return MM_ENOMEM;
+	}
 	o = (size_t)n;
 	for (i = 0; i < p->ndev; i++) {
 		fmt_addr(p->dev[i].addr, a, sizeof(a));

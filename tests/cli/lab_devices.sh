@@ -4,7 +4,9 @@
 #   2. a small fleet (127.10.0.0/24, 10 % live, 10 % of them hostile) prints
 #      its ready line; python3 checks every telnet login dialogue (wrong
 #      pair refused with "Login incorrect", the truth's default pair gives
-#      "# ", any input then closes), SSH identification strings, VPN pages
+#      "# ", any input then closes), SSH identification strings, SSH
+#      password logins (dbclient, when present: the default pair is
+#      accepted, a wrong one refused), VPN pages
 #      revealing the truth's versions, over HTTP and HTTPS (certificate
 #      subject as in the truth); curl checks a Basic auth realm and
 #      the favicon; hostile services end without hanging the client;
@@ -56,8 +58,10 @@ done
 grep -Eq "listening on [0-9]+ ports across [0-9]+ addresses" "$TMP/dev.err" ||
     fail "bad ready line"
 
-python3 - "$TMP/truth.json" "$TMP/contacted.txt" <<'PY' || fail "python probes"
-import json, socket, ssl, sys, time
+python3 - "$TMP/truth.json" "$TMP/contacted.txt" "$TMP/logins.txt" <<'PY' || fail "python probes"
+import json, os, shutil, socket, ssl, subprocess, sys, time
+logins_ok = nssh = 0
+dbclient = shutil.which("dbclient")
 nhttps = 0
 truth = json.load(open(sys.argv[1]))
 assert truth["generator"] == "devices" and truth["range"] == "127.10.0.0/24"
@@ -99,6 +103,7 @@ for sv in svcs:
         s.sendall(cs["user"].encode() + b"\r\n"); until(s, b"Password: ")
         s.sendall(cs["password"].encode() + b"\r\n")
         assert until(s, b"# ").endswith(b"# "), a
+        logins_ok += 1
         s.sendall(b"cat /etc/passwd\r\n")
         assert until(s, b"\x00") == b"", "shell answered"   # closed
         s.close()
@@ -107,6 +112,21 @@ for sv in svcs:
         line = until(s, b"\n")
         assert line.decode() == sv["banner"], (line, sv["banner"])
         s.close()
+        cs = sv.get("credential_secret")
+        assert (cs is not None) == (sv["auth"] == "ssh-password"), sv
+        if cs and dbclient:
+            # the default pair is taken (counted below), a wrong one not
+            for pw, want in ((cs["password"] + "x", False),
+                             (cs["password"], True)):
+                r = subprocess.run([dbclient, "-y", "-y", "-p",
+                    str(sv["port"]), "%s@%s" % (cs["user"], a), "true"],
+                    env=dict(os.environ, DROPBEAR_PASSWORD=pw),
+                    stdin=subprocess.DEVNULL, capture_output=True,
+                    timeout=30)
+                if not want:
+                    assert r.returncode != 0, ("wrong pair taken", a)
+            logins_ok += 1
+            nssh += 1
     elif sv["device_type"] == "vpn":
         paths = {"Fortinet": "/remote/login", "Pulse Secure": "/dana-na/nc/nc_gina_ver.txt",
                  "Palo Alto Networks": "/global-protect/login.esp",
@@ -143,7 +163,8 @@ for sv in kinds.get("hostile", []):
         pass
 assert "telnet" in kinds, "no telnet device in the fleet"
 open(sys.argv[2], "w").write("\n".join(sorted(contacted)) + "\n")
-print("probed %d services (%d over TLS) on %d addresses" % (len(svcs), nhttps, len(contacted)))
+open(sys.argv[3], "w").write("%d\n" % logins_ok)
+print("probed %d services (%d over TLS, %d SSH logins) on %d addresses" % (len(svcs), nhttps, nssh, len(contacted)))
 PY
 
 # curl: a Basic auth realm and the favicon
@@ -165,6 +186,7 @@ for s in json.load(open(sys.argv[1]))["services"]:
 		code=$(curl -s -o /dev/null -w '%{http_code}' -u "$3" \
 		    "http://$1:$2/")
 		[ "$code" = 200 ] || fail "Basic auth with the default: $code"
+		echo $(($(cat "$TMP/logins.txt") + 1)) >"$TMP/logins.txt"
 		code=$(curl -s -o /dev/null -w '%{http_code}' -u "x:y" \
 		    "http://$1:$2/")
 		[ "$code" = 401 ] || fail "Basic auth with a wrong pair: $code"
@@ -180,6 +202,11 @@ wait "$DPID"
 rc=$?
 DPID=
 [ "$rc" = 0 ] || fail "exit $rc after SIGTERM"
+# every default-pair login made above (telnet, HTTP Basic, SSH) and no
+# other was accepted
+want=$(cat "$TMP/logins.txt")
+grep -q " connections, $want logins accepted," "$TMP/dev.err" ||
+    fail "want $want logins accepted"
 python3 - "$TMP/counts.json" "$TMP/contacted.txt" "$TMP/truth.json" <<'PY' || fail "counts"
 import json, sys
 c = json.load(open(sys.argv[1]))
@@ -191,6 +218,9 @@ for a, n in c["counts"].items():
     assert (n > 0) == (a in contacted), (a, n)
 assert c["addresses_contacted"] == len(contacted & live)
 assert c["accepted"] == sum(c["counts"].values())
+assert c["accepts"] == c["accepted"]
+assert c["first_accept_ms"] > 1.5e12 and \
+    c["first_accept_ms"] <= c["last_accept_ms"], c
 print("counts: %d connections on %d addresses" % (c["accepted"], c["addresses_contacted"]))
 PY
 echo "ok"

@@ -5,7 +5,10 @@
  * the live and hostile shares, and the truth JSON lists every planned port
  * with secrets only on request. One in-process check of the server: an
  * SSH service of the plan sends its identification string and the
- * connection is counted on its address (bounded waits, no timing).
+ * connection is counted on its address, with the counts file's accepts
+ * and accept times (bounded waits, no timing). Real servers get free
+ * addresses of the range and truth entries; generic devices are marked
+ * "identifiable": false with the expected generic result.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -266,14 +269,18 @@ test_server(void **state)
 	struct devsrv_counters cnt;
 	struct sockaddr_in sin;
 	char buf[128], *json, want[64];
-	size_t i, len;
+	size_t i, len, nssh = 0;
 	ssize_t n = -1;
 	int fd, k;
 
 	(void)state;
 	p = plan("127.201.77.0/24", 40, 0, 3);
 	for (i = 0; i < p->nsvc; i++)
-		if (t[p->svc[i].tpl].kind == DEV_SSH)
+		if (devices_svc_sshlogin(&p->svc[i]))
+			nssh++;
+	for (i = 0; i < p->nsvc; i++)
+		if (t[p->svc[i].tpl].kind == DEV_SSH &&
+		    !devices_svc_sshlogin(&p->svc[i]))
 			break;
 	if (i == p->nsvc) {
 		devplan_free(p);
@@ -287,7 +294,8 @@ test_server(void **state)
 		print_message("skip: cannot bind 127.201.77.0/24\n");
 		skip();
 	}
-	assert_int_equal(devsrv_nlisten(srv), p->nsvc);
+	/* SSH-login services are devices_ssh.c's (libssh threads) */
+	assert_int_equal(devsrv_nlisten(srv), p->nsvc - nssh);
 	fd = socket(AF_INET, SOCK_STREAM, 0);
 	assert_true(fd >= 0);
 	memset(&sin, 0, sizeof(sin));
@@ -312,8 +320,62 @@ test_server(void **state)
 	    (unsigned)(p->svc[i].addr & 0xff));
 	assert_non_null(strstr(json, want));
 	assert_non_null(strstr(json, "\"accepted\":1,"));
+	assert_non_null(strstr(json, "\"accepts\":1,"));
+	assert_non_null(strstr(json, "\"first_accept_ms\":"));
+	assert_null(strstr(json, "\"first_accept_ms\":null"));
+	assert_non_null(strstr(json, "\"last_accept_ms\":"));
 	free(json);
 	devsrv_close(srv);
+	devplan_free(p);
+}
+
+/* Real servers get free addresses of the range and truth entries; the
+ * generic telnet prompts say so in the truth. */
+static void
+test_real_truth(void **state)
+{
+	struct mm_diag d;
+	struct dev_plan *p;
+	char *j;
+	size_t lj, i, k, nxm = 0;
+	const struct dev_svctpl *t = devices_templates(NULL);
+
+	(void)state;
+	memset(&d, 0, sizeof(d));
+	p = plan("127.10.0.0/24", 30, 0, 5);
+	assert_int_equal(devplan_add_real(p, REAL_LIGHTTPD_BASIC, "1.4.69",
+	    &d), 0);
+	assert_int_equal(devplan_add_real(p, REAL_LIGHTTPD_DIGEST, "1.4.69",
+	    &d), 0);
+	assert_int_equal(devplan_add_real(p, REAL_DROPBEAR, "2022.83", &d),
+	    0);
+	assert_int_equal(devplan_add_real(p, REAL_DROPBEAR, "2022.83", &d),
+	    MM_EINVAL);
+	assert_int_equal(devplan_add_real(p, REAL_LIGHTTPD_BASIC, "1\"x",
+	    &d), MM_EINVAL);
+	assert_int_equal(p->nreal, 3);
+	for (i = 0; i < p->nreal; i++) {
+		assert_true((p->real[i].addr & 0xffffff00u) == 0x7f0a0000u);
+		assert_true((p->real[i].addr & 0xff) != 0 &&
+		    (p->real[i].addr & 0xff) != 255);
+		for (k = 0; k < p->ndev; k++)
+			assert_true(p->dev[k].addr != p->real[i].addr);
+		for (k = 0; k < i; k++)
+			assert_true(p->real[k].addr != p->real[i].addr);
+	}
+	assert_int_equal(devplan_truth_json(p, 1, &j, &lj), 0);
+	assert_int_equal(count_str(j, "\"addr\":"), p->nsvc + 3);
+	assert_int_equal(count_str(j, "\"real\":true"), 3);
+	assert_non_null(strstr(j, "\"auth\":\"digest\""));
+	assert_non_null(strstr(j, "\"server\":\"lighttpd/1.4.69\""));
+	assert_non_null(strstr(j, "\"banner\":\"SSH-2.0-dropbear_2022.83"
+	    "\\r\\n\""));
+	for (i = 0; i < p->nsvc; i++)
+		if (t[p->svc[i].tpl].generic != NULL)
+			nxm++;
+	assert_int_equal(count_str(j, "\"identifiable\":false"), nxm);
+	assert_int_equal(count_str(j, "\"expected\":{"), nxm);
+	free(j);
 	devplan_free(p);
 }
 
@@ -328,6 +390,7 @@ main(void)
 		cmocka_unit_test(test_tables),
 		cmocka_unit_test(test_truth),
 		cmocka_unit_test(test_server),
+		cmocka_unit_test(test_real_truth),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,214 @@
+#!/bin/sh
+# lab_real.sh - `mamori lab devices --real lighttpd,dropbear`: real servers
+# beside the emulated fleet, checked against the truth.
+#   1. the fleet on 127.22.0.0/24 starts a real lighttpd with mod_auth
+#      Basic, one with Digest, and a real dropbear, on free addresses of
+#      the range; the truth's versions are what `lighttpd -v` and
+#      `dropbear -V` print;
+#   2. curl: Basic and Digest refuse without and with a wrong pair (401,
+#      the truth's realm and Server header) and take the truth's pair
+#      (200); a plain TCP read of dropbear's first line is the truth's
+#      banner;
+#   3. when `mamori survey` is built: a survey of the range (60 % live,
+#      so every emulated template of src/lab/devices.c is in the fleet,
+#      which is checked) identifies every non-hostile service exactly as
+#      the truth says (real servers included; "identifiable": false
+#      entries equal "expected");
+#   4. SIGTERM: exit 0, the real servers are gone (their ports refuse),
+#      their directory is removed, and the counts file has "accepts",
+#      "first_accept_ms" and "last_accept_ms".
+# Skips (77) without /usr/sbin/lighttpd, /usr/sbin/dropbear, curl or
+# python3. Only 127.22.0.0/24 is used; waits are bounded, no timing
+# assertions.
+#
+# usage: sh lab_real.sh path/to/mamori
+MAMORI=${1:?usage: $0 path/to/mamori}
+
+"$MAMORI" lab devices --help >/dev/null 2>&1 || { echo "skip: no lab devices"; exit 77; }
+for b in /usr/sbin/lighttpd /usr/sbin/dropbear; do
+	[ -x "$b" ] || { echo "skip: no $b (scripts/install-deps)"; exit 77; }
+done
+command -v python3 >/dev/null 2>&1 || { echo "skip: no python3"; exit 77; }
+command -v curl >/dev/null 2>&1 || { echo "skip: no curl"; exit 77; }
+
+SRC=${MAMORI_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+TMP=$(mktemp -d /tmp/mamori-lab-real.XXXXXX)
+DPID=
+cleanup() {
+	[ -n "$DPID" ] && kill -TERM "$DPID" 2>/dev/null && sleep 1
+	[ -n "$DPID" ] && kill -9 "$DPID" 2>/dev/null
+	[ -n "$KEEP" ] || rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+fail() {
+	echo "FAIL: $*"
+	[ -f "$TMP/dev.err" ] && sed 's|^|  devices: |' "$TMP/dev.err"
+	[ -f "$TMP/survey.err" ] && sed 's|^|  survey: |' "$TMP/survey.err"
+	exit 1
+}
+
+# 1. fleet with real servers
+"$MAMORI" lab devices --range 127.22.0.0/24 --live-pct 60 --seed 11 \
+    --real lighttpd,dropbear --duration 300s --truth "$TMP/truth.json" \
+    --counts "$TMP/counts.json" 2>"$TMP/dev.err" &
+DPID=$!
+i=0
+while ! grep -q "listening on" "$TMP/dev.err" 2>/dev/null; do
+	i=$((i + 1))
+	[ $i -gt 300 ] && fail "no ready line"
+	kill -0 "$DPID" 2>/dev/null || fail "lab devices exited"
+	sleep 0.1
+done
+for k in lighttpd-basic lighttpd-digest dropbear; do
+	grep -q "real $k " "$TMP/dev.err" || fail "real $k not started"
+done
+ls -d "$TMP"/mamori-real.* >/dev/null 2>&1 || fail "no real servers' directory"
+
+LV=$(/usr/sbin/lighttpd -v 2>&1 | sed -n 's|.*lighttpd/\([0-9.]*\).*|\1|p' | head -1)
+DV=$(/usr/sbin/dropbear -V 2>&1 | sed -n 's|.*Dropbear v\([0-9.]*\).*|\1|p' | head -1)
+[ -n "$LV" ] && [ -n "$DV" ] || fail "cannot read the real versions"
+
+python3 - "$TMP/truth.json" "$LV" "$DV" >"$TMP/real.txt" <<'PY' || fail "truth of the real servers"
+import json, sys
+t = json.load(open(sys.argv[1]))
+real = [s for s in t["services"] if s["real"]]
+assert len(real) == 3, real
+emu = set(s["addr"] for s in t["services"] if not s["real"])
+assert t["ports"] == len(t["services"])
+for s in real:
+    assert s["addr"].startswith("127.22.0.") and s["addr"] not in emu, s
+    if s["template"] == "real-lighttpd":
+        assert (s["service"], s["vendor"], s["product"], s["version"]) == \
+            ("http", "lighttpd", "lighttpd", sys.argv[2]), s
+        assert s["cpe"] == "cpe:2.3:a:lighttpd:lighttpd:%s:*:*:*:*:*:*:*" % sys.argv[2]
+        assert s["server"] == "lighttpd/" + sys.argv[2]
+        c = s["credential_secret"]
+        assert s["credential_id"].startswith("mirai-")
+        print(s["auth"], s["addr"], s["port"], s["realm"].replace(" ", "_"),
+              c["user"] + ":" + c["password"])
+    else:
+        assert (s["service"], s["vendor"], s["product"], s["version"]) == \
+            ("ssh", "Dropbear SSH project", "Dropbear sshd", sys.argv[3]), s
+        assert s["banner"] == "SSH-2.0-dropbear_%s\r\n" % sys.argv[3]
+        assert s["credential_id"] is None and s["auth"] is None
+        print("ssh", s["addr"], s["port"], "-", "-")
+PY
+
+# 2. curl and a TCP read
+while read -r kind addr port realm pair; do
+	realm=$(echo "$realm" | tr _ ' ')
+	case $kind in
+	basic|digest)
+		[ "$kind" = digest ] && opt=--digest || opt=--basic
+		curl -s -o /dev/null -D "$TMP/h401" "http://$addr:$port/" ||
+		    fail "curl $addr:$port"
+		grep -q "^HTTP/1.1 401" "$TMP/h401" || fail "$kind: no 401"
+		grep -qi "^Server: lighttpd/$LV" "$TMP/h401" ||
+		    fail "$kind: Server header"
+		if [ "$kind" = digest ]; then
+			grep -q "^WWW-Authenticate: Digest realm=\"$realm\"" \
+			    "$TMP/h401" || fail "digest: realm"
+		else
+			grep -q "^WWW-Authenticate: Basic realm=\"$realm\"" \
+			    "$TMP/h401" || fail "basic: realm"
+		fi
+		code=$(curl -s -o /dev/null -w '%{http_code}' $opt -u "$pair" \
+		    "http://$addr:$port/")
+		[ "$code" = 200 ] || fail "$kind with the truth's pair: $code"
+		code=$(curl -s -o /dev/null -w '%{http_code}' $opt \
+		    -u "${pair}x" "http://$addr:$port/")
+		[ "$code" = 401 ] || fail "$kind with a wrong pair: $code"
+		;;
+	ssh)
+		python3 - "$TMP/truth.json" "$addr" "$port" <<'PY' || fail "dropbear banner"
+import json, socket, sys
+t = json.load(open(sys.argv[1]))
+want = [s["banner"] for s in t["services"]
+        if s["addr"] == sys.argv[2] and s["port"] == int(sys.argv[3])][0]
+s = socket.create_connection((sys.argv[2], int(sys.argv[3])), timeout=10)
+b = b""
+while not b.endswith(b"\n") and len(b) < 256:
+    d = s.recv(1)
+    if not d:
+        break
+    b += d
+s.close()
+assert b.decode() == want, (b, want)
+PY
+		;;
+	esac
+done <"$TMP/real.txt"
+echo "lab_real: lighttpd $LV (Basic, Digest) and dropbear $DV match the truth"
+
+# 3. the survey against the range, when built
+if "$MAMORI" survey --help >/dev/null 2>&1; then
+	printf '127.22.0.0/24\n' >"$TMP/scope"
+	"$MAMORI" survey --lab --scope "$TMP/scope" \
+	    -p 22,23,80,443,2323,8080,8443,10443 --rate 2000 --seed 1 \
+	    --timeout 2000 --banner-wait 1500 \
+	    --rules "$SRC/data/fingerprints" --vulns "$SRC/data/vulns" \
+	    --data "$TMP/data" -o json >"$TMP/out.json" 2>"$TMP/survey.err" ||
+	    fail "survey exit $?"
+	python3 - "$TMP/truth.json" "$TMP/out.json" "$SRC/src/lab/devices.c" <<'PY' || fail "identification"
+import json, re, sys
+truth = json.load(open(sys.argv[1]))
+# every non-hostile template of the emulator is in this fleet
+tpls = set(re.findall(r'= (?:TEL|TELG|WEB|SSH|VPN)\("([^"]+)"',
+                      open(sys.argv[3]).read()))
+seen = set(s["template"] for s in truth["services"])
+assert tpls and tpls <= seen, ("templates not in the fleet", tpls - seen)
+got = {}
+for line in open(sys.argv[2]):
+    o = json.loads(line)
+    if o.get("type") == "service":
+        got[(o["target"], o["port"])] = o
+plain = [s for s in truth["services"] if not s.get("hostile")]
+ok = 0
+for s in plain:
+    r = got.get((s["addr"], s["port"]))
+    e = s["expected"] if s.get("identifiable") is False else s
+    w = (e["service"], e["vendor"], e["product"], e["version"])
+    g = None if r is None else (r["service"], r["vendor"], r["product"], r["version"])
+    if g == w:
+        ok += 1
+    else:
+        print("mismatch", s["addr"], s["port"], s["template"], g, w)
+print("lab_real: survey identification %d/%d exact (%d templates, %d real "
+      "servers, %d generic by the truth)" % (ok, len(plain), len(tpls),
+      sum(1 for s in plain if s["real"]),
+      sum(1 for s in plain if s.get("identifiable") is False)))
+sys.exit(0 if ok == len(plain) and plain else 1)
+PY
+fi
+
+# 4. SIGTERM: exit 0, real servers gone, directory removed, counts
+kill -TERM "$DPID"
+wait "$DPID"
+rc=$?
+DPID=
+[ "$rc" = 0 ] || fail "exit $rc after SIGTERM"
+ls -d "$TMP"/mamori-real.* >/dev/null 2>&1 && fail "real servers' directory left"
+python3 - "$TMP/real.txt" "$TMP/counts.json" <<'PY' || fail "after exit"
+import json, socket, sys
+for line in open(sys.argv[1]):
+    kind, addr, port = line.split()[:3]
+    s = socket.socket()
+    s.settimeout(5)
+    try:
+        s.connect((addr, int(port)))
+        print("still accepting:", kind, addr, port); sys.exit(1)
+    except OSError:
+        pass
+    finally:
+        s.close()
+c = json.load(open(sys.argv[2]))
+assert c["accepts"] == c["accepted"] == sum(c["counts"].values()), c
+if c["accepts"] > 0:
+    assert c["first_accept_ms"] <= c["last_accept_ms"], c
+else:
+    assert c["first_accept_ms"] is None and c["last_accept_ms"] is None, c
+PY
+echo "lab_real: ok"
+exit 0
