@@ -1143,7 +1143,7 @@ usage_ldevices(FILE *fp)
 	    "usage: mamori lab devices --range 127.A.B.C/LEN [--live-pct PCT] [--seed N]\n"
 	    "                          [--hostile PCT] [--truth FILE] [--no-secrets]\n"
 	    "                          [--counts FILE] [--duration DUR] [--max-conns N]\n"
-	    "                          [--idle S] [--real LIST]\n"
+	    "                          [--idle S] [--real LIST] [--fixed FILE]\n"
 	    "\n"
 	    "Emulates a fleet of IoT telnet devices, cameras and routers over HTTP,\n"
 	    "VPN portals and SSH servers on the addresses of a range inside\n"
@@ -1167,12 +1167,15 @@ usage_ldevices(FILE *fp)
 	    "                       " LAB_LIGHTTPD ") and dropbear (identification\n"
 	    "                       only, from " LAB_DROPBEAR "); files under the\n"
 	    "                       truth file's directory; missing binaries are\n"
-	    "                       reported and skipped\n");
+	    "                       reported and skipped\n"
+	    "  --fixed FILE         addresses (one per line, # comments) whose\n"
+	    "                       owners fixed them: planned as silent (every\n"
+	    "                       exposed service closed); for recheck tests\n");
 }
 
 enum {
 	D_RANGE = 256, D_LIVE, D_SEED, D_HOSTILE, D_TRUTH, D_NOSECRETS,
-	D_COUNTS, D_DURATION, D_MAXCONNS, D_IDLE, D_REAL
+	D_COUNTS, D_DURATION, D_MAXCONNS, D_IDLE, D_REAL, D_FIXED
 };
 
 static const struct option devices_opts[] = {
@@ -1187,6 +1190,7 @@ static const struct option devices_opts[] = {
 	{ "max-conns", required_argument, NULL, D_MAXCONNS },
 	{ "idle", required_argument, NULL, D_IDLE },
 	{ "real", required_argument, NULL, D_REAL },
+	{ "fixed", required_argument, NULL, D_FIXED },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
@@ -1297,9 +1301,58 @@ dir_of(const char *path, char *buf, size_t len)
 	return buf;
 }
 
+/* Reads --fixed FILE: IPv4 addresses inside 127/8, one per line, '#'
+ * comments, at most DEV_MAX_FIXED. Prints file:line on error; 0 or -1. */
+static int
+read_fixed(const char *path, uint32_t *out, size_t *n)
+{
+	FILE *fp;
+	char line[256], *p, *e;
+	struct in_addr ia;
+	size_t lineno = 0;
+	int rc = -1;
+
+	*n = 0;
+	if ((fp = fopen(path, "r")) == NULL) {
+		cli_err("lab devices", "--fixed %s: %s", path, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		lineno++;
+		if ((p = strchr(line, '#')) != NULL)
+			*p = '\0';
+		for (p = line; *p == ' ' || *p == '\t'; p++)
+			;
+		for (e = p + strlen(p); e > p && (e[-1] == '\n' ||
+		    e[-1] == '\r' || e[-1] == ' ' || e[-1] == '\t'); e--)
+			;
+		*e = '\0';
+		if (*p == '\0')
+			continue;
+		if (inet_pton(AF_INET, p, &ia) != 1 ||
+		    (ntohl(ia.s_addr) >> 24) != 127) {
+			cli_err("lab devices", "%s:%zu: not an IPv4 address "
+			    "inside 127.0.0.0/8", path, lineno);
+			goto out;
+		}
+		if (*n >= DEV_MAX_FIXED) {
+			cli_err("lab devices", "%s:%zu: more than %d fixed "
+			    "addresses", path, lineno, DEV_MAX_FIXED);
+			goto out;
+		}
+		out[(*n)++] = ntohl(ia.s_addr);
+	}
+	rc = 0;
+out:
+	fclose(fp);
+	return rc;
+}
+
 static int
 run_ldevices(int argc, char **argv)
 {
+	static uint32_t fixed[DEV_MAX_FIXED];
+	const char *fixedpath = NULL;
 	struct dev_conf dc;
 	struct devsrv_conf sc;
 	struct dev_plan *plan = NULL;
@@ -1374,6 +1427,9 @@ run_ldevices(int argc, char **argv)
 			if ((realmask = parse_real(optarg)) < 0)
 				goto bad;
 			break;
+		case D_FIXED:
+			fixedpath = optarg;
+			break;
 		case 'h':
 			usage_ldevices(stdout);
 			return EXIT_OK;
@@ -1396,6 +1452,9 @@ run_ldevices(int argc, char **argv)
 		cli_err("lab devices", "--range: %s", diag.msg);
 		return EXIT_USAGE;
 	}
+	if (fixedpath != NULL && read_fixed(fixedpath, fixed, &dc.nfixed) != 0)
+		return EXIT_USAGE;
+	dc.fixed = fixed;
 	if (devplan_new(&dc, &plan, &diag) != 0) {
 		cli_err("lab devices", "%s", diag.msg);
 		return EXIT_USAGE;

@@ -522,6 +522,18 @@ pick_profile(uint64_t r)
 	return &profiles[0];
 }
 
+/* 1 if `addr` is on the fixed list; O(nfixed), nfixed <= DEV_MAX_FIXED. */
+static int
+plan_is_fixed(const struct dev_conf *c, uint32_t addr)
+{
+	size_t i;
+
+	for (i = 0; i < c->nfixed; i++)
+		if (c->fixed[i] == addr)
+			return 1;
+	return 0;
+}
+
 int
 devplan_new(const struct dev_conf *c, struct dev_plan **out,
     struct mm_diag *diag)
@@ -536,7 +548,8 @@ devplan_new(const struct dev_conf *c, struct dev_plan **out,
 	*out = NULL;
 	if (c == NULL || c->plen < 16 || c->plen > 32 ||
 	    (c->net >> 24) != 127 || c->live_pct < 0 || c->live_pct > 100 ||
-	    c->hostile_pct < 0 || c->hostile_pct > 100)
+	    c->hostile_pct < 0 || c->hostile_pct > 100 ||
+	    c->nfixed > DEV_MAX_FIXED || (c->nfixed > 0 && c->fixed == NULL))
 		return mm_diag_set(diag, MM_EINVAL, "devices: bad plan "
 		    "configuration (range must be a /16../32 inside "
 		    "127.0.0.0/8, percentages 0..100)");
@@ -552,6 +565,8 @@ devplan_new(const struct dev_conf *c, struct dev_plan **out,
 			continue;
 		x = c->seed ^ ((uint64_t)addr * 0x9e3779b97f4a7c15ULL);
 		if (splitmix(&x) % 10000 >= (uint64_t)c->live_pct * 100)
+			continue;
+		if (plan_is_fixed(c, addr))
 			continue;
 		if (splitmix(&x) % 100 < (uint64_t)c->hostile_pct)
 			pr = &hostiles[splitmix(&x) % NELEM(hostiles)];
@@ -750,10 +765,15 @@ devplan_truth_json(const struct dev_plan *p, int secrets, char **buf,
 	sb_add(&s, "{\"generator\":\"devices\",\"format\":1,\"seed\":%"
 	    PRIu64 ",\"range\":\"%s/%d\",\"addresses\":%zu,\"live_pct\":%d,"
 	    "\"hostile_pct\":%d,\"devices\":%zu,\"ports\":%zu,"
-	    "\"secrets\":%s,\"services\":[", p->conf.seed, a, p->conf.plen,
+	    "\"secrets\":%s,\"fixed\":[", p->conf.seed, a, p->conf.plen,
 	    p->naddrs, p->conf.live_pct, p->conf.hostile_pct,
 	    p->ndev + p->nreal, p->nsvc + p->nreal,
 	    secrets ? "true" : "false");
+	for (i = 0; i < p->conf.nfixed; i++) {
+		fmt_addr(p->conf.fixed[i], a, sizeof(a));
+		sb_add(&s, "%s\"%s\"", i == 0 ? "" : ",", a);
+	}
+	sb_add(&s, "],\"services\":[");
 	for (i = 0; i < p->ndev; i++) {
 		d = &p->dev[i];
 		fmt_addr(d->addr, a, sizeof(a));

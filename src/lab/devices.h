@@ -124,7 +124,14 @@ struct dev_conf {
 	int		 live_pct;	/* 0..100, default 4 */
 	int		 hostile_pct;	/* share of live devices, 0..100 */
 	uint64_t	 seed;
+	/* "Fixed" devices (host order, borrowed): their owners closed every
+	 * exposed service, so they are planned as silent. Lets a test fix a
+	 * device between a survey and `mamori notify recheck`. */
+	const uint32_t	*fixed;
+	size_t		 nfixed;	/* at most DEV_MAX_FIXED */
 };
+
+#define DEV_MAX_FIXED	4096
 
 struct dev_plan {
 	struct dev_conf		 conf;

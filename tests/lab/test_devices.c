@@ -144,6 +144,39 @@ test_determinism(void **state)
 	devplan_free(NULL);
 }
 
+/* A fixed device is planned silent; every other device is unchanged. */
+static void
+test_fixed(void **state)
+{
+	struct dev_plan *a, *b, *bad = NULL;
+	struct dev_conf c;
+	struct mm_diag d;
+	uint32_t fx[1];
+	size_t i, j;
+
+	(void)state;
+	a = plan("127.10.0.0/20", 4, 0, 42);
+	assert_true(a->ndev > 2);
+	fx[0] = a->dev[1].addr;
+	c = a->conf;
+	c.fixed = fx;
+	c.nfixed = 1;
+	assert_int_equal(devplan_new(&c, &b, &d), 0);
+	assert_int_equal(b->ndev, a->ndev - 1);
+	for (i = 0, j = 0; i < a->ndev; i++) {
+		if (a->dev[i].addr == fx[0])
+			continue;
+		assert_int_equal(b->dev[j].addr, a->dev[i].addr);
+		assert_string_equal(b->dev[j].profile, a->dev[i].profile);
+		j++;
+	}
+	c.fixed = NULL;		/* a count without a list is refused */
+	assert_int_equal(devplan_new(&c, &bad, &d), MM_EINVAL);
+	assert_null(bad);
+	devplan_free(b);
+	devplan_free(a);
+}
+
 static void
 test_bounds(void **state)
 {
@@ -386,6 +419,7 @@ main(void)
 		cmocka_unit_test(test_range),
 		cmocka_unit_test(test_bad_conf),
 		cmocka_unit_test(test_determinism),
+		cmocka_unit_test(test_fixed),
 		cmocka_unit_test(test_bounds),
 		cmocka_unit_test(test_tables),
 		cmocka_unit_test(test_truth),
