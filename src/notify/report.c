@@ -17,8 +17,18 @@
  * the mail body they pass through mail_build(), which encodes the body
  * (base64/QP), so they cannot reach a header.
  *
+ * X-ARF v4 (xarf/xarf-spec schemas/v4): one document per finding, built
+ * as a jansson object in a fixed key order. Its report_id is a UUIDv5 of
+ * (reporter domain, finding id, kind, subject, last seen), so re-rendering
+ * is byte-identical; evidence items carry base64 payloads with SHA-256
+ * hashes. SHA-1/SHA-256 are implemented here (FIPS 180-4) because the
+ * notify area links no crypto library. Which category/type each kind gets
+ * and why is in docs/notify-formats.md.
+ *
  * Costs: O(n log n) sort; O(n) evidence parses per output; output buffers
- * grow geometrically. Nothing prints or touches the network.
+ * grow geometrically; an X-ARF document is O(evidence size) (one parse,
+ * one copy of selected fields, base64 and one SHA-256 pass). Nothing
+ * prints or touches the network.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,26 +61,20 @@ enum { T_DEVICE, T_HTTPVULN, T_VULN, T_WEAK, T_TELNET, T_C2SRV, T_DRONE,
 
 static const struct report_type types[T_N] = {
 	{ "device_id", "device_id6", "Device Identification", "device", 1,
-	    "Vulnerability", "OpenService", "DeviceIdentification",
-	    NF(f_device) },
+	    "vulnerability", "open_service", NF(f_device) },
 	{ "scan_http_vulnerable", "scan6_http_vulnerable", "Vulnerable HTTP",
-	    "vulnerable-version", 1, "Vulnerability", "OpenService",
-	    "VulnerableVersion", NF(f_vuln) },
+	    "vulnerable-version", 1, "vulnerability", "cve", NF(f_vuln) },
 	{ "scan_vulnerable", "scan6_vulnerable", "Vulnerable Service Version",
-	    "vulnerable-version", 0, "Vulnerability", "OpenService",
-	    "VulnerableVersion", NF(f_vuln) },
+	    "vulnerable-version", 0, "vulnerability", "cve", NF(f_vuln) },
 	{ "scan_weak_credential", "scan6_weak_credential",
 	    "Default or Weak Credential", "weak-credential", 0,
-	    "Vulnerability", "OpenService", "DefaultCredential",
-	    NF(f_weak) },
+	    "vulnerability", "misconfiguration", NF(f_weak) },
 	{ "scan_telnet", "scan6_telnet", "Accessible Telnet", "open-telnet", 1,
-	    "Vulnerability", "OpenService", "AccessibleTelnet",
-	    NF(f_telnet) },
+	    "vulnerability", "open_service", NF(f_telnet) },
 	{ "c2_server", "c2_server6", "C&C Server", "c2-server", 0,
-	    "Content", "Botnet", "CommandAndControl", NF(f_c2srv) },
+	    "infrastructure", "botnet", NF(f_c2srv) },
 	{ "botnet_drone", "botnet_drone6", "Infected Host (C&C client)",
-	    "c2-client", 1, "Content", "Botnet", "InfectedHost",
-	    NF(f_drone) },
+	    "c2-client", 1, "infrastructure", "botnet", NF(f_drone) },
 };
 
 static const char *const f_common[REPORT_CSV_COMMON] = { "timestamp",
@@ -641,7 +645,542 @@ report_csv_filename(const char *name, mtime_t day, char *buf, size_t len)
 	return buf;
 }
 
-/* ---- X-ARF ---- */
+/* ---- X-ARF v4 ---- */
+
+/*
+ * Digests for the X-ARF documents: SHA-1 (FIPS 180-4 6.1) for the
+ * name-based report_id (UUIDv5, RFC 9562 5.5) and SHA-256 (FIPS 180-4 6.2)
+ * for the evidence items' "hash". Incremental, one 64-byte block buffered;
+ * O(n) in the input. The notify area links no crypto library, and these
+ * inputs are small and not secret, so a plain implementation does.
+ */
+struct sha {
+	uint32_t	 h[8];
+	uint64_t	 bytes;
+	unsigned char	 blk[64];
+	size_t		 n;
+	int		 s256;		/* 1: SHA-256, 0: SHA-1 */
+};
+
+static const uint32_t sha256_k[64] = {
+	0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b,
+	0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01,
+	0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7,
+	0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc,
+	0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152,
+	0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147,
+	0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc,
+	0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+	0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819,
+	0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116, 0x1e376c08,
+	0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f,
+	0x682e6ff3, 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208,
+	0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2
+};
+
+static uint32_t
+rotl32(uint32_t x, int n)
+{
+	return x << n | x >> (32 - n);
+}
+
+static uint32_t
+rotr32(uint32_t x, int n)
+{
+	return x >> n | x << (32 - n);
+}
+
+static void
+sha_init(struct sha *c, int s256)
+{
+	static const uint32_t h1[5] = { 0x67452301, 0xefcdab89, 0x98badcfe,
+	    0x10325476, 0xc3d2e1f0 };
+	static const uint32_t h2[8] = { 0x6a09e667, 0xbb67ae85, 0x3c6ef372,
+	    0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19 };
+
+	memset(c, 0, sizeof(*c));
+	c->s256 = s256;
+	if (s256)
+		memcpy(c->h, h2, sizeof(h2));
+	else
+		memcpy(c->h, h1, sizeof(h1));
+}
+
+static void
+sha_block(struct sha *c, const unsigned char *p)
+{
+	uint32_t w[80], a, b, x, y, e, f, g, hh, t1, t2, k;
+	int i;
+
+	for (i = 0; i < 16; i++)
+		w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
+		    (uint32_t)p[4 * i + 2] << 8 | (uint32_t)p[4 * i + 3];
+	if (!c->s256) {
+		for (i = 16; i < 80; i++)
+			w[i] = rotl32(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^
+			    w[i - 16], 1);
+		a = c->h[0], b = c->h[1], x = c->h[2], y = c->h[3];
+		e = c->h[4];
+		for (i = 0; i < 80; i++) {
+			if (i < 20) {
+				f = (b & x) | (~b & y);
+				k = 0x5a827999;
+			} else if (i < 40) {
+				f = b ^ x ^ y;
+				k = 0x6ed9eba1;
+			} else if (i < 60) {
+				f = (b & x) | (b & y) | (x & y);
+				k = 0x8f1bbcdc;
+			} else {
+				f = b ^ x ^ y;
+				k = 0xca62c1d6;
+			}
+			t1 = rotl32(a, 5) + f + e + k + w[i];
+			e = y;
+			y = x;
+			x = rotl32(b, 30);
+			b = a;
+			a = t1;
+		}
+		c->h[0] += a, c->h[1] += b, c->h[2] += x, c->h[3] += y;
+		c->h[4] += e;
+		return;
+	}
+	for (i = 16; i < 64; i++)
+		w[i] = w[i - 16] + (rotr32(w[i - 15], 7) ^
+		    rotr32(w[i - 15], 18) ^ (w[i - 15] >> 3)) + w[i - 7] +
+		    (rotr32(w[i - 2], 17) ^ rotr32(w[i - 2], 19) ^
+		    (w[i - 2] >> 10));
+	a = c->h[0], b = c->h[1], x = c->h[2], y = c->h[3];
+	e = c->h[4], f = c->h[5], g = c->h[6], hh = c->h[7];
+	for (i = 0; i < 64; i++) {
+		t1 = hh + (rotr32(e, 6) ^ rotr32(e, 11) ^ rotr32(e, 25)) +
+		    ((e & f) ^ (~e & g)) + sha256_k[i] + w[i];
+		t2 = (rotr32(a, 2) ^ rotr32(a, 13) ^ rotr32(a, 22)) +
+		    ((a & b) ^ (a & x) ^ (b & x));
+		hh = g;
+		g = f;
+		f = e;
+		e = y + t1;
+		y = x;
+		x = b;
+		b = a;
+		a = t1 + t2;
+	}
+	c->h[0] += a, c->h[1] += b, c->h[2] += x, c->h[3] += y;
+	c->h[4] += e, c->h[5] += f, c->h[6] += g, c->h[7] += hh;
+}
+
+static void
+sha_update(struct sha *c, const void *in, size_t len)
+{
+	const unsigned char *p = in;
+
+	c->bytes += len;
+	while (len > 0) {
+		size_t take = 64 - c->n < len ? 64 - c->n : len;
+
+		memcpy(c->blk + c->n, p, take);
+		c->n += take;
+		p += take;
+		len -= take;
+		if (c->n == 64) {
+			sha_block(c, c->blk);
+			c->n = 0;
+		}
+	}
+}
+
+/* Writes the digest, 20 (SHA-1) or 32 (SHA-256) bytes, to out[outlen]
+ * (cut to outlen). */
+static void
+sha_final(struct sha *c, unsigned char *out, size_t outlen)
+{
+	uint64_t bits = c->bytes * 8;
+	unsigned char pad = 0x80, zero = 0, lb[8], dg[32];
+	size_t i, nw = c->s256 ? 8 : 5;
+
+	sha_update(c, &pad, 1);
+	while (c->n != 56)
+		sha_update(c, &zero, 1);
+	for (i = 0; i < 8; i++)
+		lb[i] = (unsigned char)(bits >> (56 - 8 * i));
+	sha_update(c, lb, 8);
+	for (i = 0; i < nw; i++) {
+		dg[4 * i] = (unsigned char)(c->h[i] >> 24);
+		dg[4 * i + 1] = (unsigned char)(c->h[i] >> 16);
+		dg[4 * i + 2] = (unsigned char)(c->h[i] >> 8);
+		dg[4 * i + 3] = (unsigned char)c->h[i];
+	}
+	memcpy(out, dg, 4 * nw < outlen ? 4 * nw : outlen);
+}
+
+static void
+hex_fmt(const unsigned char *p, size_t n, char *out)
+{
+	static const char hx[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = hx[p[i] >> 4];
+		out[2 * i + 1] = hx[p[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+/* RFC 9562 4.1 text form of a UUID, lowercase, into out[37]. */
+static void
+uuid_fmt(const unsigned char u[16], char *out)
+{
+	char h[33];
+
+	hex_fmt(u, 16, h);
+	snprintf(out, 37, "%.8s-%.4s-%.4s-%.4s-%.12s", h, h + 8, h + 12,
+	    h + 16, h + 20);
+}
+
+/* UUIDv5 (RFC 9562 5.5): SHA-1 of namespace || name, version and variant
+ * bits set. */
+static void
+uuid5(const unsigned char ns[16], const char *name, unsigned char out[16])
+{
+	struct sha c;
+	unsigned char dg[20];
+
+	sha_init(&c, 0);
+	sha_update(&c, ns, 16);
+	sha_update(&c, name, strlen(name));
+	sha_final(&c, dg, sizeof(dg));
+	memcpy(out, dg, 16);
+	out[6] = (unsigned char)((out[6] & 0x0f) | 0x50);
+	out[8] = (unsigned char)((out[8] & 0x3f) | 0x80);
+}
+
+/* RFC 9562 Appendix C: the DNS name space ID. */
+static const unsigned char uuid_ns_dns[16] = { 0x6b, 0xa7, 0xb8, 0x10,
+    0x9d, 0xad, 0x11, 0xd1, 0x80, 0xb4, 0x00, 0xc0, 0x4f, 0xd4, 0x30, 0xc8 };
+
+/*
+ * report_id: UUIDv5(UUIDv5(DNS, lowercase reporter domain),
+ * "<finding id>/<kind>/<subject>/<last seen, ms since the epoch>"), so the
+ * same finding at the same last sighting always gets the same id, a new
+ * sighting (or another reporter) a new one.
+ */
+static void
+xarf_report_id(const char *domain, const struct finding *f, char *out)
+{
+	unsigned char ns[16], u[16];
+	char dom[256], name[256], ab[ADDR_STRLEN];
+	size_t i;
+
+	for (i = 0; domain[i] != '\0' && i + 1 < sizeof(dom); i++)
+		dom[i] = (char)(domain[i] >= 'A' && domain[i] <= 'Z' ?
+		    domain[i] - 'A' + 'a' : domain[i]);
+	dom[i] = '\0';
+	uuid5(uuid_ns_dns, dom, ns);
+	snprintf(name, sizeof(name), "%lld/%s/%s/%lld", (long long)f->id,
+	    f->kind, addr_fmt(&f->subject, ab, sizeof(ab)),
+	    (long long)f->last_seen);
+	uuid5(ns, name, u);
+	uuid_fmt(u, out);
+}
+
+/* Length of the valid UTF-8 sequence at s (as jansson accepts it: no
+ * overlongs, surrogates or code points above U+10FFFF), 0 if invalid. */
+static size_t
+utf8_len(const unsigned char *s)
+{
+	size_t n, i;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	for (i = 1; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] > 0x9f) ||
+	    (s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] > 0x8f))
+		return 0;
+	return n;
+}
+
+/*
+ * A JSON-safe copy of s: invalid UTF-8 bytes become '?', control
+ * characters spaces, cut to at most `maxc` characters (the schema's
+ * maxLength counts characters). NULL on allocation failure; NULL s reads
+ * as "".
+ */
+static char *
+text_clean(const char *s, size_t maxc)
+{
+	const unsigned char *p = (const unsigned char *)(s != NULL ? s : "");
+	size_t len = strlen((const char *)p), nc = 0, o = 0, k;
+	char *out = malloc(len + 1);
+
+	if (out == NULL)
+		return NULL;
+	while (*p != '\0' && nc < maxc) {
+		if ((k = utf8_len(p)) == 0) {
+			out[o++] = '?';
+			p++;
+		} else if (k == 1) {
+			out[o++] = *p < 0x20 || *p == 0x7f ? ' ' : (char)*p;
+			p++;
+		} else {
+			memcpy(out + o, p, k);
+			o += k;
+			p += k;
+		}
+		nc++;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+/* Characters (not bytes) of a UTF-8 string. */
+static size_t
+utf8_chars(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s != '\0'; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			n++;
+	return n;
+}
+
+static int
+xarf_email_ok(const char *s)
+{
+	const char *at;
+	size_t i;
+
+	if (s == NULL || (at = strrchr(s, '@')) == NULL || at == s ||
+	    at[1] == '\0' || strlen(s) > 254)
+		return 0;
+	for (i = 0; s[i] != '\0'; i++)
+		if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f)
+			return 0;
+	return 1;
+}
+
+/* A DNS host name: LDH labels of 1..63, at most 253 in all. */
+static int
+xarf_host_ok(const char *s)
+{
+	size_t i, lab = 0;
+
+	if (s == NULL || s[0] == '\0' || strlen(s) > 253)
+		return 0;
+	for (i = 0; s[i] != '\0'; i++) {
+		char c = s[i];
+
+		if (c == '.') {
+			if (lab == 0 || s[i - 1] == '-')
+				return 0;
+			lab = 0;
+			continue;
+		}
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '-') ||
+		    (c == '-' && lab == 0) || ++lab > 63)
+			return 0;
+	}
+	return lab > 0 && s[i - 1] != '-';
+}
+
+/* The document under construction: an allocation failure anywhere sets
+ * err and the caller fails once at the end. */
+struct xdoc {
+	json_t	*root;
+	json_t	*tags;
+	int	 err;
+};
+
+static void
+xput(struct xdoc *x, json_t *o, const char *k, json_t *v)
+{
+	if (v == NULL || o == NULL || json_object_set_new(o, k, v) != 0)
+		x->err = MM_ENOMEM;
+}
+
+/* A string from data: cleaned and cut to `maxc` characters; skipped when
+ * empty. */
+static void
+xput_text(struct xdoc *x, json_t *o, const char *k, const char *v,
+    size_t maxc)
+{
+	char *s;
+
+	if (v == NULL || v[0] == '\0')
+		return;
+	if ((s = text_clean(v, maxc)) == NULL) {
+		x->err = MM_ENOMEM;
+		return;
+	}
+	if (s[0] != '\0')
+		xput(x, o, k, json_string(s));
+	free(s);
+}
+
+/*
+ * A tag "ns:value" (xarf-core.json: ^[a-z0-9][a-z0-9_+-]*:[a-z0-9]
+ * [a-z0-9_+-]*$, at most 20): value lowercased, other characters '-',
+ * leading non-alphanumerics dropped, cut to 64; empty values and
+ * duplicates are skipped.
+ */
+static void
+xtag(struct xdoc *x, const char *ns, const char *val)
+{
+	char t[96];
+	size_t o, i;
+	const char *p = val != NULL ? val : "";
+
+	while (*p != '\0' && !((*p >= 'a' && *p <= 'z') ||
+	    (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')))
+		p++;
+	if (*p == '\0' || json_array_size(x->tags) >= 20)
+		return;
+	o = (size_t)snprintf(t, sizeof(t), "%s:", ns);
+	for (; *p != '\0' && o < sizeof(t) - 1 && o < strlen(ns) + 1 + 64;
+	    p++) {
+		char c = *p;
+
+		if (c >= 'A' && c <= 'Z')
+			c = (char)(c - 'A' + 'a');
+		else if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		    c == '_' || c == '+' || c == '-'))
+			c = '-';
+		t[o++] = c;
+	}
+	t[o] = '\0';
+	for (i = 0; i < json_array_size(x->tags); i++)
+		if (strcmp(json_string_value(json_array_get(x->tags, i)),
+		    t) == 0)
+			return;
+	if (json_array_append_new(x->tags, json_string(t)) != 0)
+		x->err = MM_ENOMEM;
+}
+
+/* One evidence item: payload base64 (RFC 4648, one line), "sha256:hex"
+ * of the decoded bytes and their size. */
+static void
+xevidence(struct xdoc *x, json_t *arr, const char *ctype, const char *desc,
+    const char *data, size_t len)
+{
+	struct sha c;
+	unsigned char dg[32];
+	char hx[80], *b64 = NULL;
+	size_t bl;
+	json_t *o;
+
+	if (mail_b64_encode(data, len, 0, &b64, &bl) != 0 ||
+	    (o = json_object()) == NULL) {
+		free(b64);
+		x->err = MM_ENOMEM;
+		return;
+	}
+	sha_init(&c, 1);
+	sha_update(&c, data, len);
+	sha_final(&c, dg, sizeof(dg));
+	memcpy(hx, "sha256:", 7);
+	hex_fmt(dg, 32, hx + 7);
+	xput(x, o, "content_type", json_string(ctype));
+	xput(x, o, "description", json_string(desc));
+	xput(x, o, "payload", json_string(b64));
+	xput(x, o, "hash", json_string(hx));
+	xput(x, o, "size", json_integer((json_int_t)len));
+	if (json_array_append_new(arr, o) != 0)
+		x->err = MM_ENOMEM;
+	free(b64);
+}
+
+/* Evidence keys copied into the observation item, in this order. Left
+ * out: the survey's local credential list path, the C&C server's sample
+ * of (other subscribers') client addresses, per-flow samples and internal
+ * score components. */
+static const char *const xk_survey[] = { "time", "source", "target", "port",
+    "protocol", "service", "rule", "vendor", "product", "version", "cpe",
+    "cve", "cvss", "kev", "banner", "credential_id", "credential_attempts",
+    "credential_protocol", "scan_id", "operator", "purpose", "user_agent",
+    "contact", NULL };
+static const char *const xk_c2cli[] = { "client", "server", "port", "proto",
+    "score", "period_s", "jitter", "conns", "bytes", "packets",
+    "bytes_per_conn", "sampling", "first_seen", "last_seen", "server_score",
+    "reputation", NULL };
+static const char *const xk_c2srv[] = { "server", "port", "proto", "score",
+    "period_s", "jitter", "bytes_per_conn", "clients", "beaconing_clients",
+    "period_consistent_clients", "flows", "bytes", "packets", "first_seen",
+    "last_seen", "window", "reputation", NULL };
+
+#define XARF_REAL_FMT	JSON_REAL_PRECISION(12)
+
+static void
+xobservation(struct xdoc *x, json_t *arr, int t, const json_t *ev)
+{
+	const char *const *k = t == T_DRONE ? xk_c2cli : t == T_C2SRV ?
+	    xk_c2srv : xk_survey;
+	json_t *o;
+	char *s;
+
+	if (ev == NULL)
+		return;
+	if ((o = json_object()) == NULL) {
+		x->err = MM_ENOMEM;
+		return;
+	}
+	for (; *k != NULL; k++) {
+		json_t *v = json_object_get(ev, *k);
+
+		if (v != NULL)
+			xput(x, o, *k, json_deep_copy(v));
+	}
+	if (json_object_size(o) > 0) {
+		if ((s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER |
+		    XARF_REAL_FMT)) == NULL)
+			x->err = MM_ENOMEM;
+		else
+			xevidence(x, arr, "application/json", t == T_DRONE ||
+			    t == T_C2SRV ? "C&C detection evidence from flow "
+			    "records (selected fields of the finding's "
+			    "evidence)" : "survey observation (selected fields "
+			    "of the finding's evidence)", s, strlen(s));
+		free(s);
+	}
+	json_decref(o);
+}
+
+/* CVSS v3.x qualitative severity rating (CVSS v3.1 specification 5). */
+static const char *
+cvss_rating(double s)
+{
+	return s >= 9.0 ? "critical" : s >= 7.0 ? "high" : s >= 4.0 ?
+	    "medium" : s > 0.0 ? "low" : "informational";
+}
+
+static const char *
+xarf_risk(enum finding_severity s)
+{
+	switch (s) {
+	case SEV_CRITICAL:
+		return "critical";
+	case SEV_HIGH:
+		return "high";
+	case SEV_MEDIUM:
+		return "medium";
+	case SEV_LOW:
+		return "low";
+	default:
+		return "info";
+	}
+}
 
 static int
 cve_ok(const char *s)
@@ -656,17 +1195,86 @@ cve_ok(const char *s)
 	return 1;
 }
 
-static const char *
-xarf_severity(enum finding_severity s)
+/* "vendor product version" of a survey finding, blanks collapsed. */
+static void
+product_line(const json_t *ev, char *buf, size_t len)
 {
-	return s >= SEV_HIGH ? "high" : s == SEV_MEDIUM ? "medium" : "low";
+	snprintf(buf, len, "%s%s%s%s%s", ev_str(ev, "vendor"),
+	    ev_str(ev, "vendor")[0] != '\0' && ev_str(ev, "product")[0] !=
+	    '\0' ? " " : "", ev_str(ev, "product"),
+	    ev_str(ev, "version")[0] != '\0' ? " " : "",
+	    ev_str(ev, "version"));
 }
 
 static void
-jset_str(json_t *o, const char *k, const char *v)
+xarf_contact(struct xdoc *x, const char *key, const char *org,
+    const char *email, const char *domain)
 {
-	if (v != NULL && v[0] != '\0')
-		json_object_set_new(o, k, json_string(v));
+	json_t *o = json_object();
+
+	xput_text(x, o, "org", org, 200);
+	xput(x, o, "contact", json_string(email));
+	xput(x, o, "domain", json_string(domain));
+	xput(x, x->root, key, o);
+}
+
+/* C&C fields of infrastructure/botnet (c2-server and c2-client). */
+static void
+xarf_botnet(struct xdoc *x, int t, const struct finding *f, const json_t *ev)
+{
+	char ce[512], srv[ADDR_STRLEN], per[32], jit[32], n1[32], n2[32];
+	char rate[96] = "", ts[MTIME_STRLEN];
+	const char *fam = ev_sub(ev, "reputation", "tag");
+
+	ev_num(ev, "period_s", "%.6g", per, sizeof(per));
+	jit[0] = '\0';
+	if (json_is_number(json_object_get(ev, "jitter")))
+		snprintf(jit, sizeof(jit), "%.1f %%", 100.0 *
+		    json_number_value(json_object_get(ev, "jitter")));
+	if (per[0] != '\0')
+		snprintf(rate, sizeof(rate), " every %s s%s%s%s", per,
+		    jit[0] != '\0' ? " (jitter " : "", jit,
+		    jit[0] != '\0' ? ")" : "");
+	if (t == T_DRONE) {
+		snprintf(srv, sizeof(srv), "%s", ev_str(ev, "server")[0] !=
+		    '\0' ? ev_str(ev, "server") : f->dedup_extra != NULL ?
+		    f->dedup_extra : "");
+		ev_num(ev, "conns", "%.0f", n1, sizeof(n1));
+		snprintf(ce, sizeof(ce), "C2 communication observed in flow "
+		    "records: connections to %s port %u%s%s%s",
+		    srv[0] != '\0' ? srv : "a C&C server", f->port, rate,
+		    n1[0] != '\0' ? ", connections: " : "", n1);
+	} else {
+		addr_fmt(&f->subject, srv, sizeof(srv));
+		ev_num(ev, "beaconing_clients", "%.0f", n1, sizeof(n1));
+		ev_num(ev, "clients", "%.0f", n2, sizeof(n2));
+		snprintf(ce, sizeof(ce), "acts as a C&C server in flow "
+		    "records: %s of %s clients beacon to port %u%s",
+		    n1[0] != '\0' ? n1 : "?", n2[0] != '\0' ? n2 : "?",
+		    f->port, rate);
+	}
+	xput(x, x->root, "compromise_evidence", json_string(ce));
+	if (srv[0] != '\0')
+		xput(x, x->root, "c2_server", json_string(srv));
+	if (f->proto == 6 || f->proto == 17)
+		xput(x, x->root, "c2_protocol", json_string(f->proto == 6 ?
+		    "tcp" : "udp"));
+	xput_text(x, x->root, "malware_family", fam, 200);
+	if (t == T_DRONE) {
+		if (srv[0] != '\0')
+			xput(x, x->root, "destination_ip", json_string(srv));
+		if (f->port != 0)
+			xput(x, x->root, "destination_port",
+			    json_integer(f->port));
+	}
+	if (f->first_seen != 0)
+		xput(x, x->root, "first_seen", json_string(mtime_fmt(
+		    f->first_seen, 0, ts, sizeof(ts))));
+	xput(x, x->root, "last_seen", json_string(mtime_fmt(f->last_seen, 0,
+	    ts, sizeof(ts))));
+	xtag(x, "botnet", t == T_DRONE ? "infected-host" :
+	    "command-and-control");
+	xtag(x, "malware", fam);
 }
 
 int
@@ -675,9 +1283,12 @@ report_xarf(const struct report_item *it, const struct report_reporter *rep,
 {
 	const struct report_type *rt;
 	const struct finding *f;
-	json_t *root = NULL, *ri, *r, *cu, *ev = NULL;
-	char ab[ADDR_STRLEN], ts[MTIME_STRLEN], nb[64], *s = NULL;
-	int t, v6, rc = 0;
+	struct xdoc x = { NULL, NULL, 0 };
+	json_t *ev = NULL, *evi = NULL;
+	const char *type, *svc, *cve = "", *sorg, *semail, *sdom, *remail;
+	char ab[ADDR_STRLEN], ts[MTIME_STRLEN], id[40], pl[400], nb[64];
+	char *s = NULL, *sum = NULL;
+	int t, v6, rc = 0, c2;
 
 	*out = NULL;
 	if (len != NULL)
@@ -687,144 +1298,158 @@ report_xarf(const struct report_item *it, const struct report_reporter *rep,
 		return mm_diag_set(d, MM_EINVAL, "xarf: finding kind '%s' is "
 		    "not reported", it != NULL && it->f != NULL &&
 		    it->f->kind != NULL ? it->f->kind : "?");
-	if (rep == NULL || rep->org == NULL || strlen(rep->org) < 3 ||
-	    rep->domain == NULL || rep->domain[0] == '\0' ||
-	    rep->email == NULL || rep->email[0] == '\0')
-		return mm_diag_set(d, MM_EINVAL, "xarf: ReporterInfo needs "
-		    "ReporterOrg (>= 3 chars), ReporterOrgDomain and "
-		    "ReporterOrgEmail");
+	if (rep == NULL || rep->org == NULL || rep->org[0] == '\0' ||
+	    utf8_chars(rep->org) > 200 || !xarf_host_ok(rep->domain) ||
+	    !xarf_email_ok(rep->email))
+		return mm_diag_set(d, MM_EINVAL, "xarf: reporter needs org "
+		    "(1..200 characters), domain (a host name) and email "
+		    "(xarf-core.json contact_info)");
+	remail = rep->contact_email != NULL && rep->contact_email[0] != '\0' ?
+	    rep->contact_email : rep->email;
+	sorg = rep->sender_org != NULL && rep->sender_org[0] != '\0' ?
+	    rep->sender_org : rep->org;
+	semail = rep->sender_email != NULL && rep->sender_email[0] != '\0' ?
+	    rep->sender_email : rep->email;
+	sdom = rep->sender_domain != NULL && rep->sender_domain[0] != '\0' ?
+	    rep->sender_domain : rep->domain;
+	if (!xarf_email_ok(remail) || utf8_chars(sorg) > 200 ||
+	    !xarf_email_ok(semail) || !xarf_host_ok(sdom))
+		return mm_diag_set(d, MM_EINVAL, "xarf: bad contact_email or "
+		    "sender (xarf-core.json contact_info)");
 	t = (int)(rt - types);
+	c2 = t == T_C2SRV || t == T_DRONE;
 	ev = ev_load(f);
-	if ((root = json_object()) == NULL || (ri = json_object()) == NULL ||
-	    (r = json_object()) == NULL || (cu = json_object()) == NULL) {
-		json_decref(root);
-		json_decref(ev);
-		return mm_diag_set(d, MM_ENOMEM, "xarf: out of memory");
+	type = rt->xarf_type;
+	if (t == T_HTTPVULN || t == T_VULN) {
+		cve = ev_str(ev, "cve")[0] != '\0' ? ev_str(ev, "cve") :
+		    f->dedup_extra != NULL ? f->dedup_extra : "";
+		/* type cve needs a CVE id and the service port */
+		if (!cve_ok(cve) || f->port == 0)
+			type = "open_service";
 	}
-	json_object_set_new(root, "Version", json_string(XARF_SCHEMA_VERSION));
-	jset_str(ri, "ReporterOrg", rep->org);
-	jset_str(ri, "ReporterOrgDomain", rep->domain);
-	jset_str(ri, "ReporterOrgEmail", rep->email);
-	jset_str(ri, "ReporterContactEmail", rep->contact_email);
-	if (rep->contact_name != NULL && strlen(rep->contact_name) >= 3)
-		jset_str(ri, "ReporterContactName", rep->contact_name);
-	if (rep->contact_phone != NULL && strlen(rep->contact_phone) >= 3)
-		jset_str(ri, "ReporterContactPhone", rep->contact_phone);
-	json_object_set_new(root, "ReporterInfo", ri);
-	json_object_set_new(root, "Disclosure", json_boolean(rep->disclosure));
-	json_object_set_new(root, "Report", r);
-
-	json_object_set_new(r, "ReportClass", json_string(rt->xarf_class));
-	json_object_set_new(r, "ReportType", json_string(rt->xarf_type));
-	jset_str(r, "ReportSubType", rt->xarf_subtype);
-	if (f->id > 0) {
-		snprintf(nb, sizeof(nb), "mamori-%lld", (long long)f->id);
-		json_object_set_new(r, "ReporterCaseID", json_string(nb));
+	if ((x.root = json_object()) == NULL ||
+	    (x.tags = json_array()) == NULL ||
+	    (evi = json_array()) == NULL) {
+		rc = mm_diag_set(d, MM_ENOMEM, "xarf: out of memory");
+		goto out;
 	}
-	json_object_set_new(r, "ReporterSeverity",
-	    json_string(xarf_severity(f->severity)));
-	json_object_set_new(r, "Date", json_string(mtime_fmt(f->last_seen, 0,
+	xarf_report_id(rep->domain, f, id);
+	xput(&x, x.root, "xarf_version", json_string(XARF_SCHEMA_VERSION));
+	xput(&x, x.root, "report_id", json_string(id));
+	xput(&x, x.root, "timestamp", json_string(mtime_fmt(f->last_seen, 0,
 	    ts, sizeof(ts))));
-	if (f->first_seen != 0 && f->first_seen != f->last_seen)
-		json_object_set_new(r, "FirstSeen", json_string(mtime_fmt(
-		    f->first_seen, 0, ts, sizeof(ts))));
-	json_object_set_new(r, "SourceIp", json_string(addr_fmt(&f->subject,
-	    ab, sizeof(ab))));
+	xarf_contact(&x, "reporter", rep->org, remail, rep->domain);
+	xarf_contact(&x, "sender", sorg, semail, sdom);
+	xput(&x, x.root, "source_identifier", json_string(addr_fmt(
+	    &f->subject, ab, sizeof(ab))));
+	/* a C&C client's port is the server's: it goes in destination_port */
 	if (f->port != 0 && t != T_DRONE)
-		json_object_set_new(r, "SourcePort", json_integer(f->port));
-	if (it->at != NULL && it->at->routed && it->at->route.origin_as != 0)
-		json_object_set_new(r, "ASN",
-		    json_integer(it->at->route.origin_as));
-	if (f->proto == 6 || f->proto == 17)
-		json_object_set_new(r, "TransportProtocol",
-		    json_string(f->proto == 6 ? "tcp" : "udp"));
-	switch (t) {
-	case T_C2SRV:
-		break;
-	case T_DRONE:
-		jset_str(r, "DestinationIp", ev_str(ev, "server")[0] != '\0' ?
-		    ev_str(ev, "server") : f->dedup_extra);
-		if (f->port != 0)
-			json_object_set_new(r, "DestinationPort",
-			    json_integer(f->port));
-		jset_str(r, "BotnetName", ev_sub(ev, "reputation", "tag"));
-		break;
-	default:
-		json_object_set_new(r, "ServiceName", json_string(
-		    ev_service(f, ev)[0] != '\0' ? ev_service(f, ev) :
-		    "unknown"));
-		jset_str(r, "ServiceVersion", ev_str(ev, "version"));
-		if ((t == T_HTTPVULN || t == T_VULN)) {
-			const char *cve = ev_str(ev, "cve")[0] != '\0' ?
-			    ev_str(ev, "cve") : f->dedup_extra != NULL ?
-			    f->dedup_extra : "";
-
-			if (cve_ok(cve))
-				json_object_set_new(r, "CVE",
-				    json_string(cve));
+		xput(&x, x.root, "source_port", json_integer(f->port));
+	xput(&x, x.root, "category", json_string(rt->xarf_category));
+	xput(&x, x.root, "type", json_string(type));
+	xput(&x, x.root, "evidence_source", json_string(c2 ?
+	    "flow_analysis" : "vulnerability_scan"));
+	svc = ev_service(f, ev);
+	if (c2)
+		xarf_botnet(&x, t, f, ev);
+	else {
+		if (strcmp(type, "cve") == 0) {
+			xput_text(&x, x.root, "service", ev_str(ev,
+			    "product")[0] != '\0' ? ev_str(ev, "product") :
+			    svc[0] != '\0' ? svc : "unknown", 200);
+			xput_text(&x, x.root, "service_version", ev_str(ev,
+			    "version"), 100);
+		} else {
+			xput_text(&x, x.root, "service", svc[0] != '\0' ? svc :
+			    "unknown", 200);
+			product_line(ev, pl, sizeof(pl));
+			xput_text(&x, x.root, "service_version", pl, 100);
 		}
-		break;
+		if (f->port != 0)
+			xput(&x, x.root, "service_port",
+			    json_integer(f->port));
+		if (f->proto == 6 || f->proto == 17)
+			xput(&x, x.root, "protocol", json_string(f->proto ==
+			    6 ? "tcp" : "udp"));
+		if (strcmp(type, "cve") == 0) {
+			json_t *cv = json_object_get(ev, "cvss");
+
+			xput(&x, x.root, "cve_id", json_string(cve));
+			if (cv != NULL && json_is_number(cv) &&
+			    json_number_value(cv) >= 0.0 &&
+			    json_number_value(cv) <= 10.0) {
+				double sc = (double)(long)(json_number_value(
+				    cv) * 10.0 + 0.5) / 10.0;
+
+				xput(&x, x.root, "cvss_score", json_real(sc));
+				xput(&x, x.root, "severity",
+				    json_string(cvss_rating(sc)));
+			}
+			if (ev_true(ev, "kev"))
+				xput(&x, x.root, "exploitability",
+				    json_string("weaponized"));
+		}
+		xput(&x, x.root, "risk_level", json_string(xarf_risk(
+		    f->severity)));
 	}
 	if (f->summary != NULL && f->summary[0] != '\0') {
-		json_t *sa = json_array(), *so = json_object();
-
-		json_object_set_new(so, "ContentType",
-		    json_string("text/plain"));
-		json_object_set_new(so, "Base64Encoded", json_false());
-		json_object_set_new(so, "Description",
-		    json_string("mamori finding summary"));
-		json_object_set_new(so, "Payload", json_string(f->summary));
-		json_array_append_new(sa, so);
-		json_object_set_new(r, "Samples", sa);
+		if ((sum = text_clean(f->summary, 1000)) == NULL)
+			x.err = MM_ENOMEM;
+		else
+			xput(&x, x.root, "description", json_string(sum));
 	}
-	json_object_set_new(cu, "Kind", json_string(f->kind));
-	jset_str(cu, "Detector", f->detector);
-	json_object_set_new(cu, "Report", json_string(v6 ? rt->name6 :
-	    rt->name));
-	snprintf(nb, sizeof(nb), "%.3f", f->score);
-	json_object_set_new(cu, "Score", json_string(nb));
-	json_object_set_new(cu, "Count", json_integer(f->count > 0 ?
-	    f->count : 1));
+	/* survey: what was seen is certain, a vulnerable version is inferred
+	 * from the version string (backported fixes are invisible); C&C: the
+	 * detector's score, already 0..1 */
+	if (c2)
+		snprintf(nb, sizeof(nb), "%.3f", f->score < 0.0 ? 0.0 :
+		    f->score > 1.0 ? 1.0 : f->score);
+	else
+		snprintf(nb, sizeof(nb), "%.1f", t == T_HTTPVULN ||
+		    t == T_VULN ? XARF_CONF_VERSION : XARF_CONF_OBSERVED);
+	xput(&x, x.root, "confidence", json_real(strtod(nb, NULL)));
+	if (f->summary != NULL && f->summary[0] != '\0' && sum != NULL)
+		xevidence(&x, evi, "text/plain", "mamori finding summary",
+		    sum, strlen(sum));
+	xobservation(&x, evi, t, ev);
+	if (json_array_size(evi) > 0) {
+		xput(&x, x.root, "evidence", evi);
+		evi = NULL;
+	}
+	xtag(&x, "report", v6 ? rt->name6 : rt->name);
+	xtag(&x, "severity", findings_severity_name(f->severity));
+	if (!c2)
+		xtag(&x, "service", svc);
 	switch (t) {
-	case T_DEVICE:
 	case T_HTTPVULN:
 	case T_VULN:
-	case T_WEAK:
-		jset_str(cu, "Vendor", ev_str(ev, "vendor"));
-		jset_str(cu, "Product", ev_str(ev, "product"));
-		jset_str(cu, "CPE", ev_str(ev, "cpe"));
-		if (t == T_WEAK)
-			jset_str(cu, "CredentialId",
-			    ev_str(ev, "credential_id"));
-		if (t == T_HTTPVULN || t == T_VULN) {
-			jset_str(cu, "CVSS", ev_num(ev, "cvss", "%.1f", nb,
-			    sizeof(nb)));
-			if (ev != NULL && json_object_get(ev, "kev") != NULL)
-				json_object_set_new(cu, "KnownExploited",
-				    json_string(ev_true(ev, "kev") ? "true" :
-				    "false"));
-		}
+		xtag(&x, "cve", cve_ok(cve) ? cve : "");
+		if (ev_true(ev, "kev"))
+			xtag(&x, "kev", "true");
+		xtag(&x, "product", ev_str(ev, "product"));
 		break;
-	case T_C2SRV:
-	case T_DRONE:
-		jset_str(cu, "PeriodSeconds", ev_num(ev, "period_s", "%.6g",
-		    nb, sizeof(nb)));
-		jset_str(cu, "Jitter", ev_num(ev, "jitter", "%.3f", nb,
-		    sizeof(nb)));
-		if (t == T_C2SRV)
-			jset_str(cu, "Clients", ev_num(ev, "clients", "%.0f",
-			    nb, sizeof(nb)));
-		else
-			jset_str(cu, "Connections", ev_num(ev, "conns",
-			    "%.0f", nb, sizeof(nb)));
-		jset_str(cu, "IntelSource", ev_sub(ev, "reputation",
-		    "source"));
+	case T_DEVICE:
+		xtag(&x, "vendor", ev_str(ev, "vendor"));
+		xtag(&x, "product", ev_str(ev, "product"));
+		break;
+	case T_WEAK:
+		xtag(&x, "misconfiguration", "default-credential");
+		xtag(&x, "credential", ev_str(ev, "credential_id")[0] != '\0' ?
+		    ev_str(ev, "credential_id") : f->dedup_extra);
 		break;
 	default:
 		break;
 	}
-	json_object_set_new(r, "Custom", cu);
-	s = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	if (json_array_size(x.tags) > 0) {
+		xput(&x, x.root, "tags", x.tags);
+		x.tags = NULL;
+	}
+	if (x.err != 0) {
+		rc = mm_diag_set(d, x.err, "xarf: out of memory");
+		goto out;
+	}
+	s = json_dumps(x.root, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+	    XARF_REAL_FMT);
 	if (s == NULL) {
 		rc = mm_diag_set(d, MM_ENOMEM, "xarf: out of memory");
 		goto out;
@@ -846,7 +1471,10 @@ report_xarf(const struct report_item *it, const struct report_reporter *rep,
 	}
 out:
 	free(s);
-	json_decref(root);
+	free(sum);
+	json_decref(x.root);
+	json_decref(x.tags);
+	json_decref(evi);
 	json_decref(ev);
 	return rc;
 }

@@ -8,18 +8,22 @@
  *
  * Report types. Every reportable finding kind maps to a report type named
  * like Shadowserver's daily reports (their report_schema repository and
- * report pages; docs/notify-formats.md has the table and sources):
+ * report pages; docs/notify-formats.md has the table and sources) and to
+ * an X-ARF v4 category/type (xarf/xarf-spec schemas/v4, tag v4.2.0):
  *
- *   kind                 report (IPv4 / IPv6)          X-ARF class/type
- *   device               device_id / device_id6        Vulnerability/
- *                                                        OpenService
- *   vulnerable-version   scan_http_vulnerable /        Vulnerability/
- *                        scan6_http_vulnerable           OpenService
- *     (service not HTTP) scan_vulnerable * / scan6_..  (same)
- *   weak-credential      scan_weak_credential * / ..6  (same)
- *   open-telnet          scan_telnet / scan6_telnet    (same)
- *   c2-server            c2_server * / c2_server6      Content/Botnet
- *   c2-client            botnet_drone / botnet_drone6  Content/Botnet
+ *   kind                 report (IPv4 / IPv6)          X-ARF category/type
+ *   device               device_id / device_id6        vulnerability/
+ *                                                        open_service
+ *   vulnerable-version   scan_http_vulnerable /        vulnerability/cve
+ *                        scan6_http_vulnerable           (open_service
+ *     (service not HTTP) scan_vulnerable * / scan6_..    without a CVE id
+ *                                                        or port)
+ *   weak-credential      scan_weak_credential * / ..6  vulnerability/
+ *                                                        misconfiguration
+ *   open-telnet          scan_telnet / scan6_telnet    vulnerability/
+ *                                                        open_service
+ *   c2-server            c2_server * / c2_server6      infrastructure/botnet
+ *   c2-client            botnet_drone / botnet_drone6  infrastructure/botnet
  *   (* = mamori's own name in Shadowserver's layout: Shadowserver has no
  *   such report)
  *
@@ -33,10 +37,14 @@
  * formula injection). Columns mamori cannot fill (hostname, geo, ...) are
  * empty.
  *
- * X-ARF: one JSON document per finding in the abusix/xarf JSON-schema
- * format (PascalCase, "Version": XARF_SCHEMA_VERSION, ReporterInfo,
- * Disclosure, Report{ReportClass, ReportType, Date, SourceIp, ...}), keys
- * in a fixed order (jansson JSON_PRESERVE_ORDER), indented, LF-terminated.
+ * X-ARF: one X-ARF v4 JSON document per finding (xarf-core.json:
+ * xarf_version, report_id, timestamp, reporter, sender, source_identifier,
+ * category, type, evidence_source, evidence[], tags, confidence,
+ * description, plus the type's fields), keys in a fixed order (jansson
+ * JSON_PRESERVE_ORDER), indented, LF-terminated. report_id is a UUIDv5
+ * derived from (reporter domain, finding id, kind, subject, last seen), so
+ * re-rendering a finding gives the same id. docs/notify-formats.md has
+ * every field.
  *
  * Costs: O(n log n) for the sort, O(n + output) otherwise; each finding's
  * evidence JSON is parsed once per output (jansson, capped by the findings
@@ -55,8 +63,15 @@
 #include "notify/mail.h"
 #include "notify/tmpl.h"
 
-/* The abusix/xarf schema version written in "Version" (schemas/3). */
-#define XARF_SCHEMA_VERSION	"3"
+/* The X-ARF v4 schema version written in "xarf_version": the xarf/xarf-spec
+ * release whose schemas/v4 the documents follow (and tests/notify/schemas/
+ * holds). */
+#define XARF_SCHEMA_VERSION	"4.2.0"
+/* X-ARF "confidence" of survey findings: seen on the wire, or inferred
+ * from a version string (vulnerable-version). C&C findings use their
+ * score. */
+#define XARF_CONF_OBSERVED	1.0
+#define XARF_CONF_VERSION	0.8
 
 #define REPORT_MAX_ITEMS	100000	/* findings in one call */
 #define REPORT_CSV_COMMON	14	/* Shadowserver common columns */
@@ -67,9 +82,8 @@ struct report_type {
 	const char	*title;		/* "Accessible Telnet" */
 	const char	*kind;		/* finding kind it takes */
 	int		 shadowserver;	/* 1: Shadowserver has this report */
-	const char	*xarf_class;	/* "Vulnerability" */
-	const char	*xarf_type;	/* "OpenService" */
-	const char	*xarf_subtype;	/* ReportSubType, or NULL */
+	const char	*xarf_category;	/* X-ARF v4 "vulnerability" */
+	const char	*xarf_type;	/* X-ARF v4 "open_service" */
 	const char *const *fields;	/* the type's own CSV columns */
 	size_t		 nfields;
 };
@@ -80,17 +94,26 @@ struct report_item {
 	const struct attribution	*at;
 };
 
-/* Who reports: X-ARF ReporterInfo and the notice's signature. */
+/*
+ * Who reports: X-ARF "reporter" and "sender" and the notice's signature.
+ * X-ARF reporter = {org, contact_email or email, domain}; sender =
+ * {sender_org, sender_email, sender_domain}, each falling back to org,
+ * email, domain when NULL (mamori both makes and sends the report).
+ */
 struct report_reporter {
-	const char	*org;		/* ReporterOrg (>= 3 chars) */
-	const char	*domain;	/* ReporterOrgDomain */
-	const char	*email;		/* ReporterOrgEmail */
-	const char	*contact_email;	/* optional */
-	const char	*contact_name;	/* optional (>= 3 chars) */
-	const char	*contact_phone;	/* optional */
+	const char	*org;		/* organisation (1..200 characters) */
+	const char	*domain;	/* its DNS domain */
+	const char	*email;		/* its reporting address (From) */
+	const char	*contact_email;	/* optional: where to answer */
+	const char	*contact_name;	/* optional (notice only) */
+	const char	*contact_phone;	/* optional (notice only) */
 	const char	*url;		/* optional: where the notice is
 					 * explained; template var reporter_url */
-	int		 disclosure;	/* X-ARF "Disclosure" */
+	int		 disclosure;	/* unused since X-ARF v4 (was v3's
+					 * "Disclosure") */
+	const char	*sender_org;	/* optional X-ARF sender, see above */
+	const char	*sender_domain;	/* optional */
+	const char	*sender_email;	/* optional */
 };
 
 /* One CSV of a report set. */
@@ -138,9 +161,14 @@ char	*report_csv_filename(const char *name, mtime_t day, char *buf,
 	    size_t len);
 
 /*
- * One X-ARF document for item `it`. `rep` must give org, domain and email.
- * Returns 0 with *out malloc'd (NUL-terminated JSON ending in LF, *len
- * bytes), or MM_EINVAL (kind not reported, reporter incomplete), MM_ENOMEM.
+ * One X-ARF v4 document (XARF_SCHEMA_VERSION) for item `it`. `rep` must
+ * give org, domain (a DNS host name) and email (local@domain); a given
+ * contact_email and sender_* must be valid too. Device-chosen text is
+ * cleaned (invalid UTF-8 -> '?', controls -> space) and cut to the
+ * schema's lengths. Returns 0 with *out malloc'd (NUL-terminated JSON
+ * ending in LF, *len bytes; len may be NULL), or MM_EINVAL (kind not
+ * reported, reporter incomplete), MM_ENOMEM. Pure: the same item and
+ * reporter always give the same bytes.
  */
 int	report_xarf(const struct report_item *it,
 	    const struct report_reporter *rep, char **out, size_t *len,

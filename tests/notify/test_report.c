@@ -13,9 +13,13 @@
  * Subject's encoded words and the base64 body decode to exactly the
  * rendered text; every line ends in CRLF and is at most 998 bytes (78 in
  * the header, 76 in encoded bodies); each CSV row has as many fields as its
- * header; each X-ARF document parses and has the required fields. If
- * python3 is installed, its email package must parse the golden .eml into
- * the expected parts (skipped otherwise).
+ * header; each X-ARF v4 document parses, has the required fields, a
+ * UUIDv5 report_id (one value cross-checked with Python's uuid.uuid5()),
+ * well-formed tags and evidence whose size and SHA-256 match the payload,
+ * and renders to the same bytes twice. If python3 is installed, its email
+ * package must parse the golden .eml into the expected parts, and with its
+ * jsonschema module every golden X-ARF document must validate against the
+ * X-ARF v4 schemas in tests/notify/schemas/ (skipped otherwise).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include <cmocka.h>
 #include <jansson.h>
@@ -105,7 +110,7 @@ static struct recipient RCPT_JA, RCPT_EN;
 static const struct report_reporter REP = {
 	"mamori lab CSIRT", "mamori.example", "reports@mamori.example",
 	"csirt@mamori.example", "Survey Team", "+81-3-0000-0000",
-	"https://mamori.example/notice", 1
+	"https://mamori.example/notice", 1, NULL, NULL, NULL
 };
 
 static mtime_t
@@ -433,55 +438,313 @@ test_csv(void **state)
 	report_csvset_free(&set);
 }
 
+/* The X-ARF v4 fields every document must have (xarf-core.json
+ * "required", contact_info), checked here whether or not python3 and
+ * jsonschema are around for the full schema check. */
+static void
+check_xarf(const json_t *o, const struct finding *f)
+{
+	static const char *const req[] = { "xarf_version", "report_id",
+	    "timestamp", "reporter", "sender", "source_identifier",
+	    "category", "type" };
+	static const char *const who[] = { "reporter", "sender" };
+	const json_t *v, *e;
+	const char *cat, *type, *id;
+	size_t i, k;
+
+	for (i = 0; i < sizeof(req) / sizeof(req[0]); i++)
+		if (json_object_get(o, req[i]) == NULL)
+			fail_msg("xarf %lld: no %s", (long long)f->id, req[i]);
+	assert_null(json_object_get(o, "Version"));	/* not v3 */
+	assert_string_equal(json_string_value(json_object_get(o,
+	    "xarf_version")), XARF_SCHEMA_VERSION);
+	for (i = 0; i < 2; i++) {
+		v = json_object_get(o, who[i]);
+		assert_true(json_is_object(v));
+		assert_int_equal(json_object_size(v), 3);
+		assert_non_null(json_string_value(json_object_get(v, "org")));
+		assert_non_null(strchr(json_string_value(json_object_get(v,
+		    "contact")), '@'));
+		assert_non_null(json_string_value(json_object_get(v,
+		    "domain")));
+	}
+	/* UUIDv5: version nibble 5, variant 10xx */
+	id = json_string_value(json_object_get(o, "report_id"));
+	assert_non_null(id);
+	assert_int_equal(strlen(id), 36);
+	assert_true(id[8] == '-' && id[13] == '-' && id[18] == '-' &&
+	    id[23] == '-');
+	assert_int_equal(id[14], '5');
+	assert_non_null(strchr("89ab", id[19]));
+	cat = json_string_value(json_object_get(o, "category"));
+	type = json_string_value(json_object_get(o, "type"));
+	if (strcmp(f->kind, "c2-client") == 0 ||
+	    strcmp(f->kind, "c2-server") == 0) {
+		assert_string_equal(cat, "infrastructure");
+		assert_string_equal(type, "botnet");
+		assert_non_null(json_string_value(json_object_get(o,
+		    "compromise_evidence")));
+		assert_non_null(json_string_value(json_object_get(o,
+		    "c2_server")));
+	} else {
+		assert_string_equal(cat, "vulnerability");
+		assert_non_null(json_string_value(json_object_get(o,
+		    "service")));
+		if (strcmp(f->kind, "vulnerable-version") == 0) {
+			assert_string_equal(type, "cve");
+			assert_string_equal(json_string_value(json_object_get(
+			    o, "cve_id")), f->dedup_extra);
+			assert_int_equal(json_integer_value(json_object_get(o,
+			    "service_port")), f->port);
+		} else if (strcmp(f->kind, "weak-credential") == 0)
+			assert_string_equal(type, "misconfiguration");
+		else
+			assert_string_equal(type, "open_service");
+	}
+	v = json_object_get(o, "confidence");
+	assert_true(json_is_number(v) && json_number_value(v) >= 0.0 &&
+	    json_number_value(v) <= 1.0);
+	/* tags: ^[a-z0-9][a-z0-9_+-]*:[a-z0-9][a-z0-9_+-]*$, at most 20 */
+	v = json_object_get(o, "tags");
+	assert_true(json_is_array(v) && json_array_size(v) <= 20);
+	for (i = 0; i < json_array_size(v); i++) {
+		const char *tg = json_string_value(json_array_get(v, i));
+		const char *c = strchr(tg, ':');
+
+		assert_non_null(c);
+		assert_null(strchr(c + 1, ':'));
+		assert_true(c > tg && c[1] != '\0');
+		for (k = 0; tg[k] != '\0'; k++)
+			assert_non_null(strchr("abcdefghijklmnopqrstuvwxyz"
+			    "0123456789_+-:", tg[k]));
+		assert_true(tg[0] != '_' && tg[0] != '+' && tg[0] != '-');
+		assert_true(c[1] != '_' && c[1] != '+' && c[1] != '-');
+	}
+	/* evidence items: content_type, payload, sha256 hash, size */
+	v = json_object_get(o, "evidence");
+	assert_true(json_is_array(v) && json_array_size(v) >= 1);
+	json_array_foreach(v, i, e) {
+		unsigned char *dec;
+		size_t dl;
+		const char *pl = json_string_value(json_object_get(e,
+		    "payload"));
+
+		assert_non_null(json_string_value(json_object_get(e,
+		    "content_type")));
+		assert_non_null(pl);
+		assert_int_equal(mail_b64_decode(pl, strlen(pl), &dec, &dl),
+		    0);
+		assert_int_equal(json_integer_value(json_object_get(e,
+		    "size")), dl);
+		assert_int_equal(strncmp(json_string_value(json_object_get(e,
+		    "hash")), "sha256:", 7), 0);
+		assert_int_equal(strlen(json_string_value(json_object_get(e,
+		    "hash"))), 7 + 64);
+		/* never other subscribers' addresses (c2 server sample) */
+		assert_null(strstr((char *)dec, "198.51.100.9"));
+		free(dec);
+	}
+}
+
+static json_t *
+xarf_load(const struct report_item *it, const struct report_reporter *rep,
+    char **x, size_t *xl)
+{
+	struct mm_diag d;
+	json_error_t je;
+	json_t *o;
+
+	if (report_xarf(it, rep, x, xl, &d) != 0)
+		fail_msg("xarf: %s", d.msg);
+	assert_int_equal(strlen(*x), *xl);
+	assert_int_equal((*x)[*xl - 1], '\n');
+	if ((o = json_loads(*x, 0, &je)) == NULL)
+		fail_msg("xarf: %s", je.text);
+	return o;
+}
+
 static void
 test_xarf(void **state)
 {
 	struct mm_diag d;
-	struct report_reporter bad = REP;
-	size_t i, n = 0;
+	struct report_reporter bad = REP, snd = REP;
+	struct finding g;
+	struct report_item gi;
+	size_t i, n = 0, xl, yl;
+	char *x, *y, id[40];
+	json_t *o;
 
 	(void)state;
 	fixtures();
 	for (i = 0; i < NF; i++) {
-		char *x, name[64];
-		size_t xl;
-		json_t *o, *r;
-		json_error_t je;
-		int rc = report_xarf(&IT[i], &REP, &x, &xl, &d);
+		char name[64];
 
 		if (report_type_of(IT[i].f, NULL) == NULL) {
-			assert_int_equal(rc, MM_EINVAL);
+			assert_int_equal(report_xarf(&IT[i], &REP, &x, &xl,
+			    &d), MM_EINVAL);
+			assert_null(x);
 			continue;
 		}
-		assert_int_equal(rc, 0);
-		assert_int_equal(strlen(x), xl);
-		assert_int_equal(x[xl - 1], '\n');
-		o = json_loads(x, 0, &je);
-		assert_non_null(o);
-		assert_string_equal(json_string_value(json_object_get(o,
-		    "Version")), XARF_SCHEMA_VERSION);
-		assert_true(json_is_boolean(json_object_get(o, "Disclosure")));
-		assert_non_null(json_object_get(json_object_get(o,
-		    "ReporterInfo"), "ReporterOrgDomain"));
-		r = json_object_get(o, "Report");
-		assert_non_null(json_object_get(r, "ReportClass"));
-		assert_non_null(json_object_get(r, "ReportType"));
-		assert_non_null(json_object_get(r, "Date"));
-		assert_non_null(json_object_get(r, "SourceIp"));
+		o = xarf_load(&IT[i], &REP, &x, &xl);
+		check_xarf(o, IT[i].f);
 		json_decref(o);
 		snprintf(name, sizeof(name), "xarf-%lld.json",
 		    (long long)IT[i].f->id);
 		golden(name, x, xl);
+		/* the same finding renders to the same bytes */
+		o = xarf_load(&IT[i], &REP, &y, &yl);
+		json_decref(o);
+		assert_int_equal(xl, yl);
+		assert_memory_equal(x, y, xl);
+		free(y);
 		free(x);
 		n++;
 	}
 	assert_int_equal(n, 9);
-	bad.domain = NULL;
-	{
-		char *x;
 
-		assert_int_equal(report_xarf(&IT[0], &bad, &x, NULL, &d),
-		    MM_EINVAL);
+	/* report_id = UUIDv5(UUIDv5(DNS, "mamori.example"),
+	 * "1/c2-client/192.0.2.50/<last seen ms>"), as Python's
+	 * uuid.uuid5() computes it */
+	o = xarf_load(&IT[0], &REP, &x, &xl);
+	assert_string_equal(json_string_value(json_object_get(o,
+	    "report_id")), "42faa54c-11cf-5092-a555-05b649e4a1a6");
+	snprintf(id, sizeof(id), "%s", json_string_value(json_object_get(o,
+	    "report_id")));
+	assert_string_equal(json_string_value(json_object_get(o,
+	    "timestamp")), "2026-11-25T14:59:10Z");
+	assert_null(json_object_get(o, "source_port"));	/* C&C client */
+	assert_string_equal(json_string_value(json_object_get(o,
+	    "destination_ip")), "203.0.113.50");
+	assert_string_equal(json_string_value(json_object_get(o,
+	    "malware_family")), "Mirai");
+	/* reporter contact is contact_email; sender defaults to reporter */
+	assert_string_equal(json_string_value(json_object_get(json_object_get(
+	    o, "reporter"), "contact")), "csirt@mamori.example");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(
+	    o, "sender"), "contact")), "reports@mamori.example");
+	json_decref(o);
+	free(x);
+	/* a new sighting is a new report; the domain is case-blind */
+	g = F[0];
+	g.last_seen += 1000;
+	gi.f = &g;
+	gi.at = NULL;
+	o = xarf_load(&gi, &REP, &x, &xl);
+	assert_string_not_equal(json_string_value(json_object_get(o,
+	    "report_id")), id);
+	json_decref(o);
+	free(x);
+	snd.domain = "MAMORI.Example";
+	snd.sender_org = "Upstream Relay";
+	snd.sender_domain = "relay.example";
+	snd.sender_email = "xarf@relay.example";
+	o = xarf_load(&IT[0], &snd, &x, &xl);
+	assert_string_equal(json_string_value(json_object_get(o,
+	    "report_id")), id);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(
+	    o, "sender"), "domain")), "relay.example");
+	json_decref(o);
+	free(x);
+
+	/* weak credential: the pair by id only */
+	o = xarf_load(&IT[5], &REP, &x, &xl);
+	assert_non_null(strstr(x, "\"credential:mirai-01\""));
+	assert_null(strstr(x, "password"));
+	json_decref(o);
+	free(x);
+
+	/* no CVE id: still a valid vulnerability report, as open_service */
+	g = F[2];
+	g.dedup_extra = "FG-IR-19-034";
+	g.evidence = "{\"service\":\"https\",\"product\":\"FortiOS\"}";
+	g.summary = "bad \xff\xfe utf-8 and a\ttab";
+	gi.f = &g;
+	o = xarf_load(&gi, &REP, &x, &xl);
+	assert_string_equal(json_string_value(json_object_get(o, "type")),
+	    "open_service");
+	assert_null(json_object_get(o, "cve_id"));
+	assert_string_equal(json_string_value(json_object_get(o,
+	    "description")), "bad ?? utf-8 and a tab");
+	json_decref(o);
+	free(x);
+	/* evidence that is not JSON: the summary is the only evidence */
+	g.evidence = "not json";
+	o = xarf_load(&gi, &REP, &x, &xl);
+	assert_int_equal(json_array_size(json_object_get(o, "evidence")), 1);
+	json_decref(o);
+	free(x);
+
+	/* incomplete or malformed reporter */
+	bad.domain = NULL;
+	assert_int_equal(report_xarf(&IT[0], &bad, &x, NULL, &d), MM_EINVAL);
+	bad = REP;
+	bad.domain = "not a host";
+	assert_int_equal(report_xarf(&IT[0], &bad, &x, NULL, &d), MM_EINVAL);
+	bad = REP;
+	bad.email = "nobody";
+	assert_int_equal(report_xarf(&IT[0], &bad, &x, NULL, &d), MM_EINVAL);
+	bad = REP;
+	bad.sender_email = "x y@z";
+	assert_int_equal(report_xarf(&IT[0], &bad, &x, NULL, &d), MM_EINVAL);
+	bad = REP;
+	bad.org = "";
+	assert_int_equal(report_xarf(&IT[0], &bad, &x, NULL, &d), MM_EINVAL);
+	assert_null(x);
+}
+
+/*
+ * Every golden X-ARF document against the X-ARF v4 JSON schemas in
+ * tests/notify/schemas/ (tests/notify/xarf_validate.py). Skipped when
+ * python3 or its jsonschema module is missing (Debian: python3-jsonschema).
+ */
+static void
+test_xarf_schema(void **state)
+{
+	char cmd[4096];
+	int rc;
+
+	(void)state;
+	fixtures();
+	if (system("command -v python3 >/dev/null 2>&1") != 0) {
+		fprintf(stderr, "python3 not found: X-ARF schema check "
+		    "skipped\n");
+		skip();
+	}
+	snprintf(cmd, sizeof(cmd), "python3 '%s/tests/notify/xarf_validate.py'"
+	    " --schemas '%s/tests/notify/schemas' '%s'/xarf-*.json",
+	    MAMORI_SRCDIR, MAMORI_SRCDIR, GOLDEN);
+	rc = system(cmd);
+	if (rc != -1 && WIFEXITED(rc) && WEXITSTATUS(rc) == 77) {
+		fprintf(stderr, "python3 jsonschema missing: X-ARF schema "
+		    "check skipped\n");
+		skip();
+	}
+	if (rc != 0)
+		fail_msg("X-ARF schema validation failed (%d)", rc);
+	/* and it does reject: a document without "sender" */
+	{
+		char *x, *s;
+		size_t xl;
+		FILE *fp;
+		json_t *o = xarf_load(&IT[0], &REP, &x, &xl);
+
+		json_object_del(o, "sender");
+		s = json_dumps(o, JSON_INDENT(2));
+		assert_non_null(s);
+		fp = fopen("xarf-invalid.json", "w");
+		assert_non_null(fp);
+		fputs(s, fp);
+		assert_int_equal(fclose(fp), 0);
+		snprintf(cmd, sizeof(cmd), "python3 '%s/tests/notify/"
+		    "xarf_validate.py' xarf-invalid.json >/dev/null",
+		    MAMORI_SRCDIR);
+		rc = system(cmd);
+		assert_true(rc != -1 && WIFEXITED(rc) &&
+		    WEXITSTATUS(rc) == 1);
+		remove("xarf-invalid.json");
+		free(s);
+		free(x);
+		json_decref(o);
 	}
 }
 
@@ -618,7 +881,8 @@ python_check(const char *path, int ncsv, int nxarf)
 	    "assert len(j) == int(sys.argv[3]), len(j)\n"
 	    "assert all(x.get_filename() for x in p[1:])\n"
 	    "assert all(x.get_content().startswith(\"timestamp,\") for x in c)\n"
-	    "assert all(json.loads(x.get_content())[\"Version\"] for x in j)\n"
+	    "assert all(json.loads(x.get_content())[\"xarf_version\"] "
+	    "for x in j)\n"
 	    "' '%s' %d %d", path, ncsv, nxarf);
 	rc = system(cmd);
 	if (rc != 0)
@@ -757,6 +1021,7 @@ main(void)
 		cmocka_unit_test(test_types),
 		cmocka_unit_test(test_csv),
 		cmocka_unit_test(test_xarf),
+		cmocka_unit_test(test_xarf_schema),
 		cmocka_unit_test(test_notice_ja),
 		cmocka_unit_test(test_notice_en),
 		cmocka_unit_test(test_notice_xarf_only),
