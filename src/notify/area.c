@@ -1,3 +1,0 @@
-/* notify area: see ARCHITECTURE.md. Placeholder so the library is never empty. */
-int mamori_notify_area_present(void);
-int mamori_notify_area_present(void) { return 1; }
