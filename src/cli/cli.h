@@ -73,6 +73,15 @@ int		 cli_rotate_opt(const char *cmd, const char *s,
 int		 cli_parse_double(const char *s, double *v);
 /* Creates `dir` and its parents (mode 0755). Returns 0 or -1 (errno). */
 int		 cli_mkdirs(const char *dir);
+/*
+ * Finds the shipped data directory or file data/REL ("fingerprints",
+ * "credentials/mirai.creds"): $ENV when set (returned as is; env may be
+ * NULL), $MAMORI_SRCDIR/data/REL, ./data/REL, then next to the binary
+ * (../data, data, ../share/mamori), then /usr/local/share/mamori and
+ * /usr/share/mamori. Returns buf, or NULL when none exists.
+ */
+const char	*cli_data_find(const char *rel, const char *env, char *buf,
+		    size_t len);
 /* 1 if stderr is a terminal (progress lines are shown only then). */
 int		 cli_progress_enabled(void);
 

@@ -248,18 +248,12 @@ load_list(struct intel *in, const char *path, int allow, int quiet)
 static const char *
 default_list_dir(void)
 {
-	static const char *dirs[] = { "data/c2", "/usr/local/share/mamori/c2",
-	    "/usr/share/mamori/c2" };
-	const char *e = getenv("MAMORI_C2_LISTS");
+	static char buf[PATH_MAX];
 	struct stat sb;
-	size_t i;
 
-	if (e != NULL && *e != '\0')
-		return stat(e, &sb) == 0 && S_ISDIR(sb.st_mode) ? e : NULL;
-	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
-		if (stat(dirs[i], &sb) == 0 && S_ISDIR(sb.st_mode))
-			return dirs[i];
-	return NULL;
+	if (cli_data_find("c2", "MAMORI_C2_LISTS", buf, sizeof(buf)) == NULL)
+		return NULL;
+	return stat(buf, &sb) == 0 && S_ISDIR(sb.st_mode) ? buf : NULL;
 }
 
 static int
@@ -282,13 +276,15 @@ load_defaults(struct intel *in, int quiet)
 	if (dir == NULL || (dp = opendir(dir)) == NULL)
 		return 0;
 	while ((de = readdir(dp)) != NULL && n < 256) {
-		char path[4096];
+		char path[PATH_MAX + 256 + 2];
 		struct stat sb;
+		int pl;
 
 		if (de->d_name[0] == '.')
 			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode))
+		pl = snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (pl < 0 || (size_t)pl >= sizeof(path) ||
+		    stat(path, &sb) != 0 || !S_ISREG(sb.st_mode))
 			continue;
 		if (strstr(de->d_name, ".md") != NULL ||
 		    strstr(de->d_name, "README") != NULL)

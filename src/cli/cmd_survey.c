@@ -14,6 +14,7 @@
  * printed. --source binds every connection (in --lab it must be loopback).
  */
 #include <errno.h>
+#include <limits.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -171,20 +172,18 @@ parse_ports(const char *s, uint16_t *out, size_t *n)
 	return *n > 0 ? 0 : -1;
 }
 
-/* --DIR, else $ENV, else ./data/NAME, else the installed copy. */
+/* --DIR, else cli_data_find(NAME, ENV) (MAMORI_SRCDIR, ./data, next to
+ * the binary, installed copies), else ./data/NAME for the error message. */
 static const char *
-default_dir(const char *opt, const char *rel, const char *inst,
-    const char *env)
+default_dir(const char *opt, const char *name, const char *env, char *buf,
+    size_t len)
 {
-	const char *e;
-
 	if (opt != NULL)
 		return opt;
-	if ((e = getenv(env)) != NULL && *e != '\0')
-		return e;
-	if (access(rel, R_OK) == 0 || access(inst, R_OK) != 0)
-		return rel;
-	return inst;
+	if (cli_data_find(name, env, buf, len) != NULL)
+		return buf;
+	snprintf(buf, len, "data/%s", name);
+	return buf;
 }
 
 /* Raises RLIMIT_NOFILE to its hard limit; returns the usable number of
@@ -260,7 +259,7 @@ cmd_survey(int argc, char **argv)
 	const char *cred_path = NULL, *source_s = NULL;
 	long long max_att = -1;
 	struct cred_list *creds = NULL;
-	char cred_buf[4096];
+	char cred_buf[4096], rules_buf[PATH_MAX], vulns_buf[PATH_MAX];
 
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.max_concurrent = 10000;
@@ -385,10 +384,10 @@ cmd_survey(int argc, char **argv)
 		cli_err("survey", "scope refused: %s", d.msg);
 		return EXIT_USAGE;
 	}
-	rules_dir = default_dir(rules_dir, "data/fingerprints",
-	    "/usr/local/share/mamori/fingerprints", "MAMORI_FINGERPRINTS");
-	vulns_dir = default_dir(vulns_dir, "data/vulns",
-	    "/usr/local/share/mamori/vulns", "MAMORI_VULNS");
+	rules_dir = default_dir(rules_dir, "fingerprints",
+	    "MAMORI_FINGERPRINTS", rules_buf, sizeof(rules_buf));
+	vulns_dir = default_dir(vulns_dir, "vulns", "MAMORI_VULNS",
+	    vulns_buf, sizeof(vulns_buf));
 	{
 		unsigned budget = fd_budget();
 
@@ -409,10 +408,18 @@ cmd_survey(int argc, char **argv)
 	}
 	if (creds_on) {
 		if (cred_path == NULL) {
-			snprintf(cred_buf, sizeof(cred_buf), "%s/mirai.creds",
-			    default_dir(NULL, "data/credentials",
-			    "/usr/local/share/mamori/credentials",
-			    "MAMORI_CREDENTIALS"));
+			const char *e = getenv("MAMORI_CREDENTIALS");
+			int cl = -1;
+
+			/* $MAMORI_CREDENTIALS names a directory */
+			if (e != NULL && *e != '\0')
+				cl = snprintf(cred_buf, sizeof(cred_buf),
+				    "%s/mirai.creds", e);
+			if ((cl < 0 || (size_t)cl >= sizeof(cred_buf)) &&
+			    cli_data_find("credentials/mirai.creds", NULL,
+			    cred_buf, sizeof(cred_buf)) == NULL)
+				snprintf(cred_buf, sizeof(cred_buf),
+				    "data/credentials/mirai.creds");
 			cred_path = cred_buf;
 		}
 		/* the diag names file:line and field, never a secret */

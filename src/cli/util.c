@@ -5,9 +5,13 @@
  * prints anything but the value it is asked to write.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -90,4 +94,53 @@ cli_json_println(json_t *o, size_t flags)
 		free(s);
 	}
 	json_decref(o);
+}
+
+/* Sets buf to A B C; returns 1 if that path exists. */
+static int
+util_path_try(char *buf, size_t len, const char *a, const char *b,
+    const char *c)
+{
+	struct stat sb;
+	int n;
+
+	n = snprintf(buf, len, "%s%s%s", a, b, c);
+	return n > 0 && (size_t)n < len && stat(buf, &sb) == 0;
+}
+
+const char *
+cli_data_find(const char *rel, const char *env, char *buf, size_t len)
+{
+	static const char *const inst[] = { "/usr/local/share/mamori/",
+	    "/usr/share/mamori/" };
+	char exe[PATH_MAX], *slash;
+	const char *e;
+	ssize_t n;
+	size_t i;
+
+	if (env != NULL && (e = getenv(env)) != NULL && *e != '\0') {
+		snprintf(buf, len, "%s", e);
+		return buf;
+	}
+	if ((e = getenv("MAMORI_SRCDIR")) != NULL && *e != '\0' &&
+	    util_path_try(buf, len, e, "/data/", rel))
+		return buf;
+	if (util_path_try(buf, len, "", "data/", rel))
+		return buf;
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0 && (size_t)n < sizeof(exe) - 1) {
+		exe[n] = '\0';
+		if ((slash = strrchr(exe, '/')) != NULL) {
+			*slash = '\0';
+			if (util_path_try(buf, len, exe, "/../data/", rel) ||
+			    util_path_try(buf, len, exe, "/data/", rel) ||
+			    util_path_try(buf, len, exe, "/../share/mamori/",
+			    rel))
+				return buf;
+		}
+	}
+	for (i = 0; i < sizeof(inst) / sizeof(inst[0]); i++)
+		if (util_path_try(buf, len, inst[i], "", rel))
+			return buf;
+	return NULL;
 }
