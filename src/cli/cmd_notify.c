@@ -264,8 +264,9 @@ usage_deliver(FILE *fp)
 	    "under the per-recipient rate limit, and marks the findings of\n"
 	    "every accepted message notified.\n"
 	    "\n"
-	    "  --now               retry pending messages now, ignoring their "
-	    "backoff\n"
+	    "  --now               retry every pending message now, ignoring "
+	    "its\n"
+	    "                      backoff (the rate limit still applies)\n"
 	    "  --from ADDR         envelope sender (required with --smtp)\n"
 	    "  --smtp, --smtp-user, --smtp-password-file, --starttls, "
 	    "--ca-file,\n"
@@ -282,7 +283,13 @@ usage_list(FILE *fp)
 	    "\n"
 	    "Lists the queued and sent messages, newest first: id, state,\n"
 	    "attempts, times, recipient, e-mail, ISP, report types, findings\n"
-	    "covered, Message-ID and the last error (default limit 100).\n");
+	    "covered, Message-ID and the last error (default limit 100).\n"
+	    "\n"
+	    "A pending message is retried by `deliver' and the next run. A\n"
+	    "failed message (refused with a 5xx reply, or 16 temporary\n"
+	    "failures) is not retried, but its notifications are still\n"
+	    "pending: its findings stay open, are never marked notified, and\n"
+	    "the next `notify run' puts them into a new message.\n");
 }
 
 static void
@@ -335,8 +342,11 @@ usage_stats(FILE *fp)
 	    "\n"
 	    "Monthly figures per ISP and category (finding kind): findings\n"
 	    "found, first notified, remediated, and found persisting by a\n"
-	    "recheck in the month (UTC months; default the current month),\n"
-	    "then the queue (pending, due, sent, failed).\n");
+	    "recheck in the month (UTC months; default the current month;\n"
+	    "each recheck counts in its own month), then the queue of\n"
+	    "messages (pending, due, sent, failed) and the notifications by\n"
+	    "state (pending = not told yet, including the findings of a\n"
+	    "pending or failed message; notified; remediated; persisting).\n");
 }
 
 void
@@ -668,6 +678,14 @@ print_summary(const struct opts *o, const struct notify_stats *st, int run)
 		fprintf(stderr, "notify: delivery: %zu sent, %zu deferred, "
 		    "%zu failed; %zu findings marked notified\n", st->sent,
 		    st->transient, st->failed, st->notified);
+	if (st->transient > 0)
+		fprintf(stderr, "notify: deferred messages stay pending and "
+		    "are retried by `notify deliver' or the next run\n");
+	if (st->failed > 0)
+		fprintf(stderr, "notify: failed messages are not retried; "
+		    "their findings stay open and their notifications "
+		    "pending, and the next run puts them into a new message "
+		    "(see `notify list --state failed')\n");
 	if (st->mark_errors > 0)
 		fprintf(stderr, "notify: %zu findings could not be marked "
 		    "notified in findings.db (notify.db has them)\n",
@@ -973,7 +991,7 @@ do_list(struct opts *o)
 {
 	struct notify_msg_row *v = NULL;
 	struct mm_diag d;
-	size_t n = 0, i;
+	size_t n = 0, i, nfailed = 0;
 	char c1[40], c2[40], b1[300], b2[600];
 
 	memset(&d, 0, sizeof(d));
@@ -1041,8 +1059,16 @@ do_list(struct opts *o)
 			    cell(r->recipient, b1, sizeof(b1)), r->email,
 			    r->findings, r->types, r->error[0] ? "  " : "",
 			    cell(r->error, b2, sizeof(b2)));
+			if (r->state == TRACK_MSG_FAILED)
+				nfailed++;
 		}
 	}
+	if (nfailed > 0)
+		printf("\n%zu failed message%s: not retried, but the "
+		    "notifications are still pending: the findings stay open "
+		    "(never marked notified) and the next `notify run' puts "
+		    "them into a new message (fix the contact first).\n",
+		    nfailed, nfailed == 1 ? "" : "s");
 	free(v);
 	return EXIT_OK;
 }
@@ -1125,7 +1151,7 @@ do_stats(struct opts *o)
 	}
 	if (open_track(o, data, &tdb) != 0)
 		return EXIT_RUNTIME;
-	if (notify_monthly(tdb, data, y0, m0, y1, m1, &v, &n, &d) != 0 ||
+	if (notify_monthly(tdb, y0, m0, y1, m1, &v, &n, &d) != 0 ||
 	    track_counts(tdb, mtime_now(), &cn, &d) != 0) {
 		cli_err(CMD, "%s", d.msg);
 		goto out;
@@ -1219,12 +1245,13 @@ do_stats(struct opts *o)
 	if (o->fmt == OUT_TABLE) {
 		if (n == 0)
 			printf("(no findings attributed in this period)\n");
-		printf("\nqueue: %" PRId64 " pending (%" PRId64 " due), %"
-		    PRId64 " sent, %" PRId64 " failed; notifications: %" PRId64
-		    " new, %" PRId64 " notified, %" PRId64 " remediated, %"
-		    PRId64 " persisting\n", cn.pending, cn.due, cn.sent,
-		    cn.failed, cn.st_new, cn.st_notified, cn.st_remediated,
-		    cn.st_persisting);
+		printf("\nqueue (messages): %" PRId64 " pending (%" PRId64
+		    " due), %" PRId64 " sent, %" PRId64 " failed; "
+		    "notifications: %" PRId64 " pending (new, not told yet), %"
+		    PRId64 " notified, %" PRId64 " remediated, %" PRId64
+		    " persisting\n", cn.pending,
+		    cn.due, cn.sent, cn.failed, cn.st_new, cn.st_notified,
+		    cn.st_remediated, cn.st_persisting);
 	}
 	rc = EXIT_OK;
  out:

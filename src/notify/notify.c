@@ -15,10 +15,9 @@
  * ever moves a message to "sent" after the server's 250 (or a complete
  * outbox file), and only then touches findings.db.
  *
- * notify.db is reached through track.h. Three reads track.h does not offer
- * yet (the finding ids of one message, a listing of the queue, persisting
- * counts per month) are made here over a second, read-only SQLite
- * connection to the same file (see the sq_* functions); they read only.
+ * notify.db is reached only through track.h (the finding ids of a sent
+ * message, the queue listing, the monthly figures, `deliver --now`); this
+ * file does not know its schema.
  *
  * Costs: memory O(open findings) (capped at NOTIFY_MAX_FINDINGS) plus the
  * largest message; one attrib_resolve() and one or two notify.db probes
@@ -35,8 +34,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <sqlite3.h>
 
 #include "attrib/contacts.h"
 #include "notify/mail.h"
@@ -159,169 +156,62 @@ track_item_of(const struct finding *f, char *ab, struct track_item *ti)
 	ti->found = f->first_seen;
 }
 
-/* ---- the read-only side connection to notify.db ---- */
-
-static int
-sq_open(const char *datadir, sqlite3 **out, struct mm_diag *d)
-{
-	char path[4096];
-	sqlite3 *db = NULL;
-
-	*out = NULL;
-	if (snprintf(path, sizeof(path), "%s/%s", datadir, TRACK_DB_NAME) >=
-	    (int)sizeof(path))
-		return mm_diag_set(d, MM_EINVAL, "%s: path too long", datadir);
-	if (access(path, F_OK) != 0)
-		return MM_ENOENT;
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) !=
-	    SQLITE_OK) {
-		mm_diag_set(d, MM_EIO, "%s: cannot open: %s", path,
-		    db != NULL ? sqlite3_errmsg(db) : "out of memory");
-		sqlite3_close(db);
-		return MM_EIO;
-	}
-	sqlite3_busy_timeout(db, 10000);
-	*out = db;
-	return 0;
-}
-
-static int
-sq_err(sqlite3 *db, struct mm_diag *d, const char *what)
-{
-	return mm_diag_set(d, MM_EIO, "notify.db: %s: %s", what,
-	    sqlite3_errmsg(db));
-}
-
-/* The finding ids message `msg` covers; *ids malloc'ed. */
-static int
-sq_msg_findings(const char *datadir, int64_t msg, int64_t **ids, size_t *n,
-    struct mm_diag *d)
-{
-	sqlite3 *db = NULL;
-	sqlite3_stmt *st = NULL;
-	int64_t *v = NULL, *nv;
-	size_t cap = 0, k = 0;
-	int rc, src;
-
-	*ids = NULL;
-	*n = 0;
-	if ((rc = sq_open(datadir, &db, d)) != 0)
-		return rc;
-	if (sqlite3_prepare_v2(db, "SELECT finding_id FROM message_findings"
-	    " WHERE message_id = ?1 ORDER BY finding_id", -1, &st, NULL) !=
-	    SQLITE_OK) {
-		rc = sq_err(db, d, "message findings");
-		goto out;
-	}
-	sqlite3_bind_int64(st, 1, msg);
-	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-		if (k == TRACK_ITEMS_MAX)
-			break;
-		if (k == cap) {
-			cap = cap == 0 ? 64 : cap * 2;
-			if ((nv = realloc(v, cap * sizeof(*v))) == NULL) {
-				rc = mm_diag_set(d, MM_ENOMEM, "out of memory");
-				goto out;
-			}
-			v = nv;
-		}
-		v[k++] = sqlite3_column_int64(st, 0);
-	}
-	if (src != SQLITE_ROW && src != SQLITE_DONE) {
-		rc = sq_err(db, d, "message findings");
-		goto out;
-	}
-	*ids = v;
-	*n = k;
-	v = NULL;
- out:
-	free(v);
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return rc;
-}
-
-static void
-col_copy(char *dst, size_t len, sqlite3_stmt *st, int i)
-{
-	const unsigned char *s = sqlite3_column_text(st, i);
-
-	snprintf(dst, len, "%s", s != NULL ? (const char *)s : "");
-}
+/* ---- listing the queue ---- */
 
 int
 notify_list(const char *datadir, int state, size_t max,
     struct notify_msg_row **rows, size_t *n, struct mm_diag *d)
 {
-	static const char *const names[] = { "pending", "sent", "failed" };
-	sqlite3 *db = NULL;
-	sqlite3_stmt *st = NULL;
-	struct notify_msg_row *v = NULL, *nv;
-	size_t cap = 0, k = 0;
-	int rc, src, i;
+	struct track_db *tdb = NULL;
+	struct track_msg_row *tr = NULL;
+	struct notify_msg_row *v = NULL;
+	char path[4096];
+	size_t ntr = 0, i;
+	int rc;
 
 	*rows = NULL;
 	*n = 0;
 	if (datadir == NULL || max == 0 || max > TRACK_PICK_MAX ||
 	    state < -1 || state > TRACK_MSG_FAILED)
 		return mm_diag_set(d, MM_EINVAL, "notify list: bad argument");
-	if ((rc = sq_open(datadir, &db, d)) != 0)
-		return rc == MM_ENOENT ? 0 : rc;
-	if (sqlite3_prepare_v2(db, "SELECT m.id, m.state, m.attempts,"
-	    " m.created, m.next_attempt, coalesce(m.sent, 0), m.recipient_id,"
-	    " m.email, m.isp, m.report_types, coalesce(m.message_id, ''),"
-	    " coalesce(m.last_error, ''), (SELECT count(*) FROM"
-	    " message_findings f WHERE f.message_id = m.id) FROM messages m"
-	    " WHERE ?1 IS NULL OR m.state = ?1 ORDER BY m.id DESC LIMIT ?2",
-	    -1, &st, NULL) != SQLITE_OK) {
-		rc = sq_err(db, d, "listing messages");
+	if (snprintf(path, sizeof(path), "%s/%s", datadir, TRACK_DB_NAME) >=
+	    (int)sizeof(path))
+		return mm_diag_set(d, MM_EINVAL, "%s: path too long", datadir);
+	if (access(path, F_OK) != 0)
+		return 0;		/* no notify.db: no messages */
+	if ((rc = track_open(datadir, NULL, &tdb, d)) != 0)
+		return rc;
+	if ((rc = track_msg_list(tdb, state, max, &tr, &ntr, d)) != 0 ||
+	    ntr == 0)
+		goto out;
+	if ((v = calloc(ntr, sizeof(*v))) == NULL) {
+		rc = mm_diag_set(d, MM_ENOMEM, "out of memory");
 		goto out;
 	}
-	if (state >= 0)
-		sqlite3_bind_text(st, 1, names[state], -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, (int64_t)max);
-	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-		struct notify_msg_row *r;
-		const unsigned char *s;
-
-		if (k == cap) {
-			cap = cap == 0 ? 32 : cap * 2;
-			if ((nv = realloc(v, cap * sizeof(*v))) == NULL) {
-				rc = mm_diag_set(d, MM_ENOMEM, "out of memory");
-				goto out;
-			}
-			v = nv;
-		}
-		r = &v[k++];
-		memset(r, 0, sizeof(*r));
-		r->id = sqlite3_column_int64(st, 0);
-		s = sqlite3_column_text(st, 1);
-		for (i = 0; i < 3; i++)
-			if (s != NULL && strcmp((const char *)s, names[i]) == 0)
-				r->state = (enum track_msg_state)i;
-		r->attempts = sqlite3_column_int(st, 2);
-		r->created = sqlite3_column_int64(st, 3);
-		r->next_attempt = sqlite3_column_int64(st, 4);
-		r->sent = sqlite3_column_int64(st, 5);
-		col_copy(r->recipient, sizeof(r->recipient), st, 6);
-		col_copy(r->email, sizeof(r->email), st, 7);
-		col_copy(r->isp, sizeof(r->isp), st, 8);
-		col_copy(r->types, sizeof(r->types), st, 9);
-		col_copy(r->message_id, sizeof(r->message_id), st, 10);
-		col_copy(r->error, sizeof(r->error), st, 11);
-		r->findings = (size_t)sqlite3_column_int64(st, 12);
-	}
-	if (src != SQLITE_DONE) {
-		rc = sq_err(db, d, "listing messages");
-		goto out;
+	for (i = 0; i < ntr; i++) {
+		v[i].id = tr[i].id;
+		v[i].state = tr[i].state;
+		v[i].attempts = tr[i].attempts;
+		v[i].created = tr[i].created;
+		v[i].next_attempt = tr[i].next_attempt;
+		v[i].sent = tr[i].sent;
+		snprintf(v[i].recipient, sizeof(v[i].recipient), "%s",
+		    tr[i].recipient_id);
+		snprintf(v[i].email, sizeof(v[i].email), "%s", tr[i].email);
+		snprintf(v[i].isp, sizeof(v[i].isp), "%s", tr[i].isp);
+		snprintf(v[i].types, sizeof(v[i].types), "%s",
+		    tr[i].report_types);
+		snprintf(v[i].message_id, sizeof(v[i].message_id), "%s",
+		    tr[i].message_id);
+		snprintf(v[i].error, sizeof(v[i].error), "%s",
+		    tr[i].last_error);
+		v[i].findings = tr[i].findings;
 	}
 	*rows = v;
-	*n = k;
-	v = NULL;
+	*n = ntr;
  out:
-	free(v);
-	sqlite3_finalize(st);
-	sqlite3_close(db);
+	free(tr);
+	track_close(tdb);
 	return rc;
 }
 
@@ -903,7 +793,7 @@ notify_run(const struct notify_cfg *cfg, struct findings_db *fdb,
  * records the message in the unmarked journal, replayed later.
  */
 static int
-mark_findings(const struct notify_cfg *cfg, struct findings_db *fdb,
+mark_findings(struct findings_db *fdb, struct track_db *tdb,
     const struct track_msg *m, mtime_t sent, struct notify_stats *st,
     size_t *nf)
 {
@@ -914,7 +804,7 @@ mark_findings(const struct notify_cfg *cfg, struct findings_db *fdb,
 
 	*nf = 0;
 	memset(&d, 0, sizeof(d));
-	if (sq_msg_findings(cfg->datadir, m->id, &ids, &n, &d) != 0) {
+	if (track_msg_findings(tdb, m->id, &ids, &n, &d) != 0) {
 		st->mark_errors++;
 		return -1;
 	}
@@ -1016,7 +906,7 @@ unmarked_replay(const struct notify_cfg *cfg, struct findings_db *fdb,
 		if (track_msg_get(tdb, id, &m, &d) != 0)
 			continue;	/* gone */
 		if (m.state == TRACK_MSG_SENT &&
-		    mark_findings(cfg, fdb, &m, m.sent, st, &nf) != 0) {
+		    mark_findings(fdb, tdb, &m, m.sent, st, &nf) != 0) {
 			if (n + 24 > cap) {
 				char *nb;
 
@@ -1048,10 +938,8 @@ notify_deliver(const struct notify_cfg *cfg, struct findings_db *fdb,
     struct track_db *tdb, mtime_t now, struct notify_stats *st,
     struct mm_diag *d)
 {
-	struct track_policy pol;
 	struct track_msg *msgs = NULL;
 	size_t n = 0, i;
-	mtime_t pick_now = now;
 	int rc;
 
 	if (cfg == NULL || fdb == NULL || tdb == NULL || st == NULL ||
@@ -1068,12 +956,9 @@ notify_deliver(const struct notify_cfg *cfg, struct findings_db *fdb,
 	    (rc = smtp_config_check(cfg->smtp, cfg->from, d)) != 0)
 		return rc;
 	unmarked_replay(cfg, fdb, tdb, st);
-	if (cfg->retry_now) {
-		/* every backoff is at most the cap: pretend it has passed */
-		track_policy_default(&pol);
-		pick_now = now + pol.backoff_cap + 1;
-	}
-	if ((rc = track_pick_due(tdb, pick_now, TRACK_PICK_MAX, &msgs, &n,
+	if (cfg->retry_now && (rc = track_retry_now(tdb, now, d)) != 0)
+		return rc;
+	if ((rc = track_pick_due(tdb, now, TRACK_PICK_MAX, &msgs, &n,
 	    d)) != 0)
 		return rc;
 	st->picked += n;
@@ -1116,7 +1001,7 @@ notify_deliver(const struct notify_cfg *cfg, struct findings_db *fdb,
 			if ((rc = track_mark_sent(tdb, m->id, now, d)) != 0)
 				goto out;
 			st->sent++;
-			if (mark_findings(cfg, fdb, m, now, st, &nf) != 0)
+			if (mark_findings(fdb, tdb, m, now, st, &nf) != 0)
 				unmarked_add(cfg, m->id);
 			if (cfg->delivery == NOTIFY_DELIVER_OUTBOX)
 				snprintf(detail, sizeof(detail), "%s/%s",
@@ -1155,129 +1040,39 @@ notify_deliver(const struct notify_cfg *cfg, struct findings_db *fdb,
 
 /* ---- monthly figures ---- */
 
-static int
-month_cmp(const void *a, const void *b)
-{
-	const struct notify_month_row *x = a, *y = b;
-	int c;
-
-	if (x->year != y->year)
-		return x->year < y->year ? -1 : 1;
-	if (x->month != y->month)
-		return x->month < y->month ? -1 : 1;
-	if ((c = strcmp(x->isp, y->isp)) != 0)
-		return c;
-	return strcmp(x->category, y->category);
-}
-
-static mtime_t
-month_start(int y, int m)
-{
-	return (mtime_t)mtime_days_from_civil(y, (unsigned)m, 1) * 86400000;
-}
-
-/* Adds the persisting counts (rows in state persisting, by the month of
- * their last recheck) to v[0..*k), growing it. */
-static int
-persisting_add(const char *datadir, int y0, int m0, int y1, int m1,
-    struct notify_month_row **vp, size_t *k, size_t *cap, struct mm_diag *d)
-{
-	struct notify_month_row *v = *vp, *nv, key;
-	sqlite3 *db = NULL;
-	sqlite3_stmt *st = NULL;
-	size_t i;
-	int rc, src;
-
-	if ((rc = sq_open(datadir, &db, d)) != 0)
-		return rc == MM_ENOENT ? 0 : rc;
-	if (sqlite3_prepare_v2(db, "SELECT last_recheck, isp, category,"
-	    " count(*) FROM notifications WHERE state = 'persisting' AND"
-	    " last_recheck >= ?1 AND last_recheck < ?2 GROUP BY last_recheck"
-	    " / 86400000, isp, category", -1, &st, NULL) != SQLITE_OK) {
-		rc = sq_err(db, d, "persisting figures");
-		goto out;
-	}
-	sqlite3_bind_int64(st, 1, month_start(y0, m0));
-	sqlite3_bind_int64(st, 2, m1 == 12 ? month_start(y1 + 1, 1) :
-	    month_start(y1, m1 + 1));
-	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t y;
-		unsigned mo, dd;
-		mtime_t t = sqlite3_column_int64(st, 0);
-
-		memset(&key, 0, sizeof(key));
-		mtime_civil_from_days(t >= 0 ? t / 86400000 :
-		    -((-t + 86399999) / 86400000), &y, &mo, &dd);
-		key.year = (int)y;
-		key.month = (int)mo;
-		col_copy(key.isp, sizeof(key.isp), st, 1);
-		col_copy(key.category, sizeof(key.category), st, 2);
-		for (i = 0; i < *k; i++)
-			if (month_cmp(&v[i], &key) == 0)
-				break;
-		if (i == *k) {
-			if (*k == *cap) {
-				if ((nv = realloc(v, *cap * 2 * sizeof(*v))) ==
-				    NULL) {
-					rc = mm_diag_set(d, MM_ENOMEM, "out of "
-					    "memory");
-					goto out;
-				}
-				*vp = v = nv;
-				*cap *= 2;
-			}
-			v[(*k)++] = key;
-		}
-		v[i].persisting += sqlite3_column_int64(st, 3);
-	}
-	if (src != SQLITE_DONE)
-		rc = sq_err(db, d, "persisting figures");
- out:
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return rc;
-}
-
 int
-notify_monthly(struct track_db *tdb, const char *datadir, int y0, int m0,
-    int y1, int m1, struct notify_month_row **rows, size_t *n,
-    struct mm_diag *d)
+notify_monthly(struct track_db *tdb, int y0, int m0, int y1, int m1,
+    struct notify_month_row **rows, size_t *n, struct mm_diag *d)
 {
 	struct track_month_row *tr = NULL;
 	struct notify_month_row *v = NULL;
-	size_t ntr = 0, k = 0, cap, i;
+	size_t ntr = 0, i;
 	int rc;
 
 	*rows = NULL;
 	*n = 0;
-	if ((rc = track_monthly(tdb, y0, m0, y1, m1, &tr, &ntr, d)) != 0)
+	if (tdb == NULL)
+		return mm_diag_set(d, MM_EINVAL, "notify stats: no notify.db");
+	if ((rc = track_monthly(tdb, y0, m0, y1, m1, &tr, &ntr, d)) != 0 ||
+	    ntr == 0)
 		return rc;
-	cap = ntr + 16;
-	if ((v = calloc(cap, sizeof(*v))) == NULL) {
+	if ((v = calloc(ntr, sizeof(*v))) == NULL) {
 		rc = mm_diag_set(d, MM_ENOMEM, "out of memory");
 		goto out;
 	}
 	for (i = 0; i < ntr; i++) {
-		v[k].year = tr[i].year;
-		v[k].month = tr[i].month;
-		memcpy(v[k].isp, tr[i].isp, sizeof(v[k].isp));
-		memcpy(v[k].category, tr[i].category, sizeof(v[k].category));
-		v[k].found = tr[i].found;
-		v[k].notified = tr[i].notified;
-		v[k].remediated = tr[i].remediated;
-		k++;
+		v[i].year = tr[i].year;
+		v[i].month = tr[i].month;
+		memcpy(v[i].isp, tr[i].isp, sizeof(v[i].isp));
+		memcpy(v[i].category, tr[i].category, sizeof(v[i].category));
+		v[i].found = tr[i].found;
+		v[i].notified = tr[i].notified;
+		v[i].remediated = tr[i].remediated;
+		v[i].persisting = tr[i].persisting;
 	}
-	if ((rc = persisting_add(datadir, y0, m0, y1, m1, &v, &k, &cap, d)) !=
-	    0)
-		goto out;
-	qsort(v, k, sizeof(*v), month_cmp);
-	if (k > 0) {
-		*rows = v;
-		*n = k;
-		v = NULL;
-	}
+	*rows = v;
+	*n = ntr;
  out:
-	free(v);
 	free(tr);
 	return rc;
 }

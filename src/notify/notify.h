@@ -188,10 +188,14 @@ int	notify_run(const struct notify_cfg *cfg, struct findings_db *fdb,
 /*
  * Delivers due messages (at most TRACK_PICK_MAX per call) with
  * cfg->delivery (not NONE) and marks the covered findings. With
- * cfg->retry_now, pending messages are taken regardless of their backoff
- * (the per-recipient rate window then counts from the end of the backoff
- * cap). Adds to *st (not zeroed). Returns 0 (delivery failures are
- * counted, not errors), MM_EINVAL, MM_EIO (database), MM_ENOMEM.
+ * cfg->retry_now, every pending message is made due now first
+ * (track_retry_now: its backoff is cut short; messages leased to another
+ * sender stay with it, and the per-recipient rate limit still applies).
+ * A message the server refuses permanently becomes failed; its findings
+ * are not marked notified (their notifications stay pending, and the next
+ * run renders them into a new message). Adds to *st (not zeroed).
+ * Returns 0 (delivery failures are counted, not errors), MM_EINVAL,
+ * MM_EIO (database), MM_ENOMEM.
  */
 int	notify_deliver(const struct notify_cfg *cfg, struct findings_db *fdb,
 	    struct track_db *tdb, mtime_t now, struct notify_stats *st,
@@ -210,16 +214,17 @@ struct notify_msg_row {
 	char			 email[TRACK_EMAIL_MAX + 1];
 	char			 isp[TRACK_ID_MAX + 1];
 	char			 types[TRACK_TYPES_MAX + 1];
-	char			 message_id[256];
+	char			 message_id[TRACK_MSGID_MAX + 1];
 	char			 error[TRACK_ERROR_MAX + 1];
 	size_t			 findings;
 };
 
 /*
- * Lists the messages of DATADIR/notify.db, newest first, at most `max`
- * (1..TRACK_PICK_MAX); `state` -1 = all, else an enum track_msg_state.
- * *rows is malloc'ed (free()), NULL when *n is 0; a data directory without
- * notify.db has no messages. Returns 0, MM_EINVAL, MM_EIO, MM_ENOMEM.
+ * Lists the messages of DATADIR/notify.db (track_msg_list), newest first,
+ * at most `max` (1..TRACK_PICK_MAX); `state` -1 = all, else an enum
+ * track_msg_state. *rows is malloc'ed (free()), NULL when *n is 0; a data
+ * directory without notify.db has no messages (none is created). Returns
+ * 0, MM_EINVAL, MM_EIO, MM_ENOMEM, MM_EUNSUP (a newer notify.db).
  */
 int	notify_list(const char *datadir, int state, size_t max,
 	    struct notify_msg_row **rows, size_t *n, struct mm_diag *d);
@@ -234,16 +239,16 @@ struct notify_month_row {
 };
 
 /*
- * NOTICE-style figures for the UTC months y0-m0 .. y1-m1: per month, ISP
- * and category, the (finding, recipient) rows found, first notified and
- * remediated in the month (track_monthly) and those found persisting by a
- * recheck made in the month (counted by their last recheck). Order: month,
- * ISP, category. *rows malloc'ed (free()), NULL when *n is 0. Returns 0,
- * MM_EINVAL (range), MM_EIO, MM_ENOMEM.
+ * NOTICE-style figures for the UTC months y0-m0 .. y1-m1 (track_monthly):
+ * per month, ISP and category, the (finding, recipient) rows found, first
+ * notified and remediated in the month, and those a recheck made in the
+ * month found persisting (each recheck event counts in its own month, so
+ * a past month's figure does not drop when the finding is remediated
+ * later). Order: month, ISP, category. *rows malloc'ed (free()), NULL when
+ * *n is 0. Returns 0, MM_EINVAL (range, no tdb), MM_EIO, MM_ENOMEM.
  */
-int	notify_monthly(struct track_db *tdb, const char *datadir, int y0,
-	    int m0, int y1, int m1, struct notify_month_row **rows,
-	    size_t *n, struct mm_diag *d);
+int	notify_monthly(struct track_db *tdb, int y0, int m0, int y1, int m1,
+	    struct notify_month_row **rows, size_t *n, struct mm_diag *d);
 
 /* ---- rechecks ---- */
 

@@ -20,9 +20,24 @@
  * tests and replays are deterministic (senders are few; a thundering herd
  * is not a concern at this scale).
  *
+ * Monthly figures come from the timestamps of each notification row
+ * (found, first notified, remediated) and, for "persisting", from
+ * persisting_months: one row per (notification, UTC month) in which a
+ * recheck found the finding still present, written in the same
+ * transaction as the recheck. A later remediation does not touch those
+ * rows, so the figure of a past month stays what it was (schema 1 counted
+ * the rows currently persisting by their last recheck instead; migration
+ * 1 -> 2 carries exactly those over). The table grows by at most one row
+ * per notification per month rechecked.
+ *
+ * `notify deliver --now` is track_retry_now(): one UPDATE that sets the
+ * next attempt of every pending, unleased message to now; the rate limit
+ * and leases are then applied by the normal pick.
+ *
  * Bounds: every string is checked against its cap before it is bound; the
  * message body against TRACK_MSG_MAX; a pick returns at most TRACK_PICK_MAX
- * rows and a figures query spans at most TRACK_MONTHS_MAX months. SQL is
+ * rows (a listing too), a message's finding ids at most TRACK_ITEMS_MAX,
+ * and a figures query spans at most TRACK_MONTHS_MAX months. SQL is
  * fixed text; every value is a bound parameter.
  */
 #include <inttypes.h>
@@ -109,8 +124,32 @@ static const char *const migrations[] = {
 	") WITHOUT ROWID;"
 	"CREATE INDEX message_findings_finding ON message_findings"
 	"  (finding_id, recipient_id);",
+	/*
+	 * 1 -> 2: persisting figures by recheck event. Schema 1 counted the
+	 * rows in state persisting by the month of their last recheck, so a
+	 * month's figure dropped when a later recheck found the finding
+	 * remediated. Now each (notification, UTC month) in which a recheck
+	 * found it still present is one row; `at` is the first such recheck
+	 * in the month. The rows schema 1 would have counted are carried
+	 * over, so no figure changes on upgrade. IF NOT EXISTS / OR IGNORE:
+	 * the step is idempotent.
+	 */
+	"CREATE TABLE IF NOT EXISTS persisting_months ("
+	"  notification_id INTEGER NOT NULL REFERENCES notifications (id),"
+	"  month         TEXT NOT NULL,"
+	"  at            INTEGER NOT NULL,"
+	"  PRIMARY KEY (notification_id, month)"
+	") WITHOUT ROWID;"
+	"CREATE INDEX IF NOT EXISTS persisting_months_at ON persisting_months"
+	"  (at);"
+	"INSERT OR IGNORE INTO persisting_months (notification_id, month, at)"
+	"  SELECT id, strftime('%Y-%m', last_recheck / 1000, 'unixepoch'),"
+	"  last_recheck FROM notifications"
+	"  WHERE state = 'persisting' AND last_recheck IS NOT NULL;",
 };
 #define NMIGRATIONS	(sizeof(migrations) / sizeof(migrations[0]))
+_Static_assert(NMIGRATIONS == TRACK_SCHEMA_VERSION,
+    "one migration per schema version");
 
 static const char *const msg_state_names[] = { "pending", "sent", "failed" };
 static const char *const state_names[] = {
@@ -1046,6 +1085,27 @@ track_recheck(struct track_db *db, int64_t finding_id,
 		return rc;
 	if ((rc = op_begin(db, diag)) != 0)
 		return rc;
+	/* the month's persisting figure counts this recheck for good */
+	if (!remediated) {
+		if ((rc = prep(db, "INSERT OR IGNORE INTO persisting_months"
+		    " (notification_id, month, at) SELECT id,"
+		    " strftime('%Y-%m', ?3 / 1000, 'unixepoch'), ?3"
+		    " FROM notifications WHERE finding_id = ?1"
+		    " AND (?2 IS NULL OR recipient_id = ?2)"
+		    " AND state IN ('notified', 'persisting', 'remediated')",
+		    &st, diag)) != 0)
+			goto out;
+		sqlite3_bind_int64(st, 1, finding_id);
+		if (recipient_id != NULL)
+			sqlite3_bind_text(st, 2, recipient_id, -1,
+			    SQLITE_STATIC);
+		else
+			sqlite3_bind_null(st, 2);
+		sqlite3_bind_int64(st, 3, now);
+		if ((rc = step_done(db, st, "recording a persisting recheck",
+		    diag)) != 0)
+			goto out;
+	}
 	if ((rc = prep(db, "UPDATE notifications SET"
 	    " state_changed = CASE"
 	    "   WHEN ?3 AND state <> 'remediated' THEN ?4"
@@ -1134,18 +1194,23 @@ track_recheck_list(struct track_db *db, mtime_t before, size_t max,
 }
 
 static const char monthly_sql[] =
-	"SELECT ym, isp, category, sum(f), sum(nn), sum(r) FROM ("
+	"SELECT ym, isp, category, sum(f), sum(nn), sum(r), sum(p) FROM ("
 	" SELECT strftime('%Y-%m', found / 1000, 'unixepoch') AS ym, isp,"
-	"  category, 1 AS f, 0 AS nn, 0 AS r FROM notifications"
+	"  category, 1 AS f, 0 AS nn, 0 AS r, 0 AS p FROM notifications"
 	"  WHERE found >= ?1 AND found < ?2"
 	" UNION ALL"
 	" SELECT strftime('%Y-%m', notified / 1000, 'unixepoch'), isp,"
-	"  category, 0, 1, 0 FROM notifications"
+	"  category, 0, 1, 0, 0 FROM notifications"
 	"  WHERE notified >= ?1 AND notified < ?2"
 	" UNION ALL"
 	" SELECT strftime('%Y-%m', remediated / 1000, 'unixepoch'), isp,"
-	"  category, 0, 0, 1 FROM notifications"
-	"  WHERE remediated >= ?1 AND remediated < ?2)"
+	"  category, 0, 0, 1, 0 FROM notifications"
+	"  WHERE remediated >= ?1 AND remediated < ?2"
+	" UNION ALL"
+	" SELECT pm.month, n.isp, n.category, 0, 0, 0, 1"
+	"  FROM persisting_months pm"
+	"  JOIN notifications n ON n.id = pm.notification_id"
+	"  WHERE pm.at >= ?1 AND pm.at < ?2)"
 	" GROUP BY ym, isp, category ORDER BY ym, isp, category";
 
 int
@@ -1203,6 +1268,7 @@ track_monthly(struct track_db *db, int y0, int m0, int y1, int m1,
 		r->found = sqlite3_column_int64(st, 3);
 		r->notified = sqlite3_column_int64(st, 4);
 		r->remediated = sqlite3_column_int64(st, 5);
+		r->persisting = sqlite3_column_int64(st, 6);
 	}
 	if (src != SQLITE_DONE)
 		rc = db_err(db, diag, "monthly figures");
@@ -1274,4 +1340,150 @@ track_counts(struct track_db *db, mtime_t now, struct track_counts *c,
 	if (src != SQLITE_DONE)
 		return db_err(db, diag, "counting notifications");
 	return 0;
+}
+
+int
+track_msg_findings(struct track_db *db, int64_t msg_id, int64_t **idsp,
+    size_t *np, struct mm_diag *diag)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t *v = NULL, *t;
+	size_t n = 0, cap = 0;
+	int rc, src, found = 0;
+
+	*idsp = NULL;
+	*np = 0;
+	/* one statement, one snapshot: no row = no such message, a NULL
+	 * finding id (sorted first) = a message that covers nothing */
+	if ((rc = prep(db, "SELECT mf.finding_id FROM messages m"
+	    " LEFT JOIN message_findings mf ON mf.message_id = m.id"
+	    " WHERE m.id = ?1 ORDER BY mf.finding_id", &st, diag)) != 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, msg_id);
+	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+		found = 1;
+		if (sqlite3_column_type(st, 0) == SQLITE_NULL)
+			continue;
+		if (n == TRACK_ITEMS_MAX) {
+			rc = mm_diag_set(diag, MM_ELIMIT, "%s: message %"
+			    PRId64 " covers more than %d findings", db->path,
+			    msg_id, TRACK_ITEMS_MAX);
+			goto out;
+		}
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			if ((t = realloc(v, cap * sizeof(*v))) == NULL) {
+				rc = mm_diag_set(diag, MM_ENOMEM,
+				    "track: out of memory");
+				goto out;
+			}
+			v = t;
+		}
+		v[n++] = sqlite3_column_int64(st, 0);
+	}
+	if (src != SQLITE_DONE)
+		rc = db_err(db, diag, "reading a message's findings");
+	else if (!found)
+		rc = mm_diag_set(diag, MM_ENOENT, "%s: no message %" PRId64,
+		    db->path, msg_id);
+ out:
+	sqlite3_finalize(st);
+	if (rc != 0 || n == 0) {
+		free(v);
+		return rc;
+	}
+	*idsp = v;
+	*np = n;
+	return 0;
+}
+
+int
+track_msg_list(struct track_db *db, int state, size_t max,
+    struct track_msg_row **rowsp, size_t *np, struct mm_diag *diag)
+{
+	struct track_msg_row *rows = NULL, *t, *r;
+	sqlite3_stmt *st = NULL;
+	size_t n = 0, cap = 0;
+	int rc, src = SQLITE_DONE;
+
+	*rowsp = NULL;
+	*np = 0;
+	if (max == 0 || max > TRACK_PICK_MAX)
+		return mm_diag_set(diag, MM_EINVAL, "track: list 1..%d "
+		    "messages, not %zu", TRACK_PICK_MAX, max);
+	if (state < -1 || state > TRACK_MSG_FAILED)
+		return mm_diag_set(diag, MM_EINVAL, "track: no message state "
+		    "%d", state);
+	if ((rc = prep(db, "SELECT m.id, m.state, m.attempts, m.created,"
+	    " m.next_attempt, coalesce(m.sent, 0), m.recipient_id, m.email,"
+	    " m.isp, m.report_types, coalesce(m.message_id, ''),"
+	    " coalesce(m.last_error, ''), (SELECT count(*) FROM"
+	    " message_findings mf WHERE mf.message_id = m.id)"
+	    " FROM messages m WHERE ?1 IS NULL OR m.state = ?1"
+	    " ORDER BY m.id DESC LIMIT ?2", &st, diag)) != 0)
+		return rc;
+	if (state >= 0)
+		sqlite3_bind_text(st, 1, msg_state_names[state], -1,
+		    SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 1);
+	sqlite3_bind_int64(st, 2, (int64_t)max);
+	while (n < max && (src = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 32;
+			if (cap > max)
+				cap = max;
+			if ((t = realloc(rows, cap * sizeof(*rows))) == NULL) {
+				rc = mm_diag_set(diag, MM_ENOMEM,
+				    "track: out of memory");
+				goto out;
+			}
+			rows = t;
+		}
+		r = &rows[n++];
+		memset(r, 0, sizeof(*r));
+		r->id = sqlite3_column_int64(st, 0);
+		r->state = (enum track_msg_state)name_index(msg_state_names, 3,
+		    sqlite3_column_text(st, 1));
+		r->attempts = sqlite3_column_int(st, 2);
+		r->created = sqlite3_column_int64(st, 3);
+		r->next_attempt = sqlite3_column_int64(st, 4);
+		r->sent = sqlite3_column_int64(st, 5);
+		copy_col(r->recipient_id, sizeof(r->recipient_id), st, 6);
+		copy_col(r->email, sizeof(r->email), st, 7);
+		copy_col(r->isp, sizeof(r->isp), st, 8);
+		copy_col(r->report_types, sizeof(r->report_types), st, 9);
+		copy_col(r->message_id, sizeof(r->message_id), st, 10);
+		copy_col(r->last_error, sizeof(r->last_error), st, 11);
+		r->findings = (size_t)sqlite3_column_int64(st, 12);
+	}
+	if (n < max && src != SQLITE_DONE)
+		rc = db_err(db, diag, "listing messages");
+ out:
+	sqlite3_finalize(st);
+	if (rc != 0 || n == 0) {
+		free(rows);
+		return rc;
+	}
+	*rowsp = rows;
+	*np = n;
+	return 0;
+}
+
+int
+track_retry_now(struct track_db *db, mtime_t now, struct mm_diag *diag)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if ((rc = op_begin(db, diag)) != 0)
+		return rc;
+	if ((rc = prep(db, "UPDATE messages SET next_attempt = ?1"
+	    " WHERE state = 'pending' AND next_attempt > ?1"
+	    " AND (lease_until IS NULL OR lease_until <= ?1)", &st,
+	    diag)) == 0) {
+		sqlite3_bind_int64(st, 1, now);
+		rc = step_done(db, st, "retrying messages now", diag);
+	}
+	return op_end(db, rc, diag);
 }

@@ -18,7 +18,11 @@
  *                  sent about it, first and last notified time, the time
  *                  its state last changed in a way that is news, last
  *                  recheck and remediation times;
- *   message_findings  which findings each message covers.
+ *   message_findings  which findings each message covers;
+ *   persisting_months one row per (notification, UTC month) in which a
+ *                  recheck found the finding still present, so a month's
+ *                  "persisting" figure stays what it was when a later
+ *                  recheck finds the finding remediated (schema 2).
  *
  * Life of a message. track_enqueue() stores it with the findings it covers
  * (state pending, due now) in one transaction. A sender calls
@@ -41,6 +45,11 @@
  * smtp_send() returned SMTP_ACCEPTED. Recipients de-duplicate by
  * Message-ID, which stays the same across retries.
  *
+ * A failed message (a 5xx refusal, or too many temporary failures) is
+ * never retried and never marks its findings notified: their rows keep
+ * the state they had (new = the notification is still pending), so the
+ * next run renders them into a new message.
+ *
  * Times are mtime_t (ms, UTC) and every function takes `now` from the
  * caller, so tests and replays are deterministic. Figures per month use
  * UTC months.
@@ -49,7 +58,9 @@
  * the due index plus one count over the last rate window, O(due + sent in
  * window), capped at TRACK_PICK_MAX messages returned; de-duplication is
  * two index probes; monthly figures scan the found/notified/remediated
- * indexes over the month range. Library code never prints. A handle is
+ * indexes and the persisting_months time index over the month range;
+ * a queue listing is O(rows listed * findings per message) over the
+ * message_findings primary key. Library code never prints. A handle is
  * for one thread.
  */
 #ifndef MAMORI_NOTIFY_TRACK_H
@@ -61,7 +72,7 @@
 #include "core/err.h"
 #include "core/mtime.h"
 
-#define TRACK_SCHEMA_VERSION	1
+#define TRACK_SCHEMA_VERSION	2
 #define TRACK_DB_NAME		"notify.db"
 
 /* Caps (bytes without the NUL, or counts). */
@@ -84,7 +95,9 @@ enum track_msg_state {
 };
 
 enum track_state {
-	TRACK_NEW = 0,		/* found, not (yet) told */
+	TRACK_NEW = 0,		/* found, not (yet) told: the notification is
+				 * pending (no message, or only a pending or
+				 * failed one, covers it) */
 	TRACK_NOTIFIED,		/* a message about it was accepted */
 	TRACK_REMEDIATED,	/* a recheck found it gone */
 	TRACK_PERSISTING	/* a recheck after notification found it still there */
@@ -144,7 +157,10 @@ struct track_msg {
 };
 
 /* One row of monthly figures: findings of `category` attributed to `isp`
- * that were found / first notified / remediated in month year-month. */
+ * that were found / first notified / remediated in month year-month, and
+ * those a recheck in that month found still present (persisting; counted
+ * once per month per (finding, recipient), and kept when the finding is
+ * remediated later). */
 struct track_month_row {
 	int	year;
 	int	month;				/* 1..12 */
@@ -153,6 +169,24 @@ struct track_month_row {
 	int64_t	found;
 	int64_t	notified;
 	int64_t	remediated;
+	int64_t	persisting;
+};
+
+/* One message of the queue as `notify list` shows it (without its bytes). */
+struct track_msg_row {
+	int64_t			id;
+	enum track_msg_state	state;
+	int			attempts;
+	mtime_t			created;
+	mtime_t			next_attempt;
+	mtime_t			sent;		/* 0 = not sent */
+	char			recipient_id[TRACK_ID_MAX + 1];
+	char			email[TRACK_EMAIL_MAX + 1];
+	char			isp[TRACK_ID_MAX + 1];
+	char			report_types[TRACK_TYPES_MAX + 1];
+	char			message_id[TRACK_MSGID_MAX + 1]; /* "" = none */
+	char			last_error[TRACK_ERROR_MAX + 1]; /* "" = none */
+	size_t			findings;	/* findings it covers */
 };
 
 /* Queue and state totals for `notify stats`. */
@@ -249,6 +283,37 @@ int	track_msg_get(struct track_db *db, int64_t id, struct track_msg *m,
 void	track_msg_free(struct track_msg *m);	/* NULL-safe, zeroes */
 
 /*
+ * The finding ids message `msg_id` covers, ascending, as a malloc'ed
+ * array *ids of *n (at most TRACK_ITEMS_MAX; free() it; NULL when *n is
+ * 0). Reads only. Returns 0 (also for a message that covers nothing),
+ * MM_ENOENT (no such message), MM_ENOMEM or MM_EIO; *ids NULL and *n 0 on
+ * error.
+ */
+int	track_msg_findings(struct track_db *db, int64_t msg_id, int64_t **ids,
+	    size_t *n, struct mm_diag *diag);
+
+/*
+ * Lists up to `max` (1..TRACK_PICK_MAX) messages, newest (highest id)
+ * first; `state` is an enum track_msg_state, or -1 for every state. Each
+ * row has the number of findings the message covers. *rows is a malloc'ed
+ * array of *n (free() it; NULL when *n is 0). Reads only. Returns 0,
+ * MM_EINVAL (bad state or max), MM_ENOMEM or MM_EIO.
+ */
+int	track_msg_list(struct track_db *db, int state, size_t max,
+	    struct track_msg_row **rows, size_t *n, struct mm_diag *diag);
+
+/*
+ * Makes every pending message due at `now` (`notify deliver --now`): its
+ * backoff is cut short (next_attempt = now), attempts and last error stay.
+ * Messages leased to a sender right now (lease_until > now) are left to
+ * it, so a message is not sent twice by two live senders; the rate limit
+ * still applies at the next track_pick_due(). One transaction. Returns 0
+ * or MM_EIO.
+ */
+int	track_retry_now(struct track_db *db, mtime_t now,
+	    struct mm_diag *diag);
+
+/*
  * Marks message `id` sent at `now` and, in the same transaction, every
  * finding it covers notified (first notified time kept, last notified =
  * now). Call only after smtp_send() returned SMTP_ACCEPTED. Idempotent on
@@ -269,8 +334,10 @@ int	track_mark_transient(struct track_db *db, int64_t id,
 	    const char *error, mtime_t now, enum track_msg_state *state,
 	    struct mm_diag *diag);
 /* Records a permanent failure of pending message `id` (state failed,
- * attempts + 1, last_error). Its findings stay as they were. Returns 0,
- * MM_ENOENT, MM_EINVAL (not pending) or MM_EIO. */
+ * attempts + 1, last_error). Its findings stay as they were (a finding
+ * that was never told stays new: its notification is still pending, and
+ * the de-duplication no longer holds it back). Returns 0, MM_ENOENT,
+ * MM_EINVAL (not pending) or MM_EIO. */
 int	track_mark_failed(struct track_db *db, int64_t id, const char *error,
 	    mtime_t now, struct mm_diag *diag);
 
@@ -296,8 +363,9 @@ int	track_is_duplicate(struct track_db *db, const char *recipient_id,
  * remediated (remediation time = now), else persisting (a remediated one
  * coming back is news: its change time becomes now). Only notified,
  * persisting and remediated rows change (a finding never told stays new).
- * *updated (may be NULL) gets the number of rows changed. Returns 0,
- * MM_EINVAL or MM_EIO.
+ * A persisting result is also recorded for the UTC month of `now` (once
+ * per row and month) for the monthly figures. *updated (may be NULL) gets
+ * the number of rows changed. Returns 0, MM_EINVAL or MM_EIO.
  */
 int	track_recheck(struct track_db *db, int64_t finding_id,
 	    const char *recipient_id, int remediated, mtime_t now,
@@ -317,9 +385,12 @@ int	track_recheck_list(struct track_db *db, mtime_t before, size_t max,
  * Monthly figures for the UTC months from y0-m0 to y1-m1 inclusive (at
  * most TRACK_MONTHS_MAX months): per month, ISP and category, the number
  * of (finding, recipient) rows found, first notified and remediated in that
- * month. Rows with all three zero are not returned; order is month, ISP,
- * category. *rows is a malloc'ed array of *n (free() it; NULL when *n is
- * 0). Returns 0, MM_EINVAL (bad range), MM_ENOMEM or MM_EIO.
+ * month, and those a recheck in that month found persisting (by the
+ * recheck events, so the figure of a past month does not change when the
+ * finding is remediated later). Rows with all four zero are not returned;
+ * order is month, ISP, category (byte order). *rows is a malloc'ed array
+ * of *n (free() it; NULL when *n is 0). Returns 0, MM_EINVAL (bad
+ * range), MM_ENOMEM or MM_EIO.
  */
 int	track_monthly(struct track_db *db, int y0, int m0, int y1, int m1,
 	    struct track_month_row **rows, size_t *n, struct mm_diag *diag);

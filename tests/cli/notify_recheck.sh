@@ -14,7 +14,9 @@
 #      the fixed address and its device findings on those ports are
 #      remediated (findings.db status remediated, notify.db state), every
 #      other finding persisting (still notified); `notify stats` counts
-#      them.
+#      them;
+#   6. with the fleet gone, `notify recheck --force` finds them remediated:
+#      the month's persisting figure stays, the remediated one grows.
 # Skips (77) when `mamori lab devices --help` does not mention --fixed.
 # Only 127.24.0.0/24 is used; no timing assertions (waits are bounded).
 #
@@ -198,6 +200,29 @@ per = sum(r["result"] == "persisting" for r in res)
 t = s["totals"]
 assert t["remediated"] == rem and t["persisting"] == per, (t, rem, per)
 assert s["states"]["remediated"] == rem, s["states"]
+PY
+
+# 6. the whole fleet is gone: a forced recheck finds every judged finding
+# remediated; the month's persisting figure is not lowered by that (each
+# recheck counts in its own month), the remediated one grows
+"$M" notify recheck --lab $CREDS $CREDFILE --data "$D" --timeout 2000 \
+    --rules "$SRC/data/fingerprints" --vulns "$SRC/data/vulns" --force \
+    -o json >"$T/recheck2.json" 2>"$T/recheck2.err" ||
+    fail "forced notify recheck exit $?"
+"$M" notify stats --data "$D" -o json >"$T/stats2.json" || fail "notify stats"
+python3 - "$T/stats2.json" "$T/recheck.json" "$T/recheck2.json" <<'PY' || fail "stats after remediation"
+import json, sys
+s = json.load(open(sys.argv[1]))
+res = [json.loads(l) for l in open(sys.argv[2])]
+res2 = [json.loads(l) for l in open(sys.argv[3])]
+rem = sum(r["result"] == "remediated" for r in res)
+per = sum(r["result"] == "persisting" for r in res)
+rem2 = sum(r["result"] == "remediated" for r in res2)
+assert rem2 > 0 and not any(r["result"] == "persisting" for r in res2), res2
+t = s["totals"]
+assert t["persisting"] == per, (t, per)
+assert t["remediated"] == rem + rem2, (t, rem, rem2)
+assert s["states"]["persisting"] == 0, s["states"]
 PY
 echo "notify_recheck: ok"
 exit 0

@@ -14,8 +14,10 @@
 #      dropping the connection at the end of DATA, new messages stay
 #      pending and their findings open; with the server refusing the
 #      recipient (550) the message is failed (a permanent reply is not
-#      retried) and its finding stays open, so the next run renders it
-#      into a new message (which the drop then leaves pending);
+#      retried) and its finding stays open, its notification pending (as
+#      the run's summary, `notify list' and `notify stats' say), so the
+#      next run renders it into a new message (which the drop then leaves
+#      pending);
 #   4. accept again: `notify deliver --now` sends the pending messages and
 #      every attributed finding is notified; a further run sends nothing;
 #      `notify list` and `notify stats` show the queue and the figures.
@@ -232,6 +234,23 @@ grep -q '^deferred,' "$T/run4.out" || fail "no deferred event (drop)"
 "$M" notify list --data "$D" --state failed -o csv >"$T/failed"
 [ "$(grep -c ',failed,' "$T/failed")" -eq 1 ] || fail "want 1 failed message"
 grep -q '550' "$T/failed" || fail "failed message lacks the 550 reply"
+# a failed message is final, its notification is not: the wording says so
+grep -q 'failed messages are not retried' "$T/run3.err" ||
+    fail "run does not say a failed message is not retried: $(cat "$T/run3.err")"
+"$M" notify list --data "$D" --state failed >"$T/failed.txt"
+grep -q 'notifications are still pending' "$T/failed.txt" ||
+    fail "list does not say the failed message's notifications are pending"
+"$M" notify stats --data "$D" >"$T/stats0.txt" || fail "notify stats (3)"
+grep -q 'notifications: [0-9]* pending (new, not told yet)' "$T/stats0.txt" ||
+    fail "stats does not count pending notifications: $(cat "$T/stats0.txt")"
+"$M" notify stats --data "$D" -o json >"$T/stats0.json" || fail "notify stats (3)"
+"$PY" - "$T/stats0.json" <<'PY' || fail "stats after the failures"
+import json, sys
+s = json.load(open(sys.argv[1]))
+# 192.0.2.20, 192.0.2.21 (pending messages), 198.51.100.8 (failed one)
+assert s["states"]["new"] >= 3, s["states"]
+assert s["queue"]["failed"] == 1 and s["queue"]["pending"] == 3, s["queue"]
+PY
 "$M" findings list --data "$D" --status open -o csv >"$T/open"
 for a in 192.0.2.20 192.0.2.21 198.51.100.8; do
 	grep -q "$a" "$T/open" || fail "$a not open after failed delivery"

@@ -6,7 +6,9 @@
  * never mailed, findings left open), de-duplication (same subject and kind
  * under a new finding id; a reopened finding within and after the
  * interval), nothing marked notified when delivery fails (connection
- * refused on a closed loopback port), a retry delivering it, findings.db
+ * refused on a closed loopback port), a retry delivering it, a failed
+ * (refused) message whose findings stay pending and go into the next
+ * run's message, notify list without notify.db, findings.db
  * locked at delivery (journalled, marked by the next delivery), the dry
  * run changing nothing, recheck judgements and the monthly figures. Times are
  * explicit; the only network use is one connect to a closed 127.0.0.1 port.
@@ -470,6 +472,89 @@ test_failure(void **state)
 	assert_int_equal(count_files(fx->outbox, ".eml"), 1);
 }
 
+/* A permanently refused (failed) message: not retried, its findings are
+ * never marked notified (their notifications stay pending), and the next
+ * run puts them into a new message; deliver --now leaves it alone. */
+static void
+test_refused(void **state)
+{
+	struct fx *fx = *state;
+	struct notify_stats st;
+	struct notify_msg_row *rows;
+	struct track_msg *m;
+	struct track_counts c;
+	struct mm_diag d;
+	size_t n;
+	int64_t b1, failed;
+
+	memset(&d, 0, sizeof(d));
+	/* a directory without notify.db has no messages, and gets none */
+	{
+		char p[200];
+
+		assert_int_equal(notify_list(fx->outbox, -1, 10, &rows, &n,
+		    &d), 0);
+		assert_int_equal(n, 0);
+		assert_null(rows);
+		snprintf(p, sizeof(p), "%s/%s", fx->outbox, TRACK_DB_NAME);
+		assert_int_not_equal(access(p, F_OK), 0);
+	}
+	b1 = add(fx, "open-telnet", "survey", "127.24.1.9", 23, "", ev_telnet,
+	    T0);
+	/* queue only, then the server's 550 as notify_deliver records it */
+	fx->cfg.delivery = NOTIFY_DELIVER_NONE;
+	assert_int_equal(notify_run(&fx->cfg, fx->fdb, fx->tdb, T0 + HOUR,
+	    &st, &d), 0);
+	assert_int_equal(st.messages, 1);
+	assert_int_equal(track_pick_due(fx->tdb, T0 + HOUR, 10, &m, &n, &d),
+	    0);
+	assert_int_equal(n, 1);
+	failed = m[0].id;
+	track_msgs_free(m, n);
+	assert_int_equal(track_mark_failed(fx->tdb, failed,
+	    "smtp: permanent: 550 5.1.1 mailbox unavailable", T0 + HOUR, &d),
+	    0);
+	assert_int_equal(status_of(fx, b1), FST_OPEN);
+	assert_int_equal(track_counts(fx->tdb, T0 + HOUR, &c, &d), 0);
+	assert_int_equal(c.failed, 1);
+	assert_int_equal(c.st_new, 1);		/* the notification: pending */
+	assert_int_equal(c.st_notified, 0);
+	assert_int_equal(notify_list(fx->data, TRACK_MSG_FAILED, 10, &rows,
+	    &n, &d), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(rows[0].findings, 1);
+	assert_non_null(strstr(rows[0].error, "550"));
+	free(rows);
+
+	/* --now retries pending messages only: the failed one stays */
+	fx->cfg.delivery = NOTIFY_DELIVER_OUTBOX;
+	fx->cfg.retry_now = 1;
+	memset(&st, 0, sizeof(st));
+	assert_int_equal(notify_deliver(&fx->cfg, fx->fdb, fx->tdb,
+	    T0 + HOUR + 1000, &st, &d), 0);
+	assert_int_equal(st.picked, 0);
+	assert_int_equal(st.notified, 0);
+	assert_int_equal(status_of(fx, b1), FST_OPEN);
+	assert_int_equal(count_files(fx->outbox, ".eml"), 0);
+
+	/* the next run is not held back by the failed message */
+	fx->cfg.retry_now = 0;
+	assert_int_equal(notify_run(&fx->cfg, fx->fdb, fx->tdb, T0 + 2 * HOUR,
+	    &st, &d), 0);
+	assert_int_equal(st.duplicates, 0);
+	assert_int_equal(st.messages, 1);
+	assert_int_equal(st.sent, 1);
+	assert_int_equal(st.notified, 1);
+	assert_int_equal(status_of(fx, b1), FST_NOTIFIED);
+	assert_int_equal(count_files(fx->outbox, ".eml"), 1);
+	assert_int_equal(notify_list(fx->data, -1, 10, &rows, &n, &d), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(rows[0].state, TRACK_MSG_SENT);
+	assert_int_equal(rows[1].id, failed);
+	assert_int_equal(rows[1].state, TRACK_MSG_FAILED);
+	free(rows);
+}
+
 /* findings.db locked by another writer while a message is accepted: the
  * message is sent, its findings are journalled and marked by the next
  * delivery. (Waits out findings.db's busy timeout once, 10 s.) */
@@ -656,7 +741,7 @@ test_recheck(void **state)
 	free(v);
 
 	/* figures for November 2026 */
-	assert_int_equal(notify_monthly(fx->tdb, fx->data, 2026, 11, 2026, 11,
+	assert_int_equal(notify_monthly(fx->tdb, 2026, 11, 2026, 11,
 	    &rows, &nrows, &d), 0);
 	{
 		int64_t found = 0, notified = 0, rem = 0, pers = 0;
@@ -684,6 +769,7 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_dedup, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failure, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dry_run, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_busy_findings, setup,
 		    teardown),

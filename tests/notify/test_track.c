@@ -3,9 +3,12 @@
  * transaction, validation), due selection and leases, the per-recipient
  * rate limit, exponential backoff with cap and max attempts, "sent" marking
  * findings notified (and nothing else doing so), the de-duplication rules,
- * recheck states, queue counts and monthly figures, schema versioning, and
- * a process that dies between "sent" and commit. All times are given
- * explicitly; nothing depends on the wall clock.
+ * recheck states, queue counts and monthly figures (persisting counted
+ * per recheck event), the finding ids of a message and the queue listing,
+ * `deliver --now` (track_retry_now), schema versioning and the migration
+ * of a schema-1 database, and a process that dies between "sent" and
+ * commit. All times are given explicitly; nothing depends on the wall
+ * clock.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -626,6 +629,337 @@ monthly(void **state)
 	    &d), MM_EINVAL);
 }
 
+/* Persisting figures count recheck events in their own month: a later
+ * remediation does not lower a past month, two rechecks in one month count
+ * once, a finding never told counts nothing. */
+static void
+monthly_persisting(void **state)
+{
+	struct fx *fx = *state;
+	/* 2026-11-10 (T0), 2026-11-20, 2026-12-05, 2027-01-10 */
+	const mtime_t nov2 = T0 + 10 * DAY, dec = T0 + 25 * DAY,
+	    jan = T0 + 61 * DAY;
+	struct track_item a = item(61, "192.0.2.61", "open-telnet");
+	struct track_item b = item(62, "192.0.2.62", "open-telnet");
+	struct track_item c = item(63, "192.0.2.63", "open-telnet");
+	struct track_month_row *rows;
+	struct mm_diag d;
+	size_t n, upd;
+	int64_t id;
+
+	a.found = b.found = c.found = T0;
+	{
+		struct track_item its[2] = { a, b };
+
+		id = enq(fx, "AS1", its, 2, T0);
+	}
+	assert_int_equal(track_mark_sent(fx->db, id, T0 + HOUR, &d), 0);
+	assert_int_equal(track_note_found(fx->db, "AS1", "ExampleNet", &c,
+	    T0, &d), 0);
+	/* November: a and b still there (a twice), c never told */
+	assert_int_equal(track_recheck(fx->db, 61, NULL, 0, T0 + DAY, &upd,
+	    &d), 0);
+	assert_int_equal(track_recheck(fx->db, 61, NULL, 0, nov2, &upd, &d),
+	    0);
+	assert_int_equal(track_recheck(fx->db, 62, "AS1", 0, nov2, &upd, &d),
+	    0);
+	assert_int_equal(track_recheck(fx->db, 63, NULL, 0, nov2, &upd, &d),
+	    0);
+	assert_int_equal(upd, 0);
+	/* December: a fixed, b still there; January: b fixed */
+	assert_int_equal(track_recheck(fx->db, 61, NULL, 1, dec, &upd, &d),
+	    0);
+	assert_int_equal(track_recheck(fx->db, 62, NULL, 0, dec, &upd, &d),
+	    0);
+	assert_int_equal(track_recheck(fx->db, 62, NULL, 1, jan, &upd, &d),
+	    0);
+
+	assert_int_equal(track_monthly(fx->db, 2026, 11, 2027, 1, &rows, &n,
+	    &d), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(rows[0].month, 11);
+	assert_int_equal(rows[0].found, 3);
+	assert_int_equal(rows[0].notified, 2);
+	assert_int_equal(rows[0].persisting, 2);	/* not lowered later */
+	assert_int_equal(rows[0].remediated, 0);
+	assert_int_equal(rows[1].month, 12);
+	assert_int_equal(rows[1].persisting, 1);
+	assert_int_equal(rows[1].remediated, 1);
+	assert_int_equal(rows[2].year, 2027);
+	assert_int_equal(rows[2].month, 1);
+	assert_int_equal(rows[2].persisting, 0);
+	assert_int_equal(rows[2].remediated, 1);
+	free(rows);
+	/* a month with only persisting rechecks is a row of its own */
+	assert_int_equal(track_monthly(fx->db, 2026, 12, 2026, 12, &rows, &n,
+	    &d), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(rows[0].found, 0);
+	assert_int_equal(rows[0].notified, 0);
+	assert_int_equal(rows[0].persisting, 1);
+	free(rows);
+}
+
+/* The finding ids of a message and the queue listing. */
+static void
+msg_findings_list(void **state)
+{
+	struct fx *fx = *state;
+	struct track_item its[3] = { item(73, "192.0.2.73", "c2-client"),
+	    item(71, "192.0.2.71", "c2-client"),
+	    item(72, "192.0.2.72", "c2-client") };
+	struct track_msg_row *rows;
+	struct mm_diag d;
+	int64_t *ids, a, b, c;
+	size_t n;
+
+	a = enq(fx, "AS1", its, 3, T0);
+	b = enq(fx, "AS2", NULL, 0, T0 + 1);
+	c = enq(fx, "AS3", &its[0], 1, T0 + 2);
+	assert_int_equal(track_msg_findings(fx->db, a, &ids, &n, &d), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(ids[0], 71);		/* ascending */
+	assert_int_equal(ids[1], 72);
+	assert_int_equal(ids[2], 73);
+	free(ids);
+	assert_int_equal(track_msg_findings(fx->db, b, &ids, &n, &d), 0);
+	assert_int_equal(n, 0);
+	assert_null(ids);
+	assert_int_equal(track_msg_findings(fx->db, 4242, &ids, &n, &d),
+	    MM_ENOENT);
+	assert_null(ids);
+
+	assert_int_equal(track_mark_sent(fx->db, a, T0 + HOUR, &d), 0);
+	assert_int_equal(track_mark_failed(fx->db, c, "550 5.1.1 no such user",
+	    T0 + HOUR, &d), 0);
+	/* a failed message still lists its findings, which stay new */
+	assert_int_equal(track_msg_findings(fx->db, c, &ids, &n, &d), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(ids[0], 73);
+	free(ids);
+
+	assert_int_equal(track_msg_list(fx->db, -1, 10, &rows, &n, &d), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(rows[0].id, c);	/* newest first */
+	assert_int_equal(rows[0].state, TRACK_MSG_FAILED);
+	assert_int_equal(rows[0].attempts, 1);
+	assert_int_equal(rows[0].findings, 1);
+	assert_string_equal(rows[0].recipient_id, "AS3");
+	assert_string_equal(rows[0].last_error, "550 5.1.1 no such user");
+	assert_int_equal(rows[1].id, b);
+	assert_int_equal(rows[1].state, TRACK_MSG_PENDING);
+	assert_int_equal(rows[1].findings, 0);
+	assert_int_equal(rows[1].next_attempt, T0 + 1);
+	assert_string_equal(rows[1].last_error, "");
+	assert_int_equal(rows[2].id, a);
+	assert_int_equal(rows[2].state, TRACK_MSG_SENT);
+	assert_int_equal(rows[2].sent, T0 + HOUR);
+	assert_int_equal(rows[2].created, T0);
+	assert_int_equal(rows[2].findings, 3);
+	assert_string_equal(rows[2].email, "abuse@example.net");
+	assert_string_equal(rows[2].isp, "ExampleNet");
+	assert_string_equal(rows[2].report_types, "csv");
+	assert_string_equal(rows[2].message_id, "<r1@mamori.example>");
+	free(rows);
+	assert_int_equal(track_msg_list(fx->db, TRACK_MSG_PENDING, 10, &rows,
+	    &n, &d), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(rows[0].id, b);
+	free(rows);
+	assert_int_equal(track_msg_list(fx->db, -1, 2, &rows, &n, &d), 0);
+	assert_int_equal(n, 2);			/* max */
+	free(rows);
+	assert_int_equal(track_msg_list(fx->db, TRACK_MSG_FAILED + 1, 10,
+	    &rows, &n, &d), MM_EINVAL);
+	assert_int_equal(track_msg_list(fx->db, -1, 0, &rows, &n, &d),
+	    MM_EINVAL);
+	assert_null(rows);
+}
+
+/* deliver --now: backoff cut short; leases, rate limit, final states
+ * kept. */
+static void
+retry_now(void **state)
+{
+	struct fx *fx = *state;
+	struct track_policy pol;
+	enum track_msg_state st;
+	struct mm_diag d;
+	int64_t back, held, sent, failed, limited, ids[8];
+	mtime_t next;
+	int att;
+
+	memset(&pol, 0, sizeof(pol));
+	pol.rate_max = 1;
+	reopen(fx, &pol);
+	back = enq(fx, "AS1", NULL, 0, T0);
+	sent = enq(fx, "AS2", NULL, 0, T0);
+	failed = enq(fx, "AS3", NULL, 0, T0);
+	assert_int_equal(pick(fx, T0, ids, 8), 3);
+	assert_int_equal(track_mark_transient(fx->db, back, "451 later", T0,
+	    &st, &d), 0);
+	assert_int_equal(track_mark_sent(fx->db, sent, T0, &d), 0);
+	assert_int_equal(track_mark_failed(fx->db, failed, "550", T0, &d), 0);
+	limited = enq(fx, "AS2", NULL, 0, T0 + 1);	/* AS2: 1 sent in hour */
+	held = enq(fx, "AS4", NULL, 0, T0 + 1);
+	assert_int_equal(pick(fx, T0 + 1, ids, 8), 1);	/* leases `held` */
+	assert_int_equal(ids[0], held);
+	assert_int_equal(pick(fx, T0 + 2, ids, 8), 0);
+
+	assert_int_equal(track_retry_now(fx->db, T0 + 2, &d), 0);
+	assert_int_equal(mstate(fx, back, &att, &next), TRACK_MSG_PENDING);
+	assert_int_equal(next, T0 + 2);
+	assert_int_equal(att, 1);		/* attempts kept */
+	assert_int_equal(mstate(fx, held, NULL, &next), TRACK_MSG_PENDING);
+	assert_int_equal(next, T0 + 1 + DEF_LEASE_TEST);	/* still leased */
+	assert_int_equal(mstate(fx, sent, NULL, NULL), TRACK_MSG_SENT);
+	assert_int_equal(mstate(fx, failed, NULL, NULL), TRACK_MSG_FAILED);
+	/* the rate limit still holds `limited` back */
+	assert_int_equal(pick(fx, T0 + 2, ids, 8), 1);
+	assert_int_equal(ids[0], back);
+	assert_int_equal(mstate(fx, limited, NULL, &next), TRACK_MSG_PENDING);
+	/* an hour on: `limited`, and the two whose leases ran out */
+	assert_int_equal(pick(fx, T0 + 1 + HOUR, ids, 8), 3);
+	/* inside a batch it is one savepoint */
+	assert_int_equal(track_begin(fx->db, &d), 0);
+	assert_int_equal(track_retry_now(fx->db, T0 + 2 * HOUR, &d), 0);
+	assert_int_equal(track_commit(fx->db, &d), 0);
+}
+
+/* A database of schema 1 (as mamori wrote it before the persisting
+ * figures were kept per recheck) is migrated on open; the persisting
+ * figure it showed is kept and no longer drops on remediation. */
+static const char schema_v1[] =
+	"CREATE TABLE messages ("
+	"  id            INTEGER PRIMARY KEY,"
+	"  recipient_id  TEXT NOT NULL,"
+	"  email         TEXT NOT NULL,"
+	"  isp           TEXT NOT NULL DEFAULT '',"
+	"  report_types  TEXT NOT NULL DEFAULT '',"
+	"  created       INTEGER NOT NULL,"
+	"  state         TEXT NOT NULL DEFAULT 'pending'"
+	"                CHECK (state IN ('pending','sent','failed')),"
+	"  attempts      INTEGER NOT NULL DEFAULT 0,"
+	"  next_attempt  INTEGER NOT NULL,"
+	"  lease_until   INTEGER,"
+	"  last_error    TEXT,"
+	"  body          BLOB,"
+	"  outbox_name   TEXT,"
+	"  message_id    TEXT,"
+	"  sent          INTEGER,"
+	"  CHECK ((body IS NULL) <> (outbox_name IS NULL))"
+	");"
+	"CREATE INDEX messages_due ON messages (state, next_attempt);"
+	"CREATE INDEX messages_sent ON messages (state, sent);"
+	"CREATE INDEX messages_lease ON messages (state, lease_until);"
+	"CREATE TABLE notifications ("
+	"  id            INTEGER PRIMARY KEY,"
+	"  finding_id    INTEGER NOT NULL,"
+	"  recipient_id  TEXT NOT NULL,"
+	"  isp           TEXT NOT NULL DEFAULT '',"
+	"  category      TEXT NOT NULL DEFAULT '',"
+	"  subject_addr  TEXT NOT NULL DEFAULT '',"
+	"  kind          TEXT NOT NULL DEFAULT '',"
+	"  found         INTEGER NOT NULL,"
+	"  state         TEXT NOT NULL DEFAULT 'new' CHECK (state IN"
+	"                ('new','notified','remediated','persisting')),"
+	"  message_id    INTEGER REFERENCES messages (id),"
+	"  notified      INTEGER,"
+	"  last_notified INTEGER,"
+	"  state_changed INTEGER NOT NULL,"
+	"  last_recheck  INTEGER,"
+	"  remediated    INTEGER,"
+	"  UNIQUE (finding_id, recipient_id)"
+	");"
+	"CREATE INDEX notifications_subject ON notifications"
+	"  (recipient_id, subject_addr, kind);"
+	"CREATE INDEX notifications_found ON notifications (found);"
+	"CREATE INDEX notifications_notified ON notifications (notified);"
+	"CREATE INDEX notifications_remediated ON notifications (remediated);"
+	"CREATE INDEX notifications_state ON notifications (state);"
+	"CREATE TABLE message_findings ("
+	"  message_id    INTEGER NOT NULL REFERENCES messages (id),"
+	"  finding_id    INTEGER NOT NULL,"
+	"  recipient_id  TEXT NOT NULL,"
+	"  PRIMARY KEY (message_id, finding_id)"
+	") WITHOUT ROWID;"
+	"CREATE INDEX message_findings_finding ON message_findings"
+	"  (finding_id, recipient_id);"
+	"PRAGMA user_version = 1;";
+
+static void
+migrate_v1(void **state)
+{
+	struct fx *fx = *state;
+	struct track_month_row *rows;
+	struct track_msg_row *ml;
+	struct mm_diag d;
+	int64_t *ids;
+	size_t n;
+	sqlite3 *s;
+	char sql[1024];
+
+	track_close(fx->db);
+	fx->db = NULL;
+	unlink(fx->path);
+	assert_int_equal(sqlite3_open(fx->path, &s), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(s, schema_v1, NULL, NULL, NULL),
+	    SQLITE_OK);
+	/* one sent message covering two findings: 81 persisting (rechecked
+	 * 2026-11-11), 82 notified */
+	snprintf(sql, sizeof(sql),
+	    "INSERT INTO messages (id, recipient_id, email, isp, created,"
+	    " state, attempts, next_attempt, body, sent) VALUES (1, 'AS1',"
+	    " 'abuse@example.net', 'ExampleNet', %lld, 'sent', 1, %lld,"
+	    " x'41', %lld);"
+	    "INSERT INTO message_findings VALUES (1, 82, 'AS1'), (1, 81, 'AS1');"
+	    "INSERT INTO notifications (finding_id, recipient_id, isp,"
+	    " category, subject_addr, kind, found, state, message_id,"
+	    " notified, last_notified, state_changed, last_recheck) VALUES"
+	    " (81, 'AS1', 'ExampleNet', 'open-telnet', '192.0.2.81',"
+	    " 'open-telnet', %lld, 'persisting', 1, %lld, %lld, %lld, %lld),"
+	    " (82, 'AS1', 'ExampleNet', 'open-telnet', '192.0.2.82',"
+	    " 'open-telnet', %lld, 'notified', 1, %lld, %lld, %lld, NULL);",
+	    (long long)T0, (long long)T0, (long long)T0,
+	    (long long)T0, (long long)T0, (long long)T0, (long long)T0,
+	    (long long)(T0 + DAY),
+	    (long long)T0, (long long)T0, (long long)T0, (long long)T0);
+	assert_int_equal(sqlite3_exec(s, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(s);
+
+	assert_int_equal(open_fx(fx, NULL), 0);
+	assert_int_equal(track_schema_version(fx->db), TRACK_SCHEMA_VERSION);
+	assert_int_equal(track_monthly(fx->db, 2026, 11, 2026, 12, &rows, &n,
+	    &d), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(rows[0].found, 2);
+	assert_int_equal(rows[0].notified, 2);
+	assert_int_equal(rows[0].persisting, 1);	/* carried over */
+	free(rows);
+	/* the old rows work with the new functions */
+	assert_int_equal(track_msg_findings(fx->db, 1, &ids, &n, &d), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(ids[0], 81);
+	free(ids);
+	assert_int_equal(track_msg_list(fx->db, TRACK_MSG_SENT, 10, &ml, &n,
+	    &d), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(ml[0].findings, 2);
+	free(ml);
+	/* 81 fixed in December: November keeps its persisting figure */
+	assert_int_equal(track_recheck(fx->db, 81, NULL, 1, T0 + 25 * DAY,
+	    NULL, &d), 0);
+	assert_int_equal(track_monthly(fx->db, 2026, 11, 2026, 12, &rows, &n,
+	    &d), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(rows[0].persisting, 1);
+	assert_int_equal(rows[1].remediated, 1);
+	free(rows);
+	/* reopening an up-to-date database changes nothing */
+	reopen(fx, NULL);
+	assert_int_equal(track_schema_version(fx->db), TRACK_SCHEMA_VERSION);
+}
+
 /* A child that picks and marks sent inside a batch, then dies before the
  * commit (as a crash between the 250 and the commit would). */
 static void
@@ -696,6 +1030,7 @@ schema_newer(void **state)
 	struct track_db *db2;
 	struct mm_diag d;
 	sqlite3 *s;
+	char v[64];
 
 	track_close(fx->db);
 	fx->db = NULL;
@@ -710,8 +1045,9 @@ schema_newer(void **state)
 	    MM_EIO);
 	/* leave a usable database for teardown */
 	assert_int_equal(sqlite3_open(fx->path, &s), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(s, "PRAGMA user_version = 1", NULL,
-	    NULL, NULL), SQLITE_OK);
+	snprintf(v, sizeof(v), "PRAGMA user_version = %d",
+	    TRACK_SCHEMA_VERSION);
+	assert_int_equal(sqlite3_exec(s, v, NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(s);
 	assert_int_equal(open_fx(fx, NULL), 0);
 }
@@ -731,6 +1067,12 @@ main(void)
 		cmocka_unit_test_setup_teardown(recheck_states, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(monthly, setup, teardown),
+		cmocka_unit_test_setup_teardown(monthly_persisting, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(msg_findings_list, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(retry_now, setup, teardown),
+		cmocka_unit_test_setup_teardown(migrate_v1, setup, teardown),
 		cmocka_unit_test_setup_teardown(crash_before_commit, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(schema_newer, setup,
