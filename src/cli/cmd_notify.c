@@ -438,41 +438,11 @@ exe_path(char *buf, size_t len)
 	return 0;
 }
 
-/* Sets buf to A/MID/REL; returns 1 if that exists. */
-static int
-path_try(char *buf, size_t len, const char *a, const char *mid,
-    const char *rel)
-{
-	struct stat sb;
-	int n;
-
-	n = snprintf(buf, len, "%s%s%s", a, mid, rel);
-	return n > 0 && (size_t)n < len && stat(buf, &sb) == 0;
-}
-
-/* Finds data/REL (e.g. "notify/templates"): $MAMORI_SRCDIR/data, next to
- * the binary (its dir and parent), ./data, then the installed copy. */
+/* data/REL as cli_data_find() finds it. */
 static const char *
 data_find(const char *rel, char *buf, size_t len)
 {
-	char exe[PATH_MAX], *slash;
-	const char *e;
-
-	if ((e = getenv("MAMORI_SRCDIR")) != NULL && *e != '\0' &&
-	    path_try(buf, len, e, "/data/", rel))
-		return buf;
-	if (exe_path(exe, sizeof(exe)) == 0 &&
-	    (slash = strrchr(exe, '/')) != NULL) {
-		*slash = '\0';
-		if (path_try(buf, len, exe, "/data/", rel) ||
-		    path_try(buf, len, exe, "/../data/", rel) ||
-		    path_try(buf, len, exe, "/../share/mamori/", rel))
-			return buf;
-	}
-	if (path_try(buf, len, "", "data/", rel) ||
-	    path_try(buf, len, "", "/usr/local/share/mamori/", rel))
-		return buf;
-	return NULL;
+	return cli_data_find(rel, NULL, buf, len);
 }
 
 /* Reads the first line of a password file into buf. */
