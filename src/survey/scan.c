@@ -84,11 +84,14 @@ enum bmode {
 };
 
 struct scan_obs {
-	struct rules_field	 f[SCAN_MAX_FIELDS];
+	/* grown on demand (8, 16, ... SCAN_MAX_FIELDS) so a silent open
+	 * port costs a few hundred bytes, not the cap's 3 KiB */
+	struct rules_field	*f;
 	size_t			 nf;
-	char			*mem[SCAN_MAX_FIELDS];	/* one block
-						   per field: [name NUL] value NUL */
+	char			**mem;	/* one block per field:
+					   [name NUL] value NUL */
 	size_t			 nmem;
+	size_t			 fcap;	/* slots in f and mem */
 	int			 have_fav;
 	int32_t			 fav;
 	int			 have_gzip;
@@ -239,6 +242,8 @@ obs_free(struct scan_obs *o)
 		return;
 	for (i = 0; i < o->nmem; i++)
 		free(o->mem[i]);
+	free(o->mem);
+	free(o->f);
 	free(o);
 }
 
@@ -253,6 +258,21 @@ obs_add(struct scan_obs *o, const char *name, int copy_name, const char *s,
 
 	if (o->nf >= SCAN_MAX_FIELDS)
 		return;
+	if (o->nf == o->fcap) {
+		size_t nc = o->fcap == 0 ? 8 : o->fcap * 2;
+		struct rules_field *nf;
+		char **nm;
+
+		if (nc > SCAN_MAX_FIELDS)
+			nc = SCAN_MAX_FIELDS;
+		if ((nf = realloc(o->f, nc * sizeof(*nf))) == NULL)
+			return;
+		o->f = nf;
+		if ((nm = realloc(o->mem, nc * sizeof(*nm))) == NULL)
+			return;
+		o->mem = nm;
+		o->fcap = nc;
+	}
 	if (n > RULES_SUBJECT_MAX)
 		n = RULES_SUBJECT_MAX;
 	if ((p = malloc(nl + n + 1)) == NULL)
