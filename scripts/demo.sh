@@ -6,7 +6,10 @@
 #  4. print top talkers, a filtered query and the collector's counters;
 #  5. C&C detection: a labelled lab day with botnets over IPFIX to a second
 #     collector, `mamori c2`, its evaluation against the ground truth, and
-#     the findings store.
+#     the findings store;
+#  6. survey (measure II-3(1)): an emulated IoT/VPN fleet on 127.40.0.0/22,
+#     `mamori survey --lab` with the operator's metadata (and
+#     --check-credentials when built in), the findings it recorded.
 # Environment: DEMO_FLOWS (default 200000 per format), DEMO_DIR (default
 # build/demo), MAMORI (binary, default build/mamori).
 set -eu
@@ -102,4 +105,73 @@ say "mamori c2 eval --truth truth.json (precision and recall against the planted
 say "the findings store:  mamori findings list --kind c2-server -n 5"
 "$bin" findings list --data "$c2data" --kind c2-server -n 5
 
-say "done; flow data in $data, C&C data and findings in $c2data"
+# ---- stage: survey (measure II-3(1), NOTICE-style) ----
+# An emulated device fleet on 127.40.0.0/22 (`mamori lab devices`), an
+# authorised, rate-limited survey of it with the operator's metadata, and
+# the findings it recorded. --check-credentials (the opt-in default-login
+# check) is used when this build has it.
+svdir=$dir/survey
+svdata=$dir/surveydata
+mkdir -p "$svdir"
+cd "$root"	# the survey's default data files (data/...) are relative
+say "survey stage (measure II-3(1), NOTICE-style): an emulated IoT/VPN fleet on 127.40.0.0/22"
+"$bin" lab devices --range 127.40.0.0/22 --live-pct 5 --seed 3 \
+    --duration 300s --truth "$svdir/truth.json" \
+    --counts "$svdir/counts.json" 2>"$svdir/devices.log" &
+dpid=$!
+trap 'kill $dpid 2>/dev/null || true' EXIT INT TERM
+i=0
+until grep -q "listening on" "$svdir/devices.log" 2>/dev/null; do
+	i=$((i + 1))
+	if [ $i -gt 300 ] || ! kill -0 $dpid 2>/dev/null; then
+		cat "$svdir/devices.log"
+		exit 1
+	fi
+	sleep 0.1
+done
+cat "$svdir/devices.log"
+echo 127.40.0.0/22 >"$svdir/scope"
+ports=22,23,80,443,2323,8080,8443,10443
+creds= credfile=
+if "$bin" survey --help 2>&1 | grep -q -- --check-credentials &&
+    "$bin" survey --lab --dry-run --scope "$svdir/scope" -p $ports \
+    --rules "$root/data/fingerprints" --vulns "$root/data/vulns" \
+    --check-credentials >/dev/null 2>&1; then
+	creds=--check-credentials
+	# the shipped pair list (publicly documented Mirai defaults)
+	if "$bin" survey --help 2>&1 | grep -q -- '--credentials FILE' &&
+	    [ -f "$root/data/credentials/mirai.creds" ]; then
+		credfile=$root/data/credentials/mirai.creds
+	fi
+else
+	echo "note: this build has no --check-credentials yet; surveying without the default-login check"
+fi
+say "mamori survey --lab --scope 127.40.0.0/22 -p $ports --rate 5000 $creds --operator ... --purpose ... --contact ..."
+"$bin" survey --lab --scope "$svdir/scope" -p $ports --rate 5000 --seed 1 \
+    $creds ${credfile:+--credentials "$credfile"} \
+    --timeout 2000 --banner-wait 1500 \
+    --rules "$root/data/fingerprints" --vulns "$root/data/vulns" \
+    --operator "mamori demo" \
+    --purpose "measure II-3(1) demonstration on an emulated fleet" \
+    --contact "demo@example.invalid" --data "$svdata" -o table \
+    >"$svdir/survey.txt" 2>"$svdir/survey.err" || {
+	cat "$svdir/survey.err"
+	exit 1
+}
+rows=$(($(wc -l <"$svdir/survey.txt") - 1))
+echo "$rows open services; the first 12:"
+head -n 13 "$svdir/survey.txt"
+echo "summary:"
+cat "$svdir/survey.err"
+
+for kind in device vulnerable-version weak-credential open-telnet; do
+	say "mamori findings list --detector survey --kind $kind -n 4"
+	"$bin" findings list --data "$svdata" --detector survey --kind "$kind" -n 4
+done
+
+say "stopping the fleet"
+kill -TERM $dpid
+wait $dpid || true
+trap - EXIT INT TERM
+
+say "done; flow data in $data, C&C data and findings in $c2data, survey findings in $svdata"
