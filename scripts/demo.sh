@@ -9,7 +9,10 @@
 #     the findings store;
 #  6. survey (measure II-3(1)): an emulated IoT/VPN fleet on 127.40.0.0/22,
 #     `mamori survey --lab` with the operator's metadata (and
-#     --check-credentials when built in), the findings it recorded.
+#     --check-credentials when built in), the findings it recorded;
+#  7. notification: the survey and C&C findings attributed to three
+#     synthetic ISPs, mail delivered to a loopback SMTP server, the queue
+#     and the monthly figures (scripts/demo_notify.sh).
 # Environment: DEMO_FLOWS (default 200000 per format), DEMO_DIR (default
 # build/demo), MAMORI (binary, default build/mamori).
 set -eu
@@ -111,7 +114,7 @@ say "the findings store:  mamori findings list --kind c2-server -n 5"
 # the findings it recorded. --check-credentials (the opt-in default-login
 # check) is used when this build has it.
 svdir=$dir/survey
-svdata=$dir/surveydata
+svdata=$c2data	# one findings store: survey and C&C findings side by side
 mkdir -p "$svdir"
 cd "$root"	# the survey's default data files (data/...) are relative
 say "survey stage (measure II-3(1), NOTICE-style): an emulated IoT/VPN fleet on 127.40.0.0/22"
@@ -174,4 +177,8 @@ kill -TERM $dpid
 wait $dpid || true
 trap - EXIT INT TERM
 
-say "done; flow data in $data, C&C data and findings in $c2data, survey findings in $svdata"
+# ---- stage: notification (measure II-3(1) alerts, II-1(2) C&C) ----
+say "notification stage: survey and C&C findings attributed to three synthetic ISPs, mail to a loopback SMTP server"
+sh "$root/scripts/demo_notify.sh" "$bin" "$c2data" "$dir/notify"
+
+say "done; flow data in $data; C&C, survey findings and notification state in $c2data"
