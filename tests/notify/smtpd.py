@@ -22,6 +22,10 @@ Modes (what happens to every transaction):
   auth          as accept, but AUTH (PLAIN/LOGIN, without TLS: loopback
                 test only) is required; the one good login is
                 "mamori" / "test-secret-9f3a"
+  starttls      as auth, but STARTTLS is required before MAIL and AUTH;
+                the server makes a throw-away self-signed certificate for
+                127.0.0.1 with the openssl command (DIR/cert.pem, which a
+                client uses as its CA file; DIR/key.pem)
 
 Usage: smtpd.py --mode MODE [--port N (0 = pick)] [--dir DIR]
                 [--host 127.0.0.1] [--delay S] [--lifetime S]
@@ -31,6 +35,8 @@ import asyncio
 import logging
 import os
 import signal
+import ssl
+import subprocess
 import sys
 import warnings
 
@@ -91,7 +97,25 @@ async def main(args):
     stop = loop.create_future()
     handler = Handler(args.mode, args.dir, args.delay)
 
+    tls = None
+    if args.mode == "starttls":
+        cert = os.path.join(args.dir, "cert.pem")
+        key = os.path.join(args.dir, "key.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048",
+                        "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+                        "-addext", "subjectAltName=IP:127.0.0.1",
+                        "-keyout", key, "-out", cert],
+                       check=True, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
+        tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        tls.load_cert_chain(cert, key)
+
     def factory():
+        if args.mode == "starttls":
+            return SMTP(handler, hostname="mamori-test", decode_data=False,
+                        ident="mamori-test-smtpd", tls_context=tls,
+                        require_starttls=True, auth_required=True,
+                        auth_require_tls=True, authenticator=authenticator)
         if args.mode == "auth":
             return SMTP(handler, hostname="mamori-test", decode_data=False,
                         ident="mamori-test-smtpd", auth_required=True,
@@ -117,7 +141,8 @@ if __name__ == "__main__":
     ap = argparse.ArgumentParser()
     ap.add_argument("--mode", default="accept",
                     choices=["accept", "refuse", "refuse-data", "tempfail",
-                             "tempfail-data", "drop", "slow", "auth"])
+                             "tempfail-data", "drop", "slow", "auth",
+                             "starttls"])
     ap.add_argument("--host", default="127.0.0.1")
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--dir", default=None)
@@ -126,8 +151,10 @@ if __name__ == "__main__":
     a = ap.parse_args()
     if a.host not in LOOPBACK:
         sys.exit("smtpd.py: loopback addresses only")
+    if a.mode == "starttls" and not a.dir:
+        sys.exit("smtpd.py: --mode starttls needs --dir")
     if a.mode == "accept" and a.dir and not os.path.isdir(a.dir):
         sys.exit("smtpd.py: %s: not a directory" % a.dir)
     warnings.simplefilter("ignore")     # AUTH without TLS: loopback only
-    logging.disable(logging.WARNING)
+    logging.disable(logging.CRITICAL)   # e.g. a client refusing our TLS cert
     asyncio.run(main(a))

@@ -127,6 +127,10 @@ srv_stop(struct srv *s)
 		kill(s->pid, SIGTERM);
 		waitpid(s->pid, &st, 0);
 	}
+	snprintf(p, sizeof(p), "%s/cert.pem", s->dir);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/key.pem", s->dir);
+	unlink(p);
 	for (i = 1; i <= 9; i++) {
 		snprintf(p, sizeof(p), "%s/%04d.eml", s->dir, i);
 		unlink(p);
@@ -159,8 +163,9 @@ slurp(const char *path, size_t *len)
 }
 
 static int
-send_cfg(int port, enum smtp_tls tls, const char *user, const char *pass,
-    long timeout_ms, struct smtp_reply *rp, struct mm_diag *d)
+send_cfg_ca(int port, enum smtp_tls tls, const char *user, const char *pass,
+    const char *ca, long timeout_ms, struct smtp_reply *rp,
+    struct mm_diag *d)
 {
 	const char *rcpt[] = { "abuse@example.net" };
 	struct smtp_config cfg;
@@ -172,10 +177,18 @@ send_cfg(int port, enum smtp_tls tls, const char *user, const char *pass,
 	cfg.tls = tls;
 	cfg.username = user;
 	cfg.password = pass;
+	cfg.ca_file = ca;
 	cfg.connect_timeout_ms = 10000;
 	cfg.timeout_ms = timeout_ms;
 	return smtp_send(&cfg, "noc@example.org", rcpt, 1,
 	    (const uint8_t *)msg_text, sizeof(msg_text) - 1, rp, d);
+}
+
+static int
+send_cfg(int port, enum smtp_tls tls, const char *user, const char *pass,
+    long timeout_ms, struct smtp_reply *rp, struct mm_diag *d)
+{
+	return send_cfg_ca(port, tls, user, pass, NULL, timeout_ms, rp, d);
 }
 
 static int
@@ -247,6 +260,42 @@ starttls(void **state)
 	assert_false(stored(&s));
 	assert_int_equal(send_cfg(s.port, SMTP_TLS_TRY, NULL, NULL, 30000,
 	    &r, &d), SMTP_ACCEPTED);
+	assert_true(stored(&s));
+	srv_stop(&s);
+}
+
+/* A server that requires STARTTLS (and AUTH over TLS) with its own
+ * certificate: plain text is refused before MAIL (transient, nothing
+ * stored), an unknown certificate fails verification (transient), and
+ * TLS verified against the server's certificate plus AUTH is accepted. */
+static void
+starttls_required(void **state)
+{
+	struct smtp_reply r;
+	struct mm_diag d;
+	struct srv s;
+	char ca[128];
+	int rc;
+
+	(void)state;
+	if (!have_aiosmtpd() || system("openssl version >/dev/null 2>&1") != 0)
+		skip();
+	assert_int_equal(srv_start(&s, "starttls"), 0);
+	snprintf(ca, sizeof(ca), "%s/cert.pem", s.dir);
+	rc = send_cfg(s.port, SMTP_TLS_NONE, NULL, NULL, 30000, &r, &d);
+	assert_int_equal(rc, SMTP_TRANSIENT);
+	assert_false(stored(&s));
+	/* the system CAs do not know the throw-away certificate */
+	rc = send_cfg_ca(s.port, SMTP_TLS_REQUIRE, "mamori",
+	    "test-secret-9f3a", "/dev/null", 30000, &r, &d);
+	assert_int_equal(rc, SMTP_TRANSIENT);
+	assert_false(stored(&s));
+	assert_null(strstr(d.msg, "test-secret"));
+	rc = send_cfg_ca(s.port, SMTP_TLS_REQUIRE, "mamori",
+	    "test-secret-9f3a", ca, 30000, &r, &d);
+	if (rc != SMTP_ACCEPTED)
+		fprintf(stderr, "starttls: %s\n", d.msg);
+	assert_int_equal(rc, SMTP_ACCEPTED);
 	assert_true(stored(&s));
 	srv_stop(&s);
 }
@@ -443,6 +492,7 @@ main(void)
 		cmocka_unit_test(slow),
 		cmocka_unit_test(auth),
 		cmocka_unit_test(starttls),
+		cmocka_unit_test(starttls_required),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
