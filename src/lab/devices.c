@@ -31,8 +31,34 @@
  * CVE-2019-11510 Pulse Connect Secure 8.2R1-8.2R12, 8.3R1-8.3R7, 9.0R1-
  * 9.0R3.3; CVE-2019-19781 Citrix ADC/Gateway 12.1 before 12.1.55.18, 13.0
  * before 13.0.47.24; CVE-2019-1579 PAN-OS GlobalProtect 8.0.11 and
- * earlier; CVE-2021-20016 SonicWall SMA100 10.2.0.x before 10.2.0.5); the
- * build numbers shown by the emulated pages are illustrative.
+ * earlier, CVE-2020-2021 PAN-OS 8.1 before 8.1.15; CVE-2021-20016
+ * SonicWall SMA100 10.2.0.x before 10.2.0.5).
+ *
+ * How each portal shows its version (docs/lab-devices.md):
+ *  - Pulse: /dana-na/nc/nc_gina_ver.txt ProductVersion (real; public
+ *    version checkers read it).
+ *  - Citrix: the gzip MTIME of /vpn/js/rdx/core/lang/rdx_en.json.gz, set
+ *    to the exact stamp Fox-IT published for each build
+ *    (https://github.com/fox-it/citrix-netscaler-triage,
+ *    scan-citrix-netscaler-version.py, table from
+ *    https://gist.github.com/fox-srt/c7eb3cbc6b4bf9bb5a874fa208277e86;
+ *    blog https://blog.fox-it.com/2022/12/28/cve-2022-27510-cve-2022-
+ *    27518-measuring-citrix-adc-gateway-version-adoption-on-the-internet/).
+ *  - GlobalProtect: the ETag of /global-protect/login.esp, whose last 8
+ *    hex digits are a Unix time on the release day of Bishop Fox's
+ *    panos-scanner table (https://github.com/noperator/panos-scanner,
+ *    README.md and version-table.txt: 8.0.10 = 2018-05-04, 8.1.15 =
+ *    2020-06-13). The table gives days, so the emulated time of day
+ *    (14:00 UTC) is illustrative. 9.1.3, the former fixed version, shares
+ *    its day (2020-06-20) with 9.0.9 and cannot be told apart this way.
+ *  - FortiGate: an ETag "SIZE-HEXTIME" on /remote/login whose second
+ *    part is a Unix time, the shape Praetorian's FortiGate HTTP
+ *    fingerprinter documents (example "83-6011f49f" = 2021-01-27; Go
+ *    source, Praetorian Security, https://github.com/praetorian-inc).
+ *    No public time-to-version table was found: the times below are
+ *    LAB-ONLY stand-ins (14:00 UTC on a day near each release).
+ *  - SonicWall SMA 100: no public version leak of the 10.x welcome page
+ *    was found; the meta tag below stays a LAB-ONLY stand-in.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -70,7 +96,7 @@ enum {
 	T_FGT_604, T_FGT_567, T_FGT_609, T_FGT_644,
 	T_PCS_901, T_PCS_837, T_PCS_9034,
 	T_CTX_130, T_CTX_121, T_CTX_130F,
-	T_GP_8010, T_GP_913,
+	T_GP_8010, T_GP_8115,
 	T_SW_V, T_SW_F,
 	T_H_ENDLESS, T_H_DRIP, T_H_RESET, T_H_IAC, T_H_HUGE, T_H_REDIR,
 	T_H_TLS,
@@ -99,12 +125,13 @@ enum {
 	{ n, DEV_HOSTILE, svc, "", "", "", "", "", NULL, NULL, NULL, "",	\
 	  -1, P_NONE, 0, h, NULL }
 
-#define FGT_EV	"/remote/login body comment <!-- FortiOS vX.Y.Z -->"
+#define FGT_EV	"/remote/login ETag \"SIZE-HEXTIME\" (LAB-ONLY times)"
 #define PCS_EV	"/dana-na/nc/nc_gina_ver.txt ProductVersion PARAM (R as a dot)"
 #define CTX_EV	"gzip member time (MTIME) of " \
 		"/vpn/js/rdx/core/lang/rdx_en.json.gz"
-#define GP_EV	"/global-protect/login.esp script query ?v=VERSION"
-#define SW_EV	"/cgi-bin/welcome meta name=\"sonicwall-firmware\""
+#define GP_EV	"/global-protect/login.esp ETag, last 8 hex = Unix time"
+#define SW_EV	"/cgi-bin/welcome meta name=\"sonicwall-firmware\" " \
+		"(LAB-ONLY)"
 
 static const struct dev_svctpl tpls[T_COUNT] = {
 	/*
@@ -186,17 +213,19 @@ static const struct dev_svctpl tpls[T_COUNT] = {
 	[T_FGT_604] = VPN("fgt-6.0.4", "Fortinet", "FortiGate SSL-VPN",
 	    "6.0.4", "cpe:2.3:o:fortinet:fortios:6.0.4:*:*:*:*:*:*:*",
 	    "CVE-2018-13379", "xxxxxxxx-xxxxx", "Please Login", FGT_EV,
-	    P_FORTI, 0),
+	    P_FORTI, 1548943200u),
 	[T_FGT_567] = VPN("fgt-5.6.7", "Fortinet", "FortiGate SSL-VPN",
 	    "5.6.7", "cpe:2.3:o:fortinet:fortios:5.6.7:*:*:*:*:*:*:*",
 	    "CVE-2018-13379", "xxxxxxxx-xxxxx", "Please Login", FGT_EV,
-	    P_FORTI, 0),
+	    P_FORTI, 1542204000u),
 	[T_FGT_609] = VPN("fgt-6.0.9", "Fortinet", "FortiGate SSL-VPN",
 	    "6.0.9", "cpe:2.3:o:fortinet:fortios:6.0.9:*:*:*:*:*:*:*", "",
-	    "xxxxxxxx-xxxxx", "Please Login", FGT_EV, P_FORTI, 0),
+	    "xxxxxxxx-xxxxx", "Please Login", FGT_EV, P_FORTI,
+	    1580911200u),
 	[T_FGT_644] = VPN("fgt-6.4.4", "Fortinet", "FortiGate SSL-VPN",
 	    "6.4.4", "cpe:2.3:o:fortinet:fortios:6.4.4:*:*:*:*:*:*:*", "",
-	    "xxxxxxxx-xxxxx", "Please Login", FGT_EV, P_FORTI, 0),
+	    "xxxxxxxx-xxxxx", "Please Login", FGT_EV, P_FORTI,
+	    1608213600u),
 	[T_PCS_901] = VPN("pcs-9.0R1", "Pulse Secure",
 	    "Pulse Connect Secure", "9.0R1",
 	    "cpe:2.3:a:pulsesecure:pulse_connect_secure:9.0:r1:*:*:*:*:*:*",
@@ -211,30 +240,33 @@ static const struct dev_svctpl tpls[T_COUNT] = {
 	    "Pulse Connect Secure", "9.0R3.4",
 	    "cpe:2.3:a:pulsesecure:pulse_connect_secure:9.0:r3.4:*:*:*:*:*:*",
 	    "", NULL, "Pulse Connect Secure", PCS_EV, P_PULSE, 0),
-	/* gzip times: build dates of the releases (2019-07-04, 2018-11-28,
-	 * 2020-01-20 UTC midnight) */
+	/* gzip times: Fox-IT's published rdx_en.json.gz stamps (see the top
+	 * of the file): 13.0-41.20 2019-09-10 07:54:45, 12.1-50.28
+	 * 2018-11-28 08:56:26, 13.0-47.24 2020-01-20 13:09:05 UTC */
 	[T_CTX_130] = VPN("ctx-13.0.41.20", "Citrix", "NetScaler ADC/Gateway",
 	    "13.0.41.20",
 	    "cpe:2.3:o:citrix:netscaler_gateway_firmware:13.0.41.20:*:*:*:*:*:*:*",
 	    "CVE-2019-19781", NULL, "Citrix Gateway", CTX_EV, P_CITRIX,
-	    1562198400u),
+	    1568102085u),
 	[T_CTX_121] = VPN("ctx-12.1.50.28", "Citrix", "NetScaler ADC/Gateway",
 	    "12.1.50.28",
 	    "cpe:2.3:o:citrix:netscaler_gateway_firmware:12.1.50.28:*:*:*:*:*:*:*",
 	    "CVE-2019-19781", NULL, "Citrix Gateway", CTX_EV, P_CITRIX,
-	    1543363200u),
+	    1543395386u),
 	[T_CTX_130F] = VPN("ctx-13.0.47.24", "Citrix", "NetScaler ADC/Gateway",
 	    "13.0.47.24",
 	    "cpe:2.3:o:citrix:netscaler_gateway_firmware:13.0.47.24:*:*:*:*:*:*:*",
-	    "", NULL, "Citrix Gateway", CTX_EV, P_CITRIX, 1579478400u),
+	    "", NULL, "Citrix Gateway", CTX_EV, P_CITRIX, 1579525745u),
+	/* ETag times: 14:00 UTC on the panos-scanner table's release days */
 	[T_GP_8010] = VPN("gp-8.0.10", "Palo Alto Networks",
 	    "GlobalProtect (PAN-OS)", "8.0.10",
 	    "cpe:2.3:o:paloaltonetworks:pan-os:8.0.10:*:*:*:*:*:*:*",
-	    "CVE-2019-1579", NULL, "GlobalProtect Portal", GP_EV, P_GP, 0),
-	[T_GP_913] = VPN("gp-9.1.3", "Palo Alto Networks",
-	    "GlobalProtect (PAN-OS)", "9.1.3",
-	    "cpe:2.3:o:paloaltonetworks:pan-os:9.1.3:*:*:*:*:*:*:*", "",
-	    NULL, "GlobalProtect Portal", GP_EV, P_GP, 0),
+	    "CVE-2019-1579", NULL, "GlobalProtect Portal", GP_EV, P_GP,
+	    1525442400u),
+	[T_GP_8115] = VPN("gp-8.1.15", "Palo Alto Networks",
+	    "GlobalProtect (PAN-OS)", "8.1.15",
+	    "cpe:2.3:o:paloaltonetworks:pan-os:8.1.15:*:*:*:*:*:*:*", "",
+	    NULL, "GlobalProtect Portal", GP_EV, P_GP, 1592056800u),
 	[T_SW_V] = VPN("sonicwall-10.2.0.2", "SonicWall", "SMA 100 SSL-VPN",
 	    "10.2.0.2-20sv",
 	    "cpe:2.3:o:sonicwall:sma_100_firmware:10.2.0.2-20sv:*:*:*:*:*:*:*",
@@ -292,7 +324,7 @@ static const struct profile profiles[] = {
 	VPNP("citrix-12.1.50.28", T_CTX_121, 8080, 443),
 	VPNP("citrix-13.0.47.24", T_CTX_130F, 80, 443),
 	VPNP("globalprotect-8.0.10", T_GP_8010, 80, 443),
-	VPNP("globalprotect-9.1.3", T_GP_913, 8080, 443),
+	VPNP("globalprotect-8.1.15", T_GP_8115, 8080, 443),
 	VPNP("sonicwall-10.2.0.2", T_SW_V, 80, 443),
 	VPNP("sonicwall-10.2.1.1", T_SW_F, 8080, 443),
 };
@@ -836,8 +868,9 @@ devplan_truth_json(const struct dev_plan *p, int secrets, char **buf,
 				sb_add(&s, "}");
 			}
 			if (t->kind == DEV_VPN && t->gzmtime != 0)
-				sb_add(&s, ",\"gzip_mtime\":%" PRIu32,
-				    t->gzmtime);
+				sb_add(&s, ",\"%s\":%" PRIu32,
+				    t->portal == P_CITRIX ? "gzip_mtime" :
+				    "etag_time", t->gzmtime);
 			sb_add(&s, ",\"version_evidence\":");
 			sb_str(&s, t->evidence);
 			sb_cred(&s, t->cred, secrets);

@@ -73,7 +73,8 @@ struct dev_svctpl {
 	const char	*evidence;	/* where the version shows */
 	int		 cred;		/* index into devices_creds(), -1 */
 	int		 portal;	/* DEV_VPN: which product's pages */
-	uint32_t	 gzmtime;	/* Citrix: gzip member time */
+	uint32_t	 gzmtime;	/* Citrix: gzip member time;
+					   FortiGate, GlobalProtect: ETag time */
 	enum dev_hostile hostile;
 	/* NULL: the survey can name this product. Else the prompt is
 	 * shared with generic devices and the survey can only report this

@@ -20,6 +20,12 @@
  * through devsrv_count_accept/devsrv_count_login, so the counters (and
  * the first/last accept times of the counts file) are under a mutex.
  *
+ * VPN portals reveal their versions the way the real products do where
+ * a public fact exists (devices.c lists the sources): Pulse's
+ * nc_gina_ver.txt, the gzip MTIME of Citrix's rdx_en.json.gz, the hex
+ * time ending GlobalProtect's login.esp ETag; FortiGate's ETag has the
+ * real shape with LAB-ONLY times, SonicWall's meta tag is a stand-in.
+ *
  * Input is only looked at through core/cursor.h. Telnet logins compare
  * against the device's default credential and, on success, show a prompt
  * and close on the next input: nothing a client sends is ever run.
@@ -675,6 +681,29 @@ http_page(struct conn *c, int code, const char *reason, const char *body)
 	out_str(c, body);
 }
 
+/*
+ * A 200 page with an ETag that carries the template's build time as 8
+ * hex digits after a hex prefix: "%04zx%08x" is GlobalProtect's shape
+ * (panos-scanner README: "6e185d5daf9a", last 8 digits = Unix time),
+ * "%zx-%08x" FortiOS's (Praetorian's FortiGate fingerprinter: "83-
+ * 6011f49f"). The prefix is the body length, an illustrative choice.
+ */
+static void
+http_page_etag(struct conn *c, const char *body, int dash)
+{
+	size_t n = strlen(body);
+
+	http_head(c, 200, "OK", "text/html", n);
+	if (dash)
+		out_fmt(c, "ETag: \"%zx-%08" PRIx32 "\"\r\n", n,
+		    c->t->gzmtime);
+	else
+		out_fmt(c, "ETag: \"%04zx%08" PRIx32 "\"\r\n", n & 0xffff,
+		    c->t->gzmtime);
+	out_str(c, "\r\n");
+	out_str(c, body);
+}
+
 static void
 http_redirect(struct conn *c, const char *loc)
 {
@@ -766,13 +795,13 @@ http_vpn(struct conn *c, const char *path)
 		if (strcmp(path, "/remote/login") == 0) {
 			snprintf(body, sizeof(body), "<!DOCTYPE html>\n<html>"
 			    "<head><title>%s</title>\n<script src=\"/remote/"
-			    "fgt_lang?lang=en\"></script>\n<!-- FortiOS v%s "
-			    "-->\n</head><body class=\"main\"><form action=\""
+			    "fgt_lang?lang=en\"></script>\n"
+			    "</head><body class=\"main\"><form action=\""
 			    "/remote/logincheck\" method=\"post\">"
 			    "<input name=\"username\"><input name=\"credential"
 			    "\" type=\"password\"></form></body></html>\n",
-			    c->t->title, c->t->version);
-			http_page(c, 200, "OK", body);
+			    c->t->title);
+			http_page_etag(c, body, 1);
 			return;
 		}
 		break;
@@ -834,12 +863,12 @@ http_vpn(struct conn *c, const char *path)
 		}
 		if (strcmp(path, "/global-protect/login.esp") == 0) {
 			snprintf(body, sizeof(body), "<html><head><title>%s"
-			    "</title><script src=\"/global-protect/portal/js/"
-			    "gp.js?v=%s\"></script></head><body><form>"
+			    "</title><link rel=\"stylesheet\" href=\"/global-"
+			    "protect/portal/css/login.css\"></head><body><form>"
 			    "<input name=\"user\"><input name=\"passwd\" "
 			    "type=\"password\"></form></body></html>\n",
-			    c->t->title, c->t->version);
-			http_page(c, 200, "OK", body);
+			    c->t->title);
+			http_page_etag(c, body, 0);
 			return;
 		}
 		break;
@@ -849,6 +878,8 @@ http_vpn(struct conn *c, const char *path)
 			return;
 		}
 		if (strcmp(path, "/cgi-bin/welcome") == 0) {
+			/* LAB-ONLY: no public version leak of this page was
+			 * found; the meta tag is the lab's stand-in */
 			snprintf(body, sizeof(body), "<html><head><title>%s"
 			    "</title><meta name=\"sonicwall-firmware\" "
 			    "content=\"%s\"></head><body></body></html>\n",

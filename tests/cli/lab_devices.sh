@@ -149,7 +149,10 @@ for sv in svcs:
         s.close()
         assert r.startswith(b"HTTP/1.1 200"), r[:40]
         v = sv["version"] if sv["vendor"] != "Pulse Secure" else sv["version"].replace("R", ".")
-        if sv["vendor"] != "Citrix":
+        if "etag_time" in sv:
+            # FortiGate, GlobalProtect: the build time in the ETag
+            assert ('%08x"' % sv["etag_time"]).encode() in r, (sv["template"], r)
+        elif sv["vendor"] != "Citrix":
             assert v.encode() in r, (sv["template"], r)
         if sv["vendor"] != "Pulse Secure":
             assert ("<title>%s</title>" % sv["title"]).encode() in r, r
