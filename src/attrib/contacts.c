@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attrib/attrib_int.h"
 #include "attrib/contacts.h"
 #include "core/addr.h"
 #include "core/cursor.h"
@@ -52,22 +53,15 @@ struct shash {
 	size_t		 nnames, capnames;
 };
 
-struct ahash {
-	uint64_t	*slot;	/* (entry + 1) << 32 | asn, 0 = empty */
-	size_t		 mask;
-	size_t		 used;
-};
-
 struct contacts {
 	struct contact	*ents;
 	size_t		 nents, capents;
-	struct ahash	 as;
+	struct attrib_ashash as;
 	struct shash	 cust;
 	struct shash	 ids;
 	struct lpm	*pfx;
 	struct contacts_stats st;
-	char		(*errs)[MM_DIAG_LEN];
-	size_t		 nerrs;
+	struct attrib_errs errs;
 };
 
 enum field {
@@ -107,71 +101,6 @@ fnv1a(const char *s)
 		h *= 0x100000001b3ULL;
 	}
 	return h;
-}
-
-static uint64_t
-mix32(uint32_t v)
-{
-	uint64_t h = v;
-
-	h *= 0x9e3779b97f4a7c15ULL;
-	return h ^ (h >> 29);
-}
-
-static int
-ahash_grow(struct ahash *h)
-{
-	uint64_t *ns, v;
-	size_t nsize, i, j;
-
-	nsize = h->mask == 0 ? 64 : (h->mask + 1) * 2;
-	if ((ns = calloc(nsize, sizeof(*ns))) == NULL)
-		return MM_ENOMEM;
-	for (i = 0; h->mask != 0 && i <= h->mask; i++) {
-		if ((v = h->slot[i]) == 0)
-			continue;
-		j = (size_t)mix32((uint32_t)v) & (nsize - 1);
-		while (ns[j] != 0)
-			j = (j + 1) & (nsize - 1);
-		ns[j] = v;
-	}
-	free(h->slot);
-	h->slot = ns;
-	h->mask = nsize - 1;
-	return 0;
-}
-
-/* Stanza index + 1 for `asn`, or 0. */
-static size_t
-ahash_get(const struct ahash *h, uint32_t asn)
-{
-	size_t j;
-
-	if (h->mask == 0 || asn == 0)
-		return 0;
-	j = (size_t)mix32(asn) & h->mask;
-	while (h->slot[j] != 0) {
-		if ((uint32_t)h->slot[j] == asn)
-			return (size_t)(h->slot[j] >> 32);
-		j = (j + 1) & h->mask;
-	}
-	return 0;
-}
-
-static int
-ahash_put(struct ahash *h, uint32_t asn, size_t entry)
-{
-	size_t j;
-	int rc;
-
-	if ((h->used + 1) * 2 > h->mask + 1 && (rc = ahash_grow(h)) != 0)
-		return rc;
-	j = (size_t)mix32(asn) & h->mask;
-	while (h->slot[j] != 0)
-		j = (j + 1) & h->mask;
-	h->slot[j] = ((uint64_t)(entry + 1) << 32) | asn;
-	h->used++;
-	return 0;
 }
 
 static int
@@ -277,11 +206,11 @@ contacts_free(struct contacts *ct)
 	if (ct == NULL)
 		return;
 	free(ct->ents);
-	free(ct->as.slot);
+	attrib_ashash_free(&ct->as);
 	shash_free(&ct->cust);
 	shash_free(&ct->ids);
 	lpm_free(ct->pfx);
-	free(ct->errs);
+	attrib_errs_free(&ct->errs);
 	free(ct);
 }
 
@@ -302,7 +231,7 @@ contacts_by_as(const struct contacts *ct, uint32_t asn)
 {
 	size_t e;
 
-	if (ct == NULL || (e = ahash_get(&ct->as, asn)) == 0)
+	if (ct == NULL || (e = attrib_ashash_get(&ct->as, asn)) == 0)
 		return NULL;
 	return &ct->ents[e - 1];
 }
@@ -311,19 +240,12 @@ const struct contact *
 contacts_by_addr(const struct contacts *ct, const struct mm_addr *a,
     struct mm_prefix *matched)
 {
-	struct mm_prefix m;
-	void *v;
+	size_t e;
 
-	if (ct == NULL || a == NULL)
+	if (ct == NULL || a == NULL ||
+	    (e = attrib_lpm_find(ct->pfx, a, matched)) == 0)
 		return NULL;
-	if ((v = lpm_lookup(ct->pfx, a, &m)) == NULL)
-		return NULL;
-	/* an IPv6 prefix shorter than /96 (::/0) never answers for IPv4 */
-	if (addr_is_v4(a) && m.len < 96)
-		return NULL;
-	if (matched != NULL)
-		*matched = m;
-	return &ct->ents[(uintptr_t)v - 1];
+	return &ct->ents[e - 1];
 }
 
 const struct contact *
@@ -359,15 +281,15 @@ contacts_stats(const struct contacts *ct)
 size_t
 contacts_nerrors(const struct contacts *ct)
 {
-	return ct == NULL ? 0 : ct->nerrs;
+	return ct == NULL ? 0 : ct->errs.n;
 }
 
 const char *
 contacts_error(const struct contacts *ct, size_t i)
 {
-	if (ct == NULL || i >= ct->nerrs)
+	if (ct == NULL || i >= ct->errs.n)
 		return NULL;
-	return ct->errs[i];
+	return ct->errs.v[i];
 }
 
 const char *
@@ -598,14 +520,6 @@ strcase_eq(const char *a, size_t n, const char *b)
 	return 1;
 }
 
-static const char *
-base_name(const char *path)
-{
-	const char *s = strrchr(path, '/');
-
-	return s == NULL ? path : s + 1;
-}
-
 /* ------------------------------------------------------------------ */
 /* errors */
 
@@ -615,26 +529,13 @@ __attribute__((format(printf, 2, 3)))
 static void
 perr(struct parse *p, const char *fmt, ...)
 {
-	struct contacts *ct = p->ct;
-	char msg[MM_DIAG_LEN];
 	va_list ap;
-	int k;
 
-	ct->st.errors++;
-	k = snprintf(msg, sizeof(msg), "%s:%lu: ", p->file, p->lineno);
-	if (k < 0 || (size_t)k >= sizeof(msg))
-		k = 0;
+	p->ct->st.errors++;
 	va_start(ap, fmt);
-	vsnprintf(msg + k, sizeof(msg) - (size_t)k, fmt, ap);
+	attrib_errs_vadd(&p->ct->errs, CONTACTS_MAX_ERRORS, p->diag, &p->noted,
+	    p->file, &p->lineno, fmt, ap);
 	va_end(ap);
-	if (!p->noted) {
-		p->noted = 1;
-		mm_diag_set(p->diag, 0, "%s", msg);
-	}
-	if (ct->errs == NULL)
-		ct->errs = calloc(CONTACTS_MAX_ERRORS, sizeof(*ct->errs));
-	if (ct->errs != NULL && ct->nerrs < CONTACTS_MAX_ERRORS)
-		memcpy(ct->errs[ct->nerrs++], msg, sizeof(msg));
 }
 
 /* ------------------------------------------------------------------ */
@@ -794,7 +695,8 @@ key_index(struct parse *p, const struct key *k, size_t e, size_t *added)
 	switch (k->kind) {
 	case K_AS:
 		for (x = k->lo; x <= k->hi; x++) {
-			if ((have = ahash_get(&ct->as, (uint32_t)x)) != 0) {
+			have = attrib_ashash_get(&ct->as, (uint32_t)x);
+			if (have != 0) {
 				o = &ct->ents[have - 1];
 				perr(p, "header: key AS%lu is already listed "
 				    "in the stanza at %s:%lu",
@@ -803,7 +705,8 @@ key_index(struct parse *p, const struct key *k, size_t e, size_t *added)
 			}
 			if (ct->st.keys >= CONTACTS_MAX_KEYS)
 				return MM_ELIMIT;
-			if ((rc = ahash_put(&ct->as, (uint32_t)x, e)) != 0)
+			if ((rc = attrib_ashash_put(&ct->as, (uint32_t)x,
+			    e)) != 0)
 				return rc;
 			ct->st.keys++;
 			(*added)++;
@@ -1256,7 +1159,7 @@ contacts_load_mem(struct contacts *ct, const char *name, const void *buf,
 		name = "contacts";
 	memset(&p, 0, sizeof(p));
 	p.ct = ct;
-	p.file = base_name(name);
+	p.file = attrib_base_name(name);
 	p.cur = NONE;
 	p.diag = diag;
 	if (len > CONTACTS_MAX_FILE)

@@ -44,6 +44,7 @@
 
 #include <jansson.h>
 
+#include "attrib/attrib_int.h"
 #include "attrib/contacts.h"
 #include "attrib/rdap.h"
 #include "core/addr.h"
@@ -57,14 +58,12 @@
 struct rdap_set {
 	struct rdap_record *recs;
 	size_t		 nrecs, caprecs;
-	uint64_t	*slot;		/* single-AS hash */
-	size_t		 mask, used;
+	struct attrib_ashash as;	/* single-AS hash */
 	size_t		*ranges;	/* record indexes of AS ranges */
 	size_t		 nranges, capranges;
 	struct lpm	*nets;
 	struct rdap_stats st;
-	char		(*errs)[MM_DIAG_LEN];
-	size_t		 nerrs;
+	struct attrib_errs errs;
 };
 
 /* one load call */
@@ -109,14 +108,6 @@ static const struct rdap_stats zero_stats;
 
 /* ------------------------------------------------------------------ */
 /* small helpers */
-
-static const char *
-base_name(const char *path)
-{
-	const char *s = strrchr(path, '/');
-
-	return s == NULL ? path : s + 1;
-}
 
 static int
 ascii_caseeq(const char *a, const char *b)
@@ -164,25 +155,12 @@ __attribute__((format(printf, 2, 3)))
 static void
 rerr(struct rctx *c, const char *fmt, ...)
 {
-	struct rdap_set *rd = c->rd;
-	char msg[MM_DIAG_LEN];
 	va_list ap;
-	int k;
 
-	k = snprintf(msg, sizeof(msg), "%s: ", c->file);
-	if (k < 0 || (size_t)k >= sizeof(msg))
-		k = 0;
 	va_start(ap, fmt);
-	vsnprintf(msg + k, sizeof(msg) - (size_t)k, fmt, ap);
+	attrib_errs_vadd(&c->rd->errs, RDAP_MAX_ERRORS, c->diag, &c->noted,
+	    c->file, NULL, fmt, ap);
 	va_end(ap);
-	if (!c->noted) {
-		c->noted = 1;
-		mm_diag_set(c->diag, 0, "%s", msg);
-	}
-	if (rd->errs == NULL)
-		rd->errs = calloc(RDAP_MAX_ERRORS, sizeof(*rd->errs));
-	if (rd->errs != NULL && rd->nerrs < RDAP_MAX_ERRORS)
-		memcpy(rd->errs[rd->nerrs++], msg, sizeof(msg));
 }
 
 /* ------------------------------------------------------------------ */
@@ -208,68 +186,11 @@ rdap_free(struct rdap_set *rd)
 	if (rd == NULL)
 		return;
 	free(rd->recs);
-	free(rd->slot);
+	attrib_ashash_free(&rd->as);
 	free(rd->ranges);
 	lpm_free(rd->nets);
-	free(rd->errs);
+	attrib_errs_free(&rd->errs);
 	free(rd);
-}
-
-static uint64_t
-mix32(uint32_t v)
-{
-	uint64_t h = v;
-
-	h *= 0x9e3779b97f4a7c15ULL;
-	return h ^ (h >> 29);
-}
-
-/* Record index + 1 of single AS `asn`, or 0. */
-static size_t
-as_get(const struct rdap_set *rd, uint32_t asn)
-{
-	size_t j;
-
-	if (rd->mask == 0 || asn == 0)
-		return 0;
-	j = (size_t)mix32(asn) & rd->mask;
-	while (rd->slot[j] != 0) {
-		if ((uint32_t)rd->slot[j] == asn)
-			return (size_t)(rd->slot[j] >> 32);
-		j = (j + 1) & rd->mask;
-	}
-	return 0;
-}
-
-static int
-as_put(struct rdap_set *rd, uint32_t asn, size_t rec)
-{
-	uint64_t *ns;
-	size_t nsize, i, j;
-
-	if ((rd->used + 1) * 2 > rd->mask + 1) {
-		nsize = rd->mask == 0 ? 64 : (rd->mask + 1) * 2;
-		if ((ns = calloc(nsize, sizeof(*ns))) == NULL)
-			return MM_ENOMEM;
-		for (i = 0; rd->mask != 0 && i <= rd->mask; i++) {
-			if (rd->slot[i] == 0)
-				continue;
-			j = (size_t)mix32((uint32_t)rd->slot[i]) &
-			    (nsize - 1);
-			while (ns[j] != 0)
-				j = (j + 1) & (nsize - 1);
-			ns[j] = rd->slot[i];
-		}
-		free(rd->slot);
-		rd->slot = ns;
-		rd->mask = nsize - 1;
-	}
-	j = (size_t)mix32(asn) & rd->mask;
-	while (rd->slot[j] != 0)
-		j = (j + 1) & rd->mask;
-	rd->slot[j] = ((uint64_t)(rec + 1) << 32) | asn;
-	rd->used++;
-	return 0;
 }
 
 const struct rdap_record *
@@ -280,7 +201,7 @@ rdap_by_as(const struct rdap_set *rd, uint32_t asn)
 
 	if (rd == NULL)
 		return NULL;
-	if ((e = as_get(rd, asn)) != 0)
+	if ((e = attrib_ashash_get(&rd->as, asn)) != 0)
 		return &rd->recs[e - 1];
 	for (i = 0; i < rd->nranges; i++) {
 		r = &rd->recs[rd->ranges[i]];
@@ -297,19 +218,12 @@ const struct rdap_record *
 rdap_by_addr(const struct rdap_set *rd, const struct mm_addr *a,
     struct mm_prefix *matched)
 {
-	struct mm_prefix m;
-	void *v;
+	size_t e;
 
-	if (rd == NULL || a == NULL)
+	if (rd == NULL || a == NULL ||
+	    (e = attrib_lpm_find(rd->nets, a, matched)) == 0)
 		return NULL;
-	if ((v = lpm_lookup(rd->nets, a, &m)) == NULL)
-		return NULL;
-	/* an IPv6 prefix shorter than /96 (::/0) never answers for IPv4 */
-	if (addr_is_v4(a) && m.len < 96)
-		return NULL;
-	if (matched != NULL)
-		*matched = m;
-	return &rd->recs[(uintptr_t)v - 1];
+	return &rd->recs[e - 1];
 }
 
 size_t
@@ -335,15 +249,15 @@ rdap_stats(const struct rdap_set *rd)
 size_t
 rdap_nerrors(const struct rdap_set *rd)
 {
-	return rd == NULL ? 0 : rd->nerrs;
+	return rd == NULL ? 0 : rd->errs.n;
 }
 
 const char *
 rdap_error(const struct rdap_set *rd, size_t i)
 {
-	if (rd == NULL || i >= rd->nerrs)
+	if (rd == NULL || i >= rd->errs.n)
 		return NULL;
-	return rd->errs[i];
+	return rd->errs.v[i];
 }
 
 const char *
@@ -872,7 +786,7 @@ autnum_read(struct rctx *c, json_t *o, const char *path)
 		return 0;
 	}
 	/* first answer wins */
-	if (lo == hi && as_get(rd, lo) != 0) {
+	if (lo == hi && attrib_ashash_get(&rd->as, lo) != 0) {
 		rd->st.duplicate++;
 		return 0;
 	}
@@ -903,7 +817,7 @@ autnum_read(struct rctx *c, json_t *o, const char *path)
 	}
 	contact_fill(c, o, path, &rd->recs[idx]);
 	if (lo == hi) {
-		if ((rc = as_put(rd, lo, idx)) != 0) {
+		if ((rc = attrib_ashash_put(&rd->as, lo, idx)) != 0) {
 			rd->nrecs--;
 			return rc;
 		}
@@ -1239,7 +1153,7 @@ rdap_load_mem(struct rdap_set *rd, const char *name, const void *buf,
 		return mm_diag_set(diag, MM_EINVAL, "rdap: no set or buffer");
 	memset(&c, 0, sizeof(c));
 	c.rd = rd;
-	c.file = base_name(name != NULL ? name : "rdap");
+	c.file = attrib_base_name(name != NULL ? name : "rdap");
 	c.diag = diag;
 	if ((rc = doc_read(&c, buf != NULL ? buf : "", len)) != 0)
 		return hard(&c, rc);
@@ -1308,7 +1222,7 @@ file_load(struct rctx *c, const char *path, int in_dir)
 	size_t len;
 	int rc, toobig;
 
-	c->file = base_name(path);
+	c->file = attrib_base_name(path);
 	mm_diag_clear(&ld);
 	if ((rc = file_read(path, RDAP_MAX_FILE, &buf, &len, &toobig,
 	    &ld)) != 0) {

@@ -24,46 +24,27 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/sbuf.h"
 #include "notify/mail.h"
 
+/* The message text (capped at MAIL_MAX_BYTES) and the header column. */
 struct mbuf {
-	char	*p;
-	size_t	 len, cap;
-	int	 err;		/* sticky: MM_ENOMEM or MM_ELIMIT */
-	size_t	 col;		/* header writer: current line length */
+	struct strbuf	 s;
+	size_t		 col;		/* header writer: current line length */
 };
+
+#define MBUF_INIT	{ STRBUF_INIT_CAP(MAIL_MAX_BYTES), 0 }
 
 static void
 mb_add(struct mbuf *b, const char *s, size_t n)
 {
-	if (b->err != 0)
-		return;
-	if (n > MAIL_MAX_BYTES || b->len + n > MAIL_MAX_BYTES) {
-		b->err = MM_ELIMIT;
-		return;
-	}
-	if (b->len + n + 1 > b->cap) {
-		size_t nc = b->cap ? b->cap : 1024;
-		char *np;
-
-		while (nc < b->len + n + 1)
-			nc *= 2;
-		if ((np = realloc(b->p, nc)) == NULL) {
-			b->err = MM_ENOMEM;
-			return;
-		}
-		b->p = np;
-		b->cap = nc;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
+	(void)strbuf_add(&b->s, s, n);
 }
 
 static void
 mb_str(struct mbuf *b, const char *s)
 {
-	mb_add(b, s, strlen(s));
+	(void)strbuf_str(&b->s, s);
 }
 
 /* Header writer: text on the current line. */
@@ -271,7 +252,7 @@ mail_qp_encode(const void *in, size_t len, char **out, size_t *outlen)
 {
 	static const char hx[] = "0123456789ABCDEF";
 	const unsigned char *s = in;
-	struct mbuf b = { NULL, 0, 0, 0, 0 };
+	struct mbuf b = MBUF_INIT;
 	size_t i = 0, col = 0;
 
 	*out = NULL;
@@ -308,16 +289,7 @@ mail_qp_encode(const void *in, size_t len, char **out, size_t *outlen)
 		col += el;
 		i++;
 	}
-	if (b.err != 0) {
-		free(b.p);
-		return b.err;
-	}
-	if (b.p == NULL && (b.p = calloc(1, 1)) == NULL)
-		return MM_ENOMEM;
-	*out = b.p;
-	if (outlen != NULL)
-		*outlen = b.len;
-	return 0;
+	return strbuf_take(&b.s, out, outlen);
 }
 
 static int
@@ -403,11 +375,11 @@ hw_encoded(struct mbuf *b, const char *s, size_t n)
 			take += l;
 		}
 		if (take == 0) {	/* cannot happen with maxbytes >= 3 */
-			b->err = MM_EINVAL;
+			b->s.err = MM_EINVAL;
 			return;
 		}
 		if (mail_b64_encode(s + i, take, 0, &e64, &el) != 0) {
-			b->err = MM_ENOMEM;
+			b->s.err = MM_ENOMEM;
 			return;
 		}
 		hw_put(b, "=?UTF-8?B?", 10);
@@ -513,7 +485,7 @@ int
 mail_header_encode(const char *name, const char *value, char **out,
     struct mm_diag *d)
 {
-	struct mbuf b = { NULL, 0, 0, 0, 0 };
+	struct mbuf b = MBUF_INIT;
 	int rc;
 
 	*out = NULL;
@@ -525,11 +497,8 @@ mail_header_encode(const char *name, const char *value, char **out,
 	hw_put(&b, ": ", 2);
 	hw_unstructured(&b, value);
 	hw_end(&b);
-	if (b.err != 0) {
-		free(b.p);
-		return mm_diag_set(d, b.err, "mail: %s: cannot encode", name);
-	}
-	*out = b.p;
+	if ((rc = strbuf_take(&b.s, out, NULL)) != 0)
+		return mm_diag_set(d, rc, "mail: %s: cannot encode", name);
 	return 0;
 }
 
@@ -574,7 +543,7 @@ ew_decode(const char *cs, size_t csl, char enc, const char *t, size_t tl,
 int
 mail_header_decode(const char *value, char **out)
 {
-	struct mbuf o = { NULL, 0, 0, 0, 0 };
+	struct mbuf o = MBUF_INIT;
 	const char *p = value;
 	int prev_ew = 0, rc;
 
@@ -589,7 +558,7 @@ mail_header_decode(const char *value, char **out)
 			e2 = e1 + 2;
 			if ((rc = ew_decode(cs, (size_t)(e1 - cs), e1[1],
 			    e2 + 1, (size_t)(end - e2 - 1), &o)) != 0) {
-				free(o.p);
+				free(o.s.p);
 				return rc;
 			}
 			p = end + 2;
@@ -612,14 +581,7 @@ mail_header_decode(const char *value, char **out)
 		p++;
 		prev_ew = 0;
 	}
-	if (o.err != 0) {
-		free(o.p);
-		return o.err;
-	}
-	if (o.p == NULL && (o.p = calloc(1, 1)) == NULL)
-		return MM_ENOMEM;
-	*out = o.p;
-	return 0;
+	return strbuf_take(&o.s, out, NULL);
 }
 
 /* ---- addresses, dates, ids ---- */
@@ -1008,8 +970,9 @@ part_body(struct mbuf *b, const char *bnd, const void *data, size_t len,
 static char *
 crlf_canon(const char *s, size_t n, size_t *outlen)
 {
-	struct mbuf b = { NULL, 0, 0, 0, 0 };
+	struct mbuf b = MBUF_INIT;
 	size_t i, start = 0;
+	char *out;
 
 	for (i = 0; i < n; i++) {
 		if (s[i] != '\r' && s[i] != '\n')
@@ -1021,21 +984,15 @@ crlf_canon(const char *s, size_t n, size_t *outlen)
 		start = i + 1;
 	}
 	mb_add(&b, s + start, n - start);
-	if (b.err == 0 && b.p == NULL)
-		b.p = calloc(1, 1);
-	if (b.err != 0) {
-		free(b.p);
-		return NULL;
-	}
-	*outlen = b.len;
-	return b.p;
+	(void)strbuf_take(&b.s, &out, outlen);
+	return out;
 }
 
 int
 mail_build(const struct mail_msg *m, mail_addr_check check, void *arg,
     char **out, size_t *len, struct mm_diag *d)
 {
-	struct mbuf b = { NULL, 0, 0, 0, 0 };
+	struct mbuf b = MBUF_INIT;
 	char date[40], bnd[MAIL_BOUNDARY_MAX + 1], *body = NULL;
 	size_t i, j, blen = 0, total = 0;
 	int rc = 0;
@@ -1194,17 +1151,14 @@ mail_build(const struct mail_msg *m, mail_addr_check check, void *arg,
 	mb_str(&b, "--");
 	mb_str(&b, bnd);
 	mb_str(&b, "--\r\n");
-	if (b.err != 0)
-		rc = mm_diag_set(d, b.err, "mail: %s", b.err == MM_ELIMIT ?
+	if (b.s.err != 0)
+		rc = mm_diag_set(d, b.s.err, "mail: %s", b.s.err == MM_ELIMIT ?
 		    "message over the size cap" : "out of memory");
 out:
 	free(body);
 	if (rc != 0) {
-		free(b.p);
+		strbuf_free(&b.s);
 		return rc;
 	}
-	*out = b.p;
-	if (len != NULL)
-		*len = b.len;
-	return 0;
+	return strbuf_take(&b.s, out, len);
 }

@@ -36,6 +36,7 @@
 
 #include <jansson.h>
 
+#include "core/sbuf.h"
 #include "notify/report.h"
 
 /* ---- the report table ---- */
@@ -203,41 +204,6 @@ report_type_of(const struct finding *f, int *v6)
 
 /* ---- small helpers ---- */
 
-struct rbuf {
-	char	*p;
-	size_t	 len, cap;
-	int	 err;
-};
-
-static void
-rb_add(struct rbuf *b, const char *s, size_t n)
-{
-	if (b->err != 0)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t nc = b->cap ? b->cap : 1024;
-		char *np;
-
-		while (nc < b->len + n + 1)
-			nc *= 2;
-		if ((np = realloc(b->p, nc)) == NULL) {
-			b->err = MM_ENOMEM;
-			return;
-		}
-		b->p = np;
-		b->cap = nc;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void
-rb_str(struct rbuf *b, const char *s)
-{
-	rb_add(b, s, strlen(s));
-}
-
 static const char *
 proto_str(uint8_t p, char *buf, size_t len)
 {
@@ -337,7 +303,7 @@ items_sorted(const struct report_item *items, size_t n, int *rc,
 /* ---- CSV ---- */
 
 struct row {
-	struct rbuf	*b;
+	struct strbuf	*b;
 	int		 first;
 };
 
@@ -349,7 +315,7 @@ csv_put(struct row *r, const char *s, int untrusted)
 	int quote = 0;
 
 	if (!r->first)
-		rb_add(r->b, ",", 1);
+		strbuf_add(r->b, ",", 1);
 	r->first = 0;
 	if (s == NULL)
 		s = "";
@@ -360,28 +326,28 @@ csv_put(struct row *r, const char *s, int untrusted)
 	if (untrusted && strchr("=+-@", s[0]) != NULL && s[0] != '\0')
 		quote = 1;
 	if (!quote) {
-		rb_str(r->b, s);
+		strbuf_str(r->b, s);
 		return;
 	}
-	rb_add(r->b, "\"", 1);
+	strbuf_add(r->b, "\"", 1);
 	if (untrusted && s[0] != '\0' && strchr("=+-@", s[0]) != NULL)
-		rb_add(r->b, "'", 1);
+		strbuf_add(r->b, "'", 1);
 	for (p = s; *p != '\0'; p++) {
 		if (*p == '"')
-			rb_add(r->b, "\"\"", 2);
+			strbuf_add(r->b, "\"\"", 2);
 		else if (untrusted && ((unsigned char)*p < 0x20 ||
 		    *p == 0x7F))
-			rb_add(r->b, " ", 1);
+			strbuf_add(r->b, " ", 1);
 		else
-			rb_add(r->b, p, 1);
+			strbuf_add(r->b, p, 1);
 	}
-	rb_add(r->b, "\"", 1);
+	strbuf_add(r->b, "\"", 1);
 }
 
 static void
 csv_end(struct row *r)
 {
-	rb_add(r->b, "\r\n", 2);
+	strbuf_add(r->b, "\r\n", 2);
 	r->first = 1;
 }
 
@@ -583,7 +549,7 @@ report_csv_build(const struct report_item *items, size_t n,
 	}
 	for (t = 0; t < T_N; t++) {
 		for (fam = 0; fam < 2; fam++) {
-			struct rbuf b = { NULL, 0, 0, 0 };
+			struct strbuf b = STRBUF_INIT;
 			struct row r = { &b, 1 };
 			size_t rows = 0;
 
@@ -608,9 +574,9 @@ report_csv_build(const struct report_item *items, size_t n,
 				rows++;
 			}
 			if (b.err != 0) {
-				free(b.p);
 				rc = mm_diag_set(d, b.err, "report: out of "
 				    "memory");
+				strbuf_free(&b);
 				goto out;
 			}
 			if (rows == 0)

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/sbuf.h"
 #include "notify/tmpl.h"
 
 enum node_type {
@@ -63,33 +64,6 @@ struct tmpl_vars {
 	struct ent	*ents;
 	size_t		 n, cap;
 };
-
-struct obuf {
-	char	*p;
-	size_t	 len, cap;
-};
-
-static int
-obuf_add(struct obuf *b, const char *s, size_t n)
-{
-	if (n > TMPL_OUT_MAX || b->len + n > TMPL_OUT_MAX)
-		return MM_ELIMIT;
-	if (b->len + n + 1 > b->cap) {
-		size_t nc = b->cap ? b->cap : 256;
-		char *np;
-
-		while (nc < b->len + n + 1)
-			nc *= 2;
-		if ((np = realloc(b->p, nc)) == NULL)
-			return MM_ENOMEM;
-		b->p = np;
-		b->cap = nc;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-	return 0;
-}
 
 /* ---- UTF-8 ---- */
 
@@ -645,7 +619,7 @@ tmpl_vars_get(const struct tmpl_vars *v, const char *name)
 /* ---- rendering ---- */
 
 static int
-pad_add(struct obuf *b, size_t n)
+pad_add(struct strbuf *b, size_t n)
 {
 	static const char sp[] = "                                ";
 	int rc;
@@ -653,7 +627,7 @@ pad_add(struct obuf *b, size_t n)
 	while (n > 0) {
 		size_t k = n < sizeof(sp) - 1 ? n : sizeof(sp) - 1;
 
-		if ((rc = obuf_add(b, sp, k)) != 0)
+		if ((rc = strbuf_add(b, sp, k)) != 0)
 			return rc;
 		n -= k;
 	}
@@ -662,7 +636,7 @@ pad_add(struct obuf *b, size_t n)
 
 static int
 render_range(const struct tmpl *t, size_t begin, size_t end,
-    const struct tmpl_vars *v, struct obuf *b, struct mm_diag *d)
+    const struct tmpl_vars *v, struct strbuf *b, struct mm_diag *d)
 {
 	size_t i = begin, j;
 	int rc;
@@ -672,7 +646,7 @@ render_range(const struct tmpl *t, size_t begin, size_t end,
 		const struct ent *e;
 
 		if (nd->type == N_TEXT) {
-			if ((rc = obuf_add(b, nd->text, nd->len)) != 0)
+			if ((rc = strbuf_add(b, nd->text, nd->len)) != 0)
 				goto lim;
 			i++;
 			continue;
@@ -692,7 +666,7 @@ render_range(const struct tmpl *t, size_t begin, size_t end,
 			if (nd->right && w < nd->pad &&
 			    (rc = pad_add(b, nd->pad - w)) != 0)
 				goto lim;
-			if ((rc = obuf_add(b, e->value, n)) != 0)
+			if ((rc = strbuf_add(b, e->value, n)) != 0)
 				goto lim;
 			if (!nd->right && w < nd->pad &&
 			    (rc = pad_add(b, nd->pad - w)) != 0)
@@ -726,7 +700,7 @@ int
 tmpl_render(const struct tmpl *t, const struct tmpl_vars *v, char **out,
     size_t *len, struct mm_diag *d)
 {
-	struct obuf b = { NULL, 0, 0 };
+	struct strbuf b = STRBUF_INIT_CAP(TMPL_OUT_MAX);
 	int rc;
 
 	*out = NULL;
@@ -736,16 +710,13 @@ tmpl_render(const struct tmpl *t, const struct tmpl_vars *v, char **out,
 		return mm_diag_set(d, MM_EINVAL, "template: nothing to "
 		    "render");
 	if ((rc = render_range(t, 0, t->n, v, &b, d)) == 0 &&
-	    (rc = obuf_add(&b, "", 0)) != 0)
+	    (rc = strbuf_add(&b, "", 0)) != 0)
 		rc = mm_diag_set(d, rc, "%s: out of memory", t->name);
 	if (rc != 0) {
-		free(b.p);
+		strbuf_free(&b);
 		return rc;
 	}
-	*out = b.p;
-	if (len != NULL)
-		*len = b.len;
-	return 0;
+	return strbuf_take(&b, out, len);
 }
 
 /* ---- mail templates ---- */
