@@ -186,15 +186,35 @@ default_dir(const char *opt, const char *name, const char *env, char *buf,
 	return buf;
 }
 
-/* Raises RLIMIT_NOFILE to its hard limit; returns the usable number of
- * descriptors for connections (a margin is kept for files and the db). */
+/* Raises RLIMIT_NOFILE for `want` connections: the soft limit to the hard
+ * one, and, when the hard limit is lower and the process may raise it
+ * (CAP_SYS_RESOURCE), the hard limit too, up to fs.nr_open. Returns the
+ * usable number of descriptors for connections (a margin is kept for
+ * files and the db). */
 static unsigned
-fd_budget(void)
+fd_budget(unsigned want)
 {
 	struct rlimit rl;
+	rlim_t need = (rlim_t)want + 64, nr_open = 1048576;
+	FILE *fp;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
 		return 960;
+	if ((fp = fopen("/proc/sys/fs/nr_open", "r")) != NULL) {
+		unsigned long v;
+
+		if (fscanf(fp, "%lu", &v) == 1 && v >= 1024)
+			nr_open = (rlim_t)v;
+		fclose(fp);
+	}
+	if (need > nr_open)
+		need = nr_open;
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need) {
+		struct rlimit up = { need, need };
+
+		(void)setrlimit(RLIMIT_NOFILE, &up);	/* privileged only */
+		(void)getrlimit(RLIMIT_NOFILE, &rl);
+	}
 	if (rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
 		(void)setrlimit(RLIMIT_NOFILE, &rl);
@@ -389,7 +409,7 @@ cmd_survey(int argc, char **argv)
 	vulns_dir = default_dir(vulns_dir, "vulns", "MAMORI_VULNS",
 	    vulns_buf, sizeof(vulns_buf));
 	{
-		unsigned budget = fd_budget();
+		unsigned budget = fd_budget(cfg.max_concurrent);
 
 		if (cfg.max_concurrent > budget) {
 			cli_err("survey", "--max-concurrent %u lowered to %u "
