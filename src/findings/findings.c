@@ -31,6 +31,7 @@
 #include <sqlite3.h>
 
 #include "findings/findings.h"
+#include "findings/sqldb.h"
 
 #define BUSY_TIMEOUT_MS	10000
 
@@ -217,66 +218,19 @@ findings_evidence_check(const char *json, struct mm_diag *diag)
 static int
 exec_sql(struct findings_db *db, const char *sql, struct mm_diag *diag)
 {
-	char *msg = NULL;
-	int rc;
-
-	if (sqlite3_exec(db->db, sql, NULL, NULL, &msg) == SQLITE_OK)
-		return 0;
-	rc = mm_diag_set(diag, MM_EIO, "%s: %s", db->path,
-	    msg != NULL ? msg : sqlite3_errmsg(db->db));
-	sqlite3_free(msg);
-	return rc;
+	return sqldb_exec(db->db, db->path, sql, diag);
 }
 
 static int
 user_version(struct findings_db *db, int *v, struct mm_diag *diag)
 {
-	sqlite3_stmt *st = NULL;
-	int rc = 0;
-
-	if (sqlite3_prepare_v2(db->db, "PRAGMA user_version", -1, &st,
-	    NULL) != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW)
-		rc = db_err(db, diag, "reading schema version");
-	else
-		*v = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	return rc;
+	return sqldb_user_version(db->db, db->path, v, diag);
 }
 
 static int
 migrate(struct findings_db *db, struct mm_diag *diag)
 {
-	char sql[64];
-	int v = -1, rc;
-	size_t i;
-
-	if ((rc = user_version(db, &v, diag)) != 0)
-		return rc;
-	if (v == (int)NMIGRATIONS)
-		return 0;
-	if ((rc = exec_sql(db, "BEGIN IMMEDIATE", diag)) != 0)
-		return rc;
-	/* another process may have migrated while we waited for the lock */
-	if ((rc = user_version(db, &v, diag)) != 0)
-		goto out;
-	if (v < 0 || v > (int)NMIGRATIONS) {
-		rc = mm_diag_set(diag, MM_EUNSUP, "%s: schema version %d is "
-		    "newer than this mamori (%d)", db->path, v,
-		    (int)NMIGRATIONS);
-		goto out;
-	}
-	for (i = (size_t)v; i < NMIGRATIONS; i++) {
-		if ((rc = exec_sql(db, migrations[i], diag)) != 0)
-			goto out;
-		snprintf(sql, sizeof(sql), "PRAGMA user_version = %zu", i + 1);
-		if ((rc = exec_sql(db, sql, diag)) != 0)
-			goto out;
-	}
-	rc = exec_sql(db, "COMMIT", diag);
- out:
-	if (rc != 0)
-		sqlite3_exec(db->db, "ROLLBACK", NULL, NULL, NULL);
-	return rc;
+	return sqldb_migrate(db->db, db->path, migrations, NMIGRATIONS, diag);
 }
 
 static const char upsert_sql[] =
