@@ -23,14 +23,23 @@
 #    --max-concurrent above the number of targets, --retries 0 and a
 #    timeout of HOLD_MS, so nearly every target is in flight at once.
 #    One process holds at most its RLIMIT_NOFILE hard limit minus 64
-#    connections (the script tries to raise the limit; that needs
-#    CAP_SYS_RESOURCE); the tarpit is split over processes of at most
-#    ~16,000 descriptors. A second run on the same scope with
-#    --max-concurrent 1 gives the baseline RSS (rules, vulns, TLS context,
-#    findings db): its VmHWM is read after BASE_SECS, then it is stopped
-#    with SIGTERM. Memory per connection in flight = (peak RSS - baseline
-#    peak RSS) / inflight_max. Kernel socket memory is not in the RSS and
-#    not counted.
+#    connections (the survey tries to raise the hard limit; that needs
+#    CAP_SYS_RESOURCE); above that the survey splits itself over worker
+#    processes (--workers, chosen automatically from the limit unless
+#    WORKERS is set). The tarpit is split over processes of at most
+#    ~16,000 descriptors. While the survey runs, a sampler (python3,
+#    below) reads every 100 ms the proportional set size (Pss of
+#    /proc/PID/smaps_rollup, so pages the workers share with the parent
+#    are counted once) summed over the survey's processes, and counts the
+#    survey's sockets to the tarpit in /proc/net/tcp (SYN-SENT in pending
+#    mode, ESTABLISHED in open mode): "ss_peak" is that count at its
+#    highest, an outside view of the connections in flight at one time.
+#    A second run on the same scope with --max-concurrent equal to the
+#    number of workers (one target in flight per worker) gives the
+#    baseline, sampled the same way for BASE_SECS, then stopped with
+#    SIGTERM. Memory per connection in flight = (peak Pss - baseline peak
+#    Pss) / inflight_max. Kernel socket memory is not in the Pss and not
+#    counted.
 # 2. O(1) permutation. The survey is run over scopes of a /24, a /16 and
 #    127.0.0.0/8 (minus 127.0.0.0/10 and 127.192.0.0/10, where the tests'
 #    fleets live) with --shard 0/N so that each run visits 1,024 to 2,048
@@ -50,6 +59,7 @@ TARPIT_ADDRS=${TARPIT_ADDRS:-1024}	# 127.31.0.0 + i
 TARPIT_PORTS=${TARPIT_PORTS:-24}	# 40000 + j
 HOLD_MS=${HOLD_MS:-15000}
 BASE_SECS=${BASE_SECS:-3}
+WORKERS=${WORKERS:-}	# empty: the survey's own choice
 PERM_PORTS=22,23,80,443,2323,8080,8443,10443
 RULES=${RULES:-$SRC_DIR/data/fingerprints}
 VULNS=${VULNS:-$SRC_DIR/data/vulns}
@@ -111,6 +121,63 @@ while True:
     time.sleep(3600)
 PY
 
+# the sampler: python3 $W/sample.py PID STATE OUT [SECS]; until PID ends
+# (or SECS pass) samples the process tree's summed Pss and the sockets in
+# /proc/net/tcp to 127.31.0.0/16 in STATE (hex: 01 established, 02
+# syn-sent); writes "peak_pss_kib peak_sockets" to OUT
+cat >"$W/sample.py" <<'PY'
+import os, sys, time
+root, state, out = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+secs = float(sys.argv[4]) if len(sys.argv) > 4 else 1e9
+def tree():
+    kids = {}
+    for p in os.listdir("/proc"):
+        if not p.isdigit():
+            continue
+        try:
+            st = open("/proc/%s/stat" % p).read()
+        except OSError:
+            continue
+        ppid = int(st.rsplit(")", 1)[1].split()[1])
+        kids.setdefault(ppid, []).append(int(p))
+    todo, seen = [root], []
+    while todo:
+        p = todo.pop()
+        seen.append(p)
+        todo.extend(kids.get(p, []))
+    return seen
+def pss(p):
+    try:
+        for l in open("/proc/%d/smaps_rollup" % p):
+            if l.startswith("Pss:"):
+                return int(l.split()[1])
+    except OSError:
+        pass
+    return 0
+def socks():
+    n = 0
+    with open("/proc/net/tcp") as f:
+        next(f)
+        for l in f:
+            v = l.split()
+            ra = v[2].split(":")[0]
+            # 127.31.0.0/16: the two low bytes of the little-endian hex
+            if v[3] == state and ra[4:8] == "1F7F":
+                n += 1
+    return n
+t0, mp, ms = time.time(), 0, 0
+while os.path.exists("/proc/%d" % root) and time.time() - t0 < secs:
+    try:
+        if open("/proc/%d/stat" % root).read().rsplit(")", 1)[1].split()[0] == "Z":
+            break
+    except OSError:
+        break
+    mp = max(mp, sum(pss(p) for p in tree()))
+    ms = max(ms, socks())
+    time.sleep(0.1)
+open(out, "w").write("%d %d\n" % (mp, ms))
+PY
+
 # jsum FILE KEY: a field of the survey's summary line
 jsum() {
 	python3 -c 'import json,sys
@@ -122,7 +189,7 @@ for l in open(sys.argv[1]):
 echo "== survey memory per connection in flight =="
 echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), RLIMIT_NOFILE $(ulimit -n)"
 echo "scope: $TARPIT_ADDRS addresses x $TARPIT_PORTS ports = $ntargets targets; hold $HOLD_MS ms"
-printf '%-8s %10s %12s %14s %14s %12s\n' mode in_flight peak_MiB base_MiB bytes/conn wall_s
+printf '%-8s %8s %10s %9s %10s %10s %11s %8s\n' mode workers in_flight ss_peak peak_MiB base_MiB bytes/conn wall_s
 for mode in $MODES; do
 	# the tarpit, split over processes of at most ~16,000 descriptors
 	TPIDS="" a0=0 k=0
@@ -144,35 +211,47 @@ for mode in $MODES; do
 		done
 		sleep 0.1
 	done
-	/usr/bin/time -v -o "$W/$mode.time" "$MAMORI" survey --lab \
+	state=02
+	[ "$mode" = open ] && state=01
+	t0=$(date +%s.%N)
+	"$MAMORI" survey --lab \
 	    --scope "$W/scope" -p "$PORTS" --rate 0 \
 	    --max-concurrent $((ntargets + 100)) --retries 0 \
+	    ${WORKERS:+--workers $WORKERS} \
 	    --timeout "$HOLD_MS" --banner-wait "$HOLD_MS" \
 	    --rules "$RULES" --vulns "$VULNS" --seed 1 -o json \
-	    --data "$W/data-$mode" >"$W/$mode.json" 2>"$W/$mode.err" ||
-	    { cat "$W/$mode.err"; die "survey ($mode) failed"; }
-	# baseline: same scope, one target at a time; its peak RSS (VmHWM)
-	# is read after BASE_SECS, then it is stopped with SIGTERM
+	    --data "$W/data-$mode" >"$W/$mode.json" 2>"$W/$mode.err" &
+	SPID=$!
+	python3 "$W/sample.py" "$SPID" "$state" "$W/$mode.sample" &
+	SAMPLER=$!
+	wait "$SPID" || { cat "$W/$mode.err"; die "survey ($mode) failed"; }
+	wait "$SAMPLER"
+	wall=$(python3 -c 'import sys, time; print("%.2f" % (time.time() - float(sys.argv[1])))' "$t0")
+	nw=$(sed -n 's/.*: \([0-9]*\) worker processes.*/\1/p' "$W/$mode.err")
+	nw=${WORKERS:-${nw:-1}}
+	# baseline: same scope, one target in flight per worker, sampled
+	# for BASE_SECS, then stopped with SIGTERM
 	"$MAMORI" survey --lab \
-	    --scope "$W/scope" -p "$PORTS" --rate 0 --max-concurrent 1 \
-	    --retries 0 --timeout 1000 --banner-wait 1000 \
+	    --scope "$W/scope" -p "$PORTS" --rate 0 --max-concurrent "$nw" \
+	    --workers "$nw" --retries 0 --timeout 1000 --banner-wait 1000 \
 	    --rules "$RULES" --vulns "$VULNS" --seed 1 -o json \
 	    --data "$W/data-$mode-base" >"$W/$mode-base.json" \
 	    2>"$W/$mode-base.err" &
 	BPID=$!
-	sleep "$BASE_SECS"
-	base=$(awk '/^VmHWM:/ { print $2 }' "/proc/$BPID/status" 2>/dev/null)
+	python3 "$W/sample.py" "$BPID" "$state" "$W/$mode-base.sample" \
+	    "$BASE_SECS"
 	kill -TERM "$BPID" 2>/dev/null
 	wait "$BPID" 2>/dev/null
-	[ -n "$base" ] || die "baseline survey ended before $BASE_SECS s"
 	for p in $TPIDS; do stop "$p"; done
 	inflight=$(jsum "$W/$mode.json" inflight_max)
-	peak=$(awk -F': ' '/Maximum resident/ { print $2 }' "$W/$mode.time")
+	read -r peak sspeak <"$W/$mode.sample"
+	read -r base _ <"$W/$mode-base.sample"
+	[ "${base:-0}" -gt 0 ] || die "baseline survey not sampled"
 	per=$(python3 -c 'import sys; p, b, n = map(float, sys.argv[1:]); print("%.0f" % ((p - b) * 1024 / n) if n else "-")' "$peak" "$base" "$inflight")
-	printf '%-8s %10s %12.1f %14.1f %14s %12s\n' "$mode" "$inflight" \
+	printf '%-8s %8s %10s %9s %10.1f %10.1f %11s %8s\n' "$mode" "$nw" \
+	    "$inflight" "$sspeak" \
 	    "$(echo "$peak" | awk '{ print $1 / 1024 }')" \
-	    "$(echo "$base" | awk '{ print $1 / 1024 }')" "$per" \
-	    "$(tv_wall "$W/$mode.time")"
+	    "$(echo "$base" | awk '{ print $1 / 1024 }')" "$per" "$wall"
 	echo "  $mode summary: $(tail -n 1 "$W/$mode.json")"
 done
 

@@ -22,12 +22,14 @@
 #include <string.h>
 #include <time.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
 #include "findings/findings.h"
 #include "survey/cred.h"
 #include "survey/perm.h"
+#include "survey/pool.h"
 #include "survey/rules.h"
 #include "survey/scan.h"
 #include "survey/scope.h"
@@ -35,6 +37,7 @@
 #include "survey/vulns.h"
 
 #define SURVEY_MAX_PORTS	1024
+#define SURVEY_MAX_RULES	16	/* --rules given */
 
 static volatile int survey_stop;
 
@@ -50,7 +53,7 @@ enum {
 	OPT_SHARD, OPT_RESUME, OPT_RATE, OPT_MAXC, OPT_TIMEOUT, OPT_RETRIES,
 	OPT_RULES, OPT_VULNS, OPT_UA, OPT_CONTACT, OPT_OPERATOR, OPT_PURPOSE,
 	OPT_DATA, OPT_DRY, OPT_BANNER, OPT_CREDS, OPT_CREDFILE, OPT_MAXATT,
-	OPT_SOURCE
+	OPT_SOURCE, OPT_WORKERS
 };
 
 static const struct option longopts[] = {
@@ -79,6 +82,7 @@ static const struct option longopts[] = {
 	{ "credentials",	required_argument, NULL, OPT_CREDFILE },
 	{ "max-attempts",	required_argument, NULL, OPT_MAXATT },
 	{ "source",		required_argument, NULL, OPT_SOURCE },
+	{ "workers",		required_argument, NULL, OPT_WORKERS },
 	{ "output",		required_argument, NULL, 'o' },
 	{ "help",		no_argument,	   NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
@@ -93,7 +97,8 @@ usage_survey(FILE *fp)
 	    "                     [--shard I/N] [--resume STATE] [--rate CPS]\n"
 	    "                     [--max-concurrent N] [--timeout MS]\n"
 	    "                     [--banner-wait MS] [--retries N]\n"
-	    "                     [--rules DIR] [--vulns DIR]\n"
+	    "                     [--workers N]\n"
+	    "                     [--rules PATH ...] [--vulns DIR]\n"
 	    "                     [--user-agent S] [--contact S]\n"
 	    "                     [--operator S] [--purpose S] [--data DIR]\n"
 	    "                     [--source ADDR] [-o table|json|csv]\n"
@@ -117,10 +122,15 @@ usage_survey(FILE *fp)
 	    "  --resume STATE      continue from / save to a state file\n"
 	    "  --rate CPS          new connections per second (default 1000)\n"
 	    "  --max-concurrent N  connections in flight (default 10000)\n"
+	    "  --workers N         worker processes sharing the survey (default:\n"
+	    "                      1, more when --max-concurrent exceeds one\n"
+	    "                      process's descriptor limit)\n"
 	    "  --timeout MS        connect and exchange timeout (default 3000)\n"
 	    "  --banner-wait MS    wait for a banner (default 2000)\n"
 	    "  --retries N         reconnects after a connect timeout (1)\n"
-	    "  --rules DIR         fingerprint rules (default data/fingerprints)\n"
+	    "  --rules PATH        fingerprint rules: a directory of .rules\n"
+	    "                      files or one file; repeatable, loaded in\n"
+	    "                      order (default data/fingerprints)\n"
 	    "  --vulns DIR         vulnerability data (default data/vulns)\n"
 	    "  --user-agent S      HTTP User-Agent (attributable)\n"
 	    "  --contact S         contact string recorded with the results\n"
@@ -254,6 +264,8 @@ cmd_survey(int argc, char **argv)
 {
 	const char *scope_path = NULL, *exclude = NULL, *optout = NULL;
 	const char *resume = NULL, *rules_dir = NULL, *vulns_dir = NULL;
+	const char *rules_paths[SURVEY_MAX_RULES];
+	size_t nrules = 0, ri;
 	const char *ua = "mamori-survey/0.1 (authorised research survey)";
 	const char *contact = "", *operator_ = "", *purpose = "";
 	const char *data = NULL, *ports_s = NULL;
@@ -268,14 +280,17 @@ cmd_survey(int argc, char **argv)
 	struct rules *rules = NULL;
 	struct vulns *vulns = NULL;
 	struct findings_db *db = NULL;
-	struct perm perm;
+	struct perm perms[POOL_MAX_WORKERS];
+	long long workers = 0;
+	unsigned nw = 1, w;
+	char state_path[PATH_MAX + 16];
 	struct mm_diag d;
 	struct survey_run run;
 	struct scan_stats st;
 	struct sigaction sa;
 	enum out_format of = OUT_TABLE;
 	char scan_id[64];
-	int in_tx = 0, creds_on = 0;
+	int in_tx = 0, creds_on = 0, scan_failed = 0;
 	const char *cred_path = NULL, *source_s = NULL;
 	long long max_att = -1;
 	struct cred_list *creds = NULL;
@@ -334,7 +349,14 @@ cmd_survey(int argc, char **argv)
 				goto badval;
 			cfg.retries = (unsigned)v;
 			break;
-		case OPT_RULES: rules_dir = optarg; break;
+		case OPT_RULES:
+			if (nrules >= SURVEY_MAX_RULES) {
+				cli_err("survey", "--rules: at most %d",
+				    SURVEY_MAX_RULES);
+				return EXIT_USAGE;
+			}
+			rules_paths[nrules++] = optarg;
+			break;
 		case OPT_VULNS: vulns_dir = optarg; break;
 		case OPT_UA: ua = optarg; break;
 		case OPT_CONTACT: contact = optarg; break;
@@ -350,6 +372,11 @@ cmd_survey(int argc, char **argv)
 				goto badval;
 			break;
 		case OPT_SOURCE: source_s = optarg; break;
+		case OPT_WORKERS:
+			if (cli_parse_ll(optarg, 1, POOL_MAX_WORKERS, &workers)
+			    != 0)
+				goto badval;
+			break;
 		case 'o':
 			if (cli_out_format(optarg, &of) != 0)
 				goto badval;
@@ -404,23 +431,49 @@ cmd_survey(int argc, char **argv)
 		cli_err("survey", "scope refused: %s", d.msg);
 		return EXIT_USAGE;
 	}
-	rules_dir = default_dir(rules_dir, "fingerprints",
-	    "MAMORI_FINGERPRINTS", rules_buf, sizeof(rules_buf));
+	if (nrules == 0)
+		rules_paths[nrules++] = default_dir(NULL, "fingerprints",
+		    "MAMORI_FINGERPRINTS", rules_buf, sizeof(rules_buf));
 	vulns_dir = default_dir(vulns_dir, "vulns", "MAMORI_VULNS",
 	    vulns_buf, sizeof(vulns_buf));
 	{
+		/* one process holds at most its descriptor limit in flight;
+		 * beyond it the survey is split over worker processes */
 		unsigned budget = fd_budget(cfg.max_concurrent);
 
-		if (cfg.max_concurrent > budget) {
+		nw = workers > 0 ? (unsigned)workers :
+		    (cfg.max_concurrent + budget - 1) / budget;
+		if (nw > POOL_MAX_WORKERS)
+			nw = POOL_MAX_WORKERS;
+		if (cfg.max_concurrent > (unsigned long long)budget * nw) {
 			cli_err("survey", "--max-concurrent %u lowered to %u "
-			    "(descriptor limit)", cfg.max_concurrent, budget);
-			cfg.max_concurrent = budget;
+			    "(descriptor limit %u per process, %u worker%s)",
+			    cfg.max_concurrent, budget * nw, budget, nw,
+			    nw > 1 ? "s" : "");
+			cfg.max_concurrent = budget * nw;
 		}
+		if (workers == 0 && nw > 1)
+			cli_err("survey", "--max-concurrent %u: %u worker "
+			    "processes (descriptor limit %u per process)",
+			    cfg.max_concurrent, nw, budget);
 	}
-	if (rules_new(&rules) != 0 ||
-	    rules_load_dir(rules, rules_dir, &d) != 0) {
-		cli_err("survey", "rules %s: %s", rules_dir, d.msg);
+	if (rules_new(&rules) != 0) {
+		cli_err("survey", "rules: out of memory");
 		goto out;
+	}
+	/* each --rules is a directory (its .rules files in name order) or
+	 * one file, loaded in the order given */
+	for (ri = 0; ri < nrules; ri++) {
+		struct stat sb;
+
+		rules_dir = rules_paths[ri];
+		if ((stat(rules_dir, &sb) == 0 && S_ISDIR(sb.st_mode) ?
+		    rules_load_dir(rules, rules_dir, &d) :
+		    rules_load_file(rules, rules_dir, &d)) != 0) {
+			cli_err("survey", "rules %s: %s", rules_dir, d.msg);
+			rc = EXIT_USAGE;
+			goto out;
+		}
 	}
 	if (vulns_load(&vulns, vulns_dir, &d) != 0) {
 		cli_err("survey", "vulns %s: %s", vulns_dir, d.msg);
@@ -454,26 +507,50 @@ cmd_survey(int argc, char **argv)
 	}
 	if (seed < 0)
 		seed = (long long)time(NULL);
-	if (perm_init(&perm, scope_ntargets(scope), (uint64_t)seed, shard_i,
-	    shard_n) != 0) {
-		cli_err("survey", "permutation: bad target count or shard");
+	if (pool_perms_init(perms, nw, scope_ntargets(scope), (uint64_t)seed,
+	    shard_i, shard_n) != 0) {
+		cli_err("survey", "permutation: bad target count or shard "
+		    "(shards x workers at most %d)", PERM_MAX_SHARDS);
+		rc = EXIT_USAGE;
 		goto out;
 	}
-	if (resume != NULL && access(resume, F_OK) == 0 &&
-	    perm_state_load(&perm, resume, scope_ntargets(scope), &d) != 0) {
-		cli_err("survey", "resume: %s", d.msg);
-		goto out;
+	/* --resume STATE: one file, or STATE.W per worker with --workers */
+	for (w = 0; resume != NULL && w < nw; w++) {
+		struct perm want = perms[w];
+
+		if (nw == 1)
+			snprintf(state_path, sizeof(state_path), "%s", resume);
+		else
+			snprintf(state_path, sizeof(state_path), "%s.%u",
+			    resume, w);
+		if (access(state_path, F_OK) != 0)
+			continue;
+		if (perm_state_load(&perms[w], state_path,
+		    scope_ntargets(scope), &d) != 0) {
+			cli_err("survey", "resume: %s", d.msg);
+			goto out;
+		}
+		if (nw > 1 && (perms[w].shard_i != want.shard_i ||
+		    perms[w].shard_n != want.shard_n)) {
+			cli_err("survey", "resume: %s: saved as shard %u/%u, "
+			    "worker %u of this run is %u/%u (use the same "
+			    "--shard and --workers)", state_path,
+			    perms[w].shard_i, perms[w].shard_n, w,
+			    want.shard_i, want.shard_n);
+			rc = EXIT_USAGE;
+			goto out;
+		}
 	}
 	if (dry) {
 		printf("scope: %zu entries, %zu ranges, %llu targets; "
 		    "exclusions %zu, opt-outs %zu; rules %zu (probes %zu); "
-		    "vulns %zu; shard %u/%u",
+		    "vulns %zu; shard %u/%u; workers %u",
 		    scope_nentries(scope, SCOPE_INCLUDE), scope_nranges(scope),
 		    (unsigned long long)scope_ntargets(scope),
 		    scope_nentries(scope, SCOPE_EXCLUDE),
 		    scope_nentries(scope, SCOPE_OPTOUT), rules_count(rules),
 		    rules_probe_count(rules), vulns_count(vulns), shard_i,
-		    shard_n);
+		    shard_n, nw);
 		if (creds != NULL)
 			printf("; credentials %zu pairs, at most %u attempts "
 			    "per service", creds->n, cfg.max_attempts);
@@ -527,11 +604,14 @@ cmd_survey(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	survey_header(&run);
-	if (scan_run(&cfg, scope, &perm, rules, survey_result,
+	fflush(stdout);
+	fflush(stderr);
+	if (pool_run(&cfg, scope, perms, nw, rules, survey_result,
 	    cli_progress_enabled() ? progress : NULL, &run, &survey_stop,
 	    &st, &d) != 0) {
+		/* what the other workers found is still committed below */
 		cli_err("survey", "%s", d.msg);
-		goto out;
+		scan_failed = 1;
 	}
 	if (cli_progress_enabled())
 		fprintf(stderr, "\n");
@@ -553,11 +633,18 @@ cmd_survey(int argc, char **argv)
 	if (st.scope_refused > 0)
 		cli_err("survey", "%llu connects refused by the final scope "
 		    "check", (unsigned long long)st.scope_refused);
-	if (resume != NULL && perm_state_save(&perm, resume, &d) != 0) {
-		cli_err("survey", "resume: %s", d.msg);
-		goto out;
+	for (w = 0; resume != NULL && w < nw; w++) {
+		if (nw == 1)
+			snprintf(state_path, sizeof(state_path), "%s", resume);
+		else
+			snprintf(state_path, sizeof(state_path), "%s.%u",
+			    resume, w);
+		if (perm_state_save(&perms[w], state_path, &d) != 0) {
+			cli_err("survey", "resume: %s", d.msg);
+			goto out;
+		}
 	}
-	rc = EXIT_OK;
+	rc = scan_failed ? EXIT_RUNTIME : EXIT_OK;
 out:
 	if (in_tx)
 		findings_rollback(db);

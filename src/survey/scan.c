@@ -1563,7 +1563,7 @@ scan_run(const struct scan_cfg *cfg, const struct scope *scope,
 {
 	struct scan_ctx x;
 	struct epoll_event evs[1024];
-	int64_t now, last_sweep, last_prog;
+	int64_t now, last_sweep, last_prog, prog_ns;
 	int rc = 0, n, i, starved;
 	size_t k;
 
@@ -1623,6 +1623,8 @@ scan_run(const struct scan_cfg *cfg, const struct scope *scope,
 	scan_bucket_init(&x.bucket, cfg->rate, cfg->rate > 0 ?
 	    cfg->rate / 20.0 : 1.0, now);
 	last_sweep = last_prog = now;
+	prog_ns = (int64_t)(cfg->progress_ms ? cfg->progress_ms : 500) *
+	    1000000;
 	for (;;) {
 		now = scan_now_ns();
 		if (stop != NULL && *stop)
@@ -1667,14 +1669,16 @@ scan_run(const struct scan_cfg *cfg, const struct scope *scope,
 				k++;
 			}
 		}
-		if (progress != NULL && now - last_prog >= 500000000) {
+		if (progress != NULL && now - last_prog >= prog_ns) {
 			last_prog = now;
 			st->now_ns = now;
+			st->inflight = x.nslots;
 			progress(st, arg);
 		}
 	}
 out:
 	st->now_ns = scan_now_ns();
+	st->inflight = 0;
 	/* joins the workers: none refers to a conn after this */
 	credssh_free(x.ssh);
 	while (x.nslots > 0) {

@@ -86,6 +86,7 @@ struct scan_cfg {
 	/* --source: bind before every connect when have_source */
 	int		 have_source;
 	struct mm_addr	 source;
+	unsigned	 progress_ms;	/* progress callback period; 0 = 500 */
 };
 
 /* One open target, delivered to the callback; valid only for the call. */
@@ -120,6 +121,7 @@ struct scan_stats {
 	uint64_t	refused;	/* RST / unreachable */
 	uint64_t	scope_refused;	/* scope_allows_port said no */
 	uint64_t	errors;		/* bounded misbehaviour (caps, TLS) */
+	uint64_t	inflight;	/* targets in flight now */
 	uint64_t	inflight_max;
 	uint64_t	cred_services;	/* services the check ran on */
 	uint64_t	cred_attempts;	/* pairs tried */
@@ -134,7 +136,8 @@ typedef void (*scan_progress_cb)(const struct scan_stats *s, void *arg);
 
 /* Runs the scan of `perm`'s targets over `scope` until the permutation is
  * exhausted or *stop becomes non-zero (signal handler). Calls `cb` for each
- * open target and `progress` (may be NULL) about twice a second. `perm` is
+ * open target and `progress` (may be NULL) every cfg->progress_ms (default
+ * 500 ms). `perm` is
  * advanced (save it for --resume). Returns 0, MM_ENOMEM or MM_EIO (epoll,
  * TLS context) with `d` set; *st gets the counters. */
 int	scan_run(const struct scan_cfg *cfg, const struct scope *scope,
