@@ -79,7 +79,9 @@ struct rules {
 
 static const char *const known_fields[] = {
 	"banner", "status", "body", "title", "cert.subject", "cert.issuer",
-	"ssh.banner", "telnet.prompt"
+	"cert.not_before", "cert.not_after", "cert.sha256", "cert.key",
+	"cert.self_signed", "ssh.banner", "ssh.hostkey", "ssh.hostkey_algs", "ssh.kex",
+	"ssh.ciphers", "ssh.macs", "ssh.compression", "telnet.prompt"
 };
 
 /* ---- small helpers ---------------------------------------------------- */

@@ -43,6 +43,7 @@
 #include "survey/http.h"
 #include "survey/scan.h"
 #include "survey/sshbanner.h"
+#include "survey/sshkex.h"
 #include "survey/telnet.h"
 #include "survey/tlsinfo.h"
 
@@ -133,6 +134,9 @@ struct scan_conn {
 	size_t			 wlen, woff;
 	struct telnet		*tn;
 	struct sshbanner	*sb;
+	size_t			 kex_off;	/* SSH: rbuf offset of the
+						   binary protocol */
+	int			 kex_done;	/* SSH: KEXINIT whole */
 	struct scan_obs		*obs;
 	struct scan_cred	*cr;		/* credential check, or NULL */
 	int			 tn_ev;		/* prompt event of the banner */
@@ -880,6 +884,32 @@ http_check_done(struct scan_conn *c, struct scan_ctx *x)
 	cred_done(c, x, 0, 0);
 }
 
+/* The fields of the server's KEXINIT (parsed again from rbuf: cheap,
+ * and the conn keeps no copy): ssh.hostkey (key types), ssh.hostkey_algs,
+ * ssh.kex, ssh.ciphers, ssh.macs, ssh.compression (server to client). */
+static void
+ssh_kex_fields(struct scan_conn *c)
+{
+	struct scan_obs *o = c->obs;
+	struct sshkex k;
+	char types[256];
+
+	if (sshkex_parse(c->rbuf + c->kex_off, c->rlen - c->kex_off, &k, NULL,
+	    NULL) != SSHKEX_DONE)
+		return;
+	sshkex_key_types(k.list[SSHKEX_HOSTKEY], k.len[SSHKEX_HOSTKEY],
+	    types, sizeof(types));
+	obs_add(o, "ssh.hostkey", 0, types, strlen(types));
+	obs_add(o, "ssh.hostkey_algs", 0, k.list[SSHKEX_HOSTKEY],
+	    k.len[SSHKEX_HOSTKEY]);
+	obs_add(o, "ssh.kex", 0, k.list[SSHKEX_KEX], k.len[SSHKEX_KEX]);
+	obs_add(o, "ssh.ciphers", 0, k.list[SSHKEX_ENC_SC],
+	    k.len[SSHKEX_ENC_SC]);
+	obs_add(o, "ssh.macs", 0, k.list[SSHKEX_MAC_SC], k.len[SSHKEX_MAC_SC]);
+	obs_add(o, "ssh.compression", 0, k.list[SSHKEX_COMP_SC],
+	    k.len[SSHKEX_COMP_SC]);
+}
+
 /* The banner step ended (prompt, SSH line, cap, EOF or timeout). */
 static void
 banner_done(struct scan_conn *c, struct scan_ctx *x)
@@ -891,6 +921,8 @@ banner_done(struct scan_conn *c, struct scan_ctx *x)
 		obs_add(o, "banner", 0, c->sb->line, strlen(c->sb->line));
 		obs_add(o, "ssh.banner", 0, c->sb->line, strlen(c->sb->line));
 		obs_banner_text(o, c->sb->line, strlen(c->sb->line));
+		if (c->kex_done)
+			ssh_kex_fields(c);
 		if (x->ssh != NULL && cred_begin(c, x, CM_SSH, "ssh") == 0) {
 			/* the attempts run in the pool, each on a new
 			 * connection that pays a token (feed_targets) */
@@ -1077,6 +1109,60 @@ exchange_done(struct scan_conn *c, struct scan_ctx *x)
 	conn_next_step(c, x);
 }
 
+/* RFC 4253 4.2: our identification string, so that the server goes on
+ * to its KEXINIT; the comment carries the attributable user agent. We
+ * send no KEXINIT and close after reading the server's. */
+static int
+ssh_ident_send(struct scan_conn *c, struct scan_ctx *x)
+{
+	char line[SSHB_LINE_MAX + 1];
+	const char *ua = x->cfg->user_agent != NULL ? x->cfg->user_agent : "";
+	size_t n, i;
+
+	n = (size_t)snprintf(line, sizeof(line) - 2, "SSH-2.0-mamori_survey%s"
+	    "%.200s", *ua != '\0' ? " " : "", ua);
+	if (n > sizeof(line) - 3)
+		n = sizeof(line) - 3;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)line[i] < 0x20 ||
+		    (unsigned char)line[i] > 0x7e)
+			line[i] = '_';
+	line[n++] = '\r';
+	line[n++] = '\n';
+	return conn_send(c, (const uint8_t *)line, n);
+}
+
+/* Reads the server's KEXINIT from rbuf[kex_off..rlen). Returns 1 when
+ * the banner step is over (KEXINIT whole, bad or over the cap). */
+static int
+ssh_kex_feed(struct scan_conn *c, struct scan_ctx *x)
+{
+	struct sshkex k;
+	struct mm_diag d;
+	size_t need = 0;
+	int rc;
+
+	rc = sshkex_parse(c->rbuf + c->kex_off, c->rlen - c->kex_off, &k,
+	    &need, &d);
+	if (rc < 0) {
+		obs_error(c, x, d.msg);
+		return 1;
+	}
+	if (rc == SSHKEX_DONE) {
+		c->kex_done = 1;
+		return 1;
+	}
+	if (need > SCAN_BANNER_MAX - c->kex_off) {
+		char msg[96];
+
+		snprintf(msg, sizeof(msg), "ssh: KEXINIT packet of %zu bytes "
+		    "over the banner cap", need);
+		obs_error(c, x, msg);
+		return 1;
+	}
+	return 0;
+}
+
 /* Feeds banner bytes to the SSH or telnet machine. Returns 1 when the
  * banner is complete. */
 static int
@@ -1099,13 +1185,29 @@ banner_feed(struct scan_conn *c, struct scan_ctx *x, const uint8_t *in,
 				return 1;
 			sshbanner_init(c->sb, SCAN_BANNER_MAX);
 		}
-		rc = sshbanner_feed(c->sb, in, n, NULL, &d);
-		if (rc < 0) {
-			obs_error(c, x, d.msg);
-			c->bmode = BM_RAW;
-			return 1;
+		if (!c->sb->done) {
+			size_t used = 0;
+
+			rc = sshbanner_feed(c->sb, in, n, &used, &d);
+			if (rc < 0) {
+				obs_error(c, x, d.msg);
+				c->bmode = BM_RAW;
+				return 1;
+			}
+			if (rc != SSHB_DONE)
+				return 0;
+			c->kex_off = c->rlen - n + used;
+			/* SSH-1 only: no KEXINIT to wait for */
+			if (strcmp(c->sb->proto, "2.0") != 0 &&
+			    strcmp(c->sb->proto, "1.99") != 0)
+				return 1;
+			if (ssh_ident_send(c, x) != 0) {
+				obs_error(c, x, "ssh: identification string "
+				    "not sent");
+				return 1;
+			}
 		}
-		return rc == SSHB_DONE;
+		return ssh_kex_feed(c, x);
 	}
 	if (c->bmode == BM_TELNET) {
 		uint8_t reply[3 * 512];
@@ -1214,6 +1316,7 @@ tls_cert(struct scan_conn *c)
 {
 	X509 *cert;
 	struct tlsinfo *ti;
+	char v[64];
 
 	if (c->obs->have_cert || (cert = SSL_get0_peer_certificate(c->ssl))
 	    == NULL)
@@ -1226,6 +1329,16 @@ tls_cert(struct scan_conn *c)
 		    strlen(ti->subject));
 		obs_add(c->obs, "cert.issuer", 0, ti->issuer,
 		    strlen(ti->issuer));
+		mtime_fmt(ti->not_before, 0, v, sizeof(v));
+		obs_add(c->obs, "cert.not_before", 0, v, strlen(v));
+		mtime_fmt(ti->not_after, 0, v, sizeof(v));
+		obs_add(c->obs, "cert.not_after", 0, v, strlen(v));
+		obs_add(c->obs, "cert.sha256", 0, ti->sha256_hex,
+		    strlen(ti->sha256_hex));
+		snprintf(v, sizeof(v), "%s %d", ti->key_type, ti->key_bits);
+		obs_add(c->obs, "cert.key", 0, v, strlen(v));
+		obs_add(c->obs, "cert.self_signed", 0, ti->self_signed ?
+		    "yes" : "no", ti->self_signed ? 3 : 2);
 	}
 	free(ti);
 }
@@ -1410,6 +1523,9 @@ conn_timeout(struct scan_conn *c, struct scan_ctx *x)
 	case PH_READ:
 		if (c->step >= 0)
 			obs_error(c, x, "read timeout");
+		else if (c->bmode == BM_SSH && c->sb != NULL &&
+		    c->sb->done && !c->kex_done)
+			obs_error(c, x, "ssh: no KEXINIT before the timeout");
 		else if (c->rlen > 0)
 			obs_error(c, x, "banner: timeout before a prompt");
 		exchange_done(c, x);

@@ -61,6 +61,61 @@ survey_header(struct survey_run *r)
 		    "vendor", "product", "version", "cves");
 }
 
+/* The observed fields worth keeping as evidence, by group. */
+static const char *const tls_keys[] = {
+	"subject", "issuer", "not_before", "not_after", "sha256", "key",
+	"self_signed", NULL
+};
+static const char *const ssh_keys[] = {
+	"hostkey", "hostkey_algs", "kex", "ciphers", "macs", "compression",
+	NULL
+};
+
+/* A JSON string of n bytes: as they are when valid UTF-8, else with
+ * every byte outside printable ASCII as '?'; at most 1 KiB kept. */
+static json_t *
+json_text(const char *s, size_t n)
+{
+	char buf[1024];
+	json_t *v;
+	size_t i;
+
+	if (n > sizeof(buf))
+		n = sizeof(buf);
+	if ((v = json_stringn(s, n)) != NULL)
+		return v;
+	for (i = 0; i < n; i++)
+		buf[i] = (unsigned char)s[i] >= 0x20 &&
+		    (unsigned char)s[i] < 0x7f ? s[i] : '?';
+	return json_stringn(buf, n);
+}
+
+/* Adds o[name] = { key: value } for the fields prefix+key of res that
+ * were observed (nothing when none was). O(fields x keys). */
+static void
+fields_obj(json_t *o, const char *name, const struct scan_result *res,
+    const char *prefix, const char *const *keys)
+{
+	json_t *g = NULL;
+	size_t i, k, pl = strlen(prefix);
+
+	for (k = 0; keys[k] != NULL; k++)
+		for (i = 0; i < res->nfields; i++) {
+			const struct rules_field *f = &res->fields[i];
+
+			if (f->name == NULL || strncmp(f->name, prefix, pl) !=
+			    0 || strcmp(f->name + pl, keys[k]) != 0)
+				continue;
+			if (g == NULL && (g = json_object()) == NULL)
+				return;
+			json_object_set_new(g, keys[k], json_text(f->val,
+			    f->len));
+			break;
+		}
+	if (g != NULL)
+		json_object_set_new(o, name, g);
+}
+
 static json_t *
 evidence_new(const struct survey_run *r, const struct scan_result *res,
     const char *target, const char *cves)
@@ -87,6 +142,8 @@ evidence_new(const struct survey_run *r, const struct scan_result *res,
 	json_object_set_new(o, "banner", json_string(res->banner));
 	if (res->error[0] != '\0')
 		json_object_set_new(o, "anomaly", json_string(res->error));
+	fields_obj(o, "tls", res, "cert.", tls_keys);
+	fields_obj(o, "ssh", res, "ssh.", ssh_keys);
 	json_object_set_new(o, "scan_id", json_string(r->meta.scan_id));
 	json_object_set_new(o, "operator", json_string(r->meta.operator_));
 	json_object_set_new(o, "purpose", json_string(r->meta.purpose));
