@@ -741,6 +741,36 @@ pool_close(struct pool_worker *w)
 	}
 }
 
+/* Waits for worker i (its socket is closed, so it is ending) and records
+ * an error when it ended without its END frame; the main loop then stops
+ * the other workers. */
+static void
+pool_reap(struct pool_ctx *x, unsigned i)
+{
+	struct pool_worker *w = &x->w[i];
+	struct mm_diag e;
+	int status = 0;
+
+	if (w->pid <= 0)
+		return;
+	if (!w->ended)
+		(void)kill(w->pid, SIGTERM);
+	while (waitpid(w->pid, &status, 0) < 0 && errno == EINTR)
+		;
+	w->pid = 0;
+	if (w->ended)
+		return;
+	memset(&e, 0, sizeof(e));
+	if (WIFSIGNALED(status))
+		mm_diag_set(&e, MM_EIO, "pool: worker %u ended by signal %d "
+		    "before its end frame", i, WTERMSIG(status));
+	else
+		mm_diag_set(&e, MM_EIO, "pool: worker %u ended (status %d) "
+		    "before its end frame", i, WIFEXITED(status) ?
+		    WEXITSTATUS(status) : -1);
+	pool_fail(x, MM_EIO, &e);
+}
+
 int
 pool_run(const struct scan_cfg *cfg, const struct scope *scope,
     struct perm *perms, unsigned nworkers, const struct rules *rules,
@@ -750,7 +780,7 @@ pool_run(const struct scan_cfg *cfg, const struct scope *scope,
 	struct pool_ctx x;
 	struct pollfd pf[POOL_MAX_WORKERS];
 	unsigned i, open_n, map[POOL_MAX_WORKERS];
-	int stopped = 0, status;
+	int stopped = 0;
 	struct timespec last, now;
 
 	if (nworkers == 1)
@@ -853,8 +883,7 @@ pool_run(const struct scan_cfg *cfg, const struct scope *scope,
 				continue;
 			if (pool_read(&x, map[i]) != 0) {
 				pool_close(w);
-				if (!w->ended && w->pid > 0)
-					(void)kill(w->pid, SIGTERM);
+				pool_reap(&x, map[i]);
 			}
 		}
 		clock_gettime(CLOCK_MONOTONIC, &now);
@@ -868,27 +897,8 @@ pool_run(const struct scan_cfg *cfg, const struct scope *scope,
 		}
 	}
 	for (i = 0; i < nworkers; i++) {
-		struct pool_worker *w = &x.w[i];
-		struct mm_diag e;
-
-		if (w->pid <= 0)
-			continue;
-		while (waitpid(w->pid, &status, 0) < 0 && errno == EINTR)
-			;
-		memset(&e, 0, sizeof(e));
-		if (!w->ended) {
-			if (WIFSIGNALED(status))
-				mm_diag_set(&e, MM_EIO, "pool: worker %u ended "
-				    "by signal %d before its end frame", i,
-				    WTERMSIG(status));
-			else
-				mm_diag_set(&e, MM_EIO, "pool: worker %u ended "
-				    "(status %d) before its end frame", i,
-				    WIFEXITED(status) ? WEXITSTATUS(status) :
-				    -1);
-			pool_fail(&x, MM_EIO, &e);
-		}
-		free(w->buf);
+		pool_reap(&x, i);
+		free(x.w[i].buf);
 	}
 	pool_sum(&x, st);
 	st->inflight = 0;
