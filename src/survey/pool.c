@@ -518,7 +518,8 @@ pool_child_end(struct pool_child *k, int rc, const struct scan_stats *st,
 
 static void
 pool_child_main(const struct scan_cfg *cfg, const struct scope *scope,
-    struct perm *pm, const struct rules *rules, volatile int *stop, int fd)
+    struct perm *pm, const struct rules *rules, volatile int *stop, int fd,
+    pid_t parent)
 {
 	struct pool_child k;
 	struct scan_stats st;
@@ -530,7 +531,7 @@ pool_child_main(const struct scan_cfg *cfg, const struct scope *scope,
 	k.fd = fd;
 	k.stop = stop;
 	(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
-	if (getppid() == 1 && stop != NULL)
+	if (getppid() != parent && stop != NULL)
 		*stop = 1;	/* the parent is already gone */
 	rc = scan_run(cfg, scope, pm, rules, pool_child_result,
 	    pool_child_progress, &k, stop, &st, &d);
@@ -782,6 +783,7 @@ pool_run(const struct scan_cfg *cfg, const struct scope *scope,
 	unsigned i, open_n, map[POOL_MAX_WORKERS];
 	int stopped = 0;
 	struct timespec last, now;
+	pid_t parent = getpid();
 
 	if (nworkers == 1)
 		return scan_run(cfg, scope, &perms[0], rules, cb, progress,
@@ -837,7 +839,7 @@ pool_run(const struct scan_cfg *cfg, const struct scope *scope,
 				if (x.w[k].fd >= 0)
 					close(x.w[k].fd);
 			pool_child_main(&wc, scope, &perms[i], rules, stop,
-			    sv[1]);
+			    sv[1], parent);
 		}
 		close(sv[1]);
 		x.w[i].pid = pid;
