@@ -406,13 +406,15 @@ start_dropbear(struct devreal *r, const struct dev_real *d,
     const char *path, pid_t *pid, char *log, size_t loglen,
     struct mm_diag *diag)
 {
-	char kpath[PATH_CAP], ppath[PATH_CAP], kg[PATH_CAP], lp[48];
+	char kpath[PATH_CAP], rpath[PATH_CAP], ppath[PATH_CAP], kg[PATH_CAP];
+	char lp[48];
 	char out[512], a[16];
 	char *argv[20];
 	int n = 0;
 
 	fmt_addr(d->addr, a, sizeof(a));
 	if (put_file(r, "dropbear.key", NULL, kpath, sizeof(kpath)) != 0 ||
+	    put_file(r, "dropbear-rsa.key", NULL, rpath, sizeof(rpath)) != 0 ||
 	    put_file(r, "dropbear.pid", NULL, ppath, sizeof(ppath)) != 0 ||
 	    put_file(r, "dropbear.log", NULL, log, loglen) != 0)
 		return mm_diag_set(diag, MM_EIO, "devices: path too long in "
@@ -428,6 +430,19 @@ start_dropbear(struct devreal *r, const struct dev_real *d,
 	    run_capture(kg, argv, out, sizeof(out)) != 0)
 		return mm_diag_set(diag, MM_EIO, "devices: %s -t ed25519 "
 		    "failed", kg);
+	/* an RSA key too: dropbear offers RSA host key algorithms in its
+	 * KEXINIT even without one (and then fails the exchange); with
+	 * both keys what it offers is what it can do */
+	argv[1] = (char *)"-t";
+	argv[2] = (char *)"rsa";
+	argv[3] = (char *)"-s";
+	argv[4] = (char *)"2048";
+	argv[5] = (char *)"-f";
+	argv[6] = rpath;
+	argv[7] = NULL;
+	if (run_capture(kg, argv, out, sizeof(out)) != 0)
+		return mm_diag_set(diag, MM_EIO, "devices: %s -t rsa failed",
+		    kg);
 	snprintf(lp, sizeof(lp), "%s:%u", a, (unsigned)d->port);
 	argv[n++] = (char *)path;
 	argv[n++] = (char *)"-F";	/* foreground */
@@ -444,6 +459,8 @@ start_dropbear(struct devreal *r, const struct dev_real *d,
 	argv[n++] = lp;
 	argv[n++] = (char *)"-r";
 	argv[n++] = kpath;
+	argv[n++] = (char *)"-r";
+	argv[n++] = rpath;
 	argv[n] = NULL;
 	if ((*pid = spawn(path, argv, log)) == -1)
 		return mm_diag_set(diag, MM_EIO, "fork: %s", strerror(errno));
