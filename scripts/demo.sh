@@ -149,11 +149,17 @@ if "$bin" survey --help 2>&1 | grep -q -- --check-credentials &&
 else
 	echo "note: this build has no --check-credentials yet; surveying without the default-login check"
 fi
-say "mamori survey --lab --scope 127.40.0.0/22 -p $ports --rate 5000 $creds --operator ... --purpose ... --contact ..."
+# the shipped rules, plus an operator's own FortiGate build table (here
+# the lab's stand-in ETag times) so that FortiOS 5.x/6.x get a version
+buildtable=
+[ -f "$root/data/lab/fortigate-etag.rules" ] &&
+    buildtable=$root/data/lab/fortigate-etag.rules
+say "mamori survey --lab --scope 127.40.0.0/22 -p $ports --rate 5000 $creds --rules data/fingerprints ${buildtable:+--rules data/lab/fortigate-etag.rules} --operator ... --purpose ... --contact ..."
 "$bin" survey --lab --scope "$svdir/scope" -p $ports --rate 5000 --seed 1 \
     $creds ${credfile:+--credentials "$credfile"} \
     --timeout 2000 --banner-wait 1500 \
-    --rules "$root/data/fingerprints" --vulns "$root/data/vulns" \
+    --rules "$root/data/fingerprints" ${buildtable:+--rules "$buildtable"} \
+    --vulns "$root/data/vulns" \
     --operator "mamori demo" \
     --purpose "measure II-3(1) demonstration on an emulated fleet" \
     --contact "demo@example.invalid" --data "$svdata" -o table \

@@ -13,8 +13,11 @@
  * Truth honesty: a template whose real devices show nothing of their own
  * (the Xiongmai DVR's "(none) login:") carries `generic`, the product a
  * survey can report there; the truth then says "identifiable": false and
- * "expected" so tests can require exact identification everywhere.
- * Products are named as data/fingerprints names them.
+ * "expected" so tests can require exact identification everywhere. The
+ * same holds for a version no public source lets a survey read (the
+ * FortiGate 5.x/6.x ETag times): `generic_vendor` keeps the vendor the
+ * generic result still names. Products are named as data/fingerprints
+ * names them.
  *
  * SSH templates with a credential are served by libssh threads
  * (devices_ssh.c); real servers (lighttpd, dropbear) are added to the plan
@@ -32,7 +35,9 @@
  * 9.0R3.3; CVE-2019-19781 Citrix ADC/Gateway 12.1 before 12.1.55.18, 13.0
  * before 13.0.47.24; CVE-2019-1579 PAN-OS GlobalProtect 8.0.11 and
  * earlier, CVE-2020-2021 PAN-OS 8.1 before 8.1.15; CVE-2021-20016
- * SonicWall SMA100 10.2.0.x before 10.2.0.5).
+ * SonicWall SMA100 10.2.0.x before 10.2.0.5; CVE-2022-42475 FortiOS
+ * 7.2.0-7.2.2 and others, fixed in 7.2.3; CVE-2021-20038 SonicWall SMA100
+ * 10.2.0.8-37sv, 10.2.1.2-24sv and earlier).
  *
  * How each portal shows its version (docs/lab-devices.md):
  *  - Pulse: /dana-na/nc/nc_gina_ver.txt ProductVersion (real; public
@@ -51,14 +56,28 @@
  *    2020-06-13). The table gives days, so the emulated time of day
  *    (14:00 UTC) is illustrative. 9.1.3, the former fixed version, shares
  *    its day (2020-06-20) with 9.0.9 and cannot be told apart this way.
- *  - FortiGate: an ETag "SIZE-HEXTIME" on /remote/login whose second
- *    part is a Unix time, the shape Praetorian's FortiGate HTTP
- *    fingerprinter documents (example "83-6011f49f" = 2021-01-27; Go
- *    source, Praetorian Security, https://github.com/praetorian-inc).
- *    No public time-to-version table was found: the times below are
- *    LAB-ONLY stand-ins (14:00 UTC on a day near each release).
- *  - SonicWall SMA 100: no public version leak of the 10.x welcome page
- *    was found; the meta tag below stays a LAB-ONLY stand-in.
+ *  - FortiGate 7.x: the SSL-VPN login page carries a per-build 32-hex
+ *    string (the first [0-9a-f]{32} of the page; the lab writes it as a
+ *    static asset path prefix). 3gstudent/Homework-of-Python,
+ *    Fortigate_GetVersion.py (commit a589b1b3), maps four of them:
+ *    df91004ba8e5e244e7af97a888494774 = 7.2.2, 97a9a8eadad35e7c450cd9aae0
+ *    848ee7 = 7.2.3 (and 7.2.1, 7.0.6). One public source: medium
+ *    confidence. The lab's 7.2.2 (CVE-2022-42475) and 7.2.3 (fixed) show
+ *    them.
+ *  - FortiGate 5.x/6.x: an ETag "SIZE-HEXTIME" whose second part is the
+ *    build's Unix time, the shape Praetorian's FortiGate fingerprinter
+ *    documents (praetorian-inc/nerva, pkg/plugins/fingerprinters/
+ *    fortigate.go: "83-6011f49f" = 2021-01-27). It dates a build, but no
+ *    public table maps times to FortiOS versions: the four times below
+ *    are the lab's stand-ins (14:00 UTC on a day near each release), the
+ *    shipped rules report these units without a version ("identifiable":
+ *    false), and data/lab/fortigate-etag.rules, an operator-style build
+ *    table not loaded by default, turns the stand-ins into versions.
+ *  - SonicWall SMA 100: /cgi-bin/welcome names its CSS and JS assets
+ *    after the firmware, e.g. /swl_login.10.2.1.2-24sv.css and
+ *    /js/jquery.10.2.1.2-24sv.js (jbaines-r7/badblood README.md, Jake
+ *    Baines, Rapid7; Metasploit's sonicwall_cve_2021_20039.rb reads the
+ *    jquery name); the lab serves those names for its two builds.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -93,7 +112,7 @@ enum {
 	T_HTTP_DLINK, T_HTTP_GOAHEAD, T_HTTP_TPLINK, T_HTTP_ROUTER,
 	T_HTTP_OPEN,
 	T_SSH_74, T_SSH_96, T_SSH_DB2019, T_SSH_DB2014,
-	T_FGT_604, T_FGT_567, T_FGT_609, T_FGT_644,
+	T_FGT_604, T_FGT_567, T_FGT_609, T_FGT_644, T_FGT_722, T_FGT_723,
 	T_PCS_901, T_PCS_837, T_PCS_9034,
 	T_CTX_130, T_CTX_121, T_CTX_130F,
 	T_GP_8010, T_GP_8115,
@@ -105,33 +124,88 @@ enum {
 
 #define TEL(n, ven, prod, ver, cpe, cve, prompt, cr)			\
 	{ n, DEV_TELNET, "telnet", ven, prod, ver, cpe, cve, prompt, NULL, \
-	  NULL, "telnet banner", cr, P_NONE, 0, HOST_NONE, NULL }
+	  NULL, "telnet banner", cr, P_NONE, 0, HOST_NONE, NULL, NULL,	\
+	  NULL }
 /* a telnet device whose prompt real devices share with generic ones */
 #define TELG(n, ven, prod, ver, cpe, cve, prompt, cr, gen)		\
 	{ n, DEV_TELNET, "telnet", ven, prod, ver, cpe, cve, prompt, NULL, \
 	  NULL, "none: the prompt is generic", cr, P_NONE, 0, HOST_NONE,  \
-	  gen }
+	  gen, NULL, NULL }
 #define WEB(n, ven, prod, ver, cpe, cve, server, realm, title, cr)	\
 	{ n, DEV_HTTP, "http", ven, prod, ver, cpe, cve, server, realm,	\
 	  title, "Server header, Basic realm, title", cr, P_NONE, 0,	\
-	  HOST_NONE, NULL }
+	  HOST_NONE, NULL, NULL, NULL }
 #define SSH(n, ven, prod, ver, cpe, cve, id, cr)			\
 	{ n, DEV_SSH, "ssh", ven, prod, ver, cpe, cve, id, NULL, NULL,	\
-	  "SSH identification string", cr, P_NONE, 0, HOST_NONE, NULL }
+	  "SSH identification string", cr, P_NONE, 0, HOST_NONE, NULL,	\
+	  NULL, NULL, NULL, NULL, NULL }
+/* an emulated OpenSSH: KEXINIT host key algorithms `hk` (key types
+ * `types`) and key exchange methods `kx` */
+#define SSHK(n, ven, prod, ver, cpe, cve, id, hk, kx, types)		\
+	{ n, DEV_SSH, "ssh", ven, prod, ver, cpe, cve, id, NULL, NULL,	\
+	  "SSH identification string", -1, P_NONE, 0, HOST_NONE, NULL,	\
+	  NULL, NULL, hk, kx, types }
+
+/*
+ * OpenSSH's defaults (sshd_config(5) of each release): 7.4 offers ssh-rsa
+ * beside the SHA-2 RSA signatures (RFC 8332), 8.8 and later no longer
+ * ssh-rsa; a server with the usual three host keys (RSA, ECDSA P-256,
+ * Ed25519) lists the algorithms of each. 9.x adds sntrup761x25519 and
+ * the strict key exchange marker (CVE-2023-48795 counter-measure, 9.6).
+ */
+#define OSSH74_HK	"ssh-rsa,rsa-sha2-512,rsa-sha2-256," \
+			"ecdsa-sha2-nistp256,ssh-ed25519"
+#define OSSH74_KX	"curve25519-sha256,curve25519-sha256@libssh.org," \
+			"ecdh-sha2-nistp256,ecdh-sha2-nistp384," \
+			"ecdh-sha2-nistp521," \
+			"diffie-hellman-group-exchange-sha256," \
+			"diffie-hellman-group16-sha512," \
+			"diffie-hellman-group18-sha512," \
+			"diffie-hellman-group-exchange-sha1," \
+			"diffie-hellman-group14-sha256," \
+			"diffie-hellman-group14-sha1"
+#define OSSH96_HK	"rsa-sha2-512,rsa-sha2-256,ecdsa-sha2-nistp256," \
+			"ssh-ed25519"
+#define OSSH96_KX	"sntrup761x25519-sha512@openssh.com," \
+			"curve25519-sha256,curve25519-sha256@libssh.org," \
+			"ecdh-sha2-nistp256,ecdh-sha2-nistp384," \
+			"ecdh-sha2-nistp521," \
+			"diffie-hellman-group-exchange-sha256," \
+			"diffie-hellman-group16-sha512," \
+			"diffie-hellman-group18-sha512," \
+			"diffie-hellman-group14-sha256," \
+			"kex-strict-s-v00@openssh.com"
+#define OSSH_TYPES	"rsa,ecdsa-p256,ed25519"
 #define VPN(n, ven, prod, ver, cpe, cve, server, title, ev, portal, gz) \
 	{ n, DEV_VPN, "http", ven, prod, ver, cpe, cve, server, NULL,	\
-	  title, ev, -1, portal, gz, HOST_NONE, NULL }
+	  title, ev, -1, portal, gz, HOST_NONE, NULL, NULL, NULL }
 #define HOS(n, svc, h)							\
 	{ n, DEV_HOSTILE, svc, "", "", "", "", "", NULL, NULL, NULL, "",	\
-	  -1, P_NONE, 0, h, NULL }
+	  -1, P_NONE, 0, h, NULL, NULL, NULL }
+/*
+ * FortiGate 5.x/6.x: the build shows only as the ETag time `t`, and no
+ * public table maps such times to versions, so the shipped rules name
+ * the product without a version: the truth's "expected" result.
+ */
+#define FGTE(n, ver, cpe, cve, t)					\
+	{ n, DEV_VPN, "http", "Fortinet", "FortiGate SSL-VPN", ver, cpe,	\
+	  cve, "xxxxxxxx-xxxxx", NULL, "Please Login", FGT_EV, -1, P_FORTI, \
+	  t, HOST_NONE, "FortiGate SSL-VPN", "Fortinet", NULL }
+/* FortiGate 7.x: the login page carries the build's 32-hex string `h` */
+#define FGTH(n, ver, cpe, cve, h)					\
+	{ n, DEV_VPN, "http", "Fortinet", "FortiGate SSL-VPN", ver, cpe,	\
+	  cve, "xxxxxxxx-xxxxx", NULL, "Please Login", FGT7_EV, -1,	\
+	  P_FORTI, 0, HOST_NONE, NULL, NULL, h }
 
-#define FGT_EV	"/remote/login ETag \"SIZE-HEXTIME\" (LAB-ONLY times)"
+#define FGT_EV	"/remote/login ETag \"SIZE-HEXTIME\": a build time no " \
+		"public table maps to a version"
+#define FGT7_EV	"/remote/login build hash (first 32 hex digits of the page)"
 #define PCS_EV	"/dana-na/nc/nc_gina_ver.txt ProductVersion PARAM (R as a dot)"
 #define CTX_EV	"gzip member time (MTIME) of " \
 		"/vpn/js/rdx/core/lang/rdx_en.json.gz"
 #define GP_EV	"/global-protect/login.esp ETag, last 8 hex = Unix time"
-#define SW_EV	"/cgi-bin/welcome meta name=\"sonicwall-firmware\" " \
-		"(LAB-ONLY)"
+#define SW_EV	"/cgi-bin/welcome CSS/JS asset names " \
+		"(/swl_login.VERSION.css, /js/jquery.VERSION.js)"
 
 static const struct dev_svctpl tpls[T_COUNT] = {
 	/*
@@ -144,9 +218,11 @@ static const struct dev_svctpl tpls[T_COUNT] = {
 	[T_TEL_XM] = TELG("tel-xiongmai", "Xiongmai", "DVR telnetd", "",
 	    "cpe:2.3:h:xiongmaitech:dvr:-:*:*:*:*:*:*:*", "",
 	    "\r\n(none) login: ", 0, "Linux telnetd"),
-	[T_TEL_DAHUA] = TEL("tel-dahua", "Dahua", "DVR telnetd", "",
+	/* "DVR login:" names the device type, not the vendor (rule
+	 * telnet-dvr-login): a survey reports a DVR telnetd, no vendor */
+	[T_TEL_DAHUA] = TELG("tel-dahua", "Dahua", "DVR telnetd", "",
 	    "cpe:2.3:h:dahuasecurity:dvr:-:*:*:*:*:*:*:*", "",
-	    "\r\nDVR login: ", 1),
+	    "\r\nDVR login: ", 1, "DVR telnetd"),
 	[T_TEL_HI3518] = TEL("tel-hi3518", "HiSilicon",
 	    "Hi3518 IP camera telnetd", "",
 	    "cpe:2.3:h:hisilicon:hi3518:-:*:*:*:*:*:*:*", "",
@@ -193,12 +269,13 @@ static const struct dev_svctpl tpls[T_COUNT] = {
 	[T_HTTP_OPEN] = WEB("http-lighttpd-open", "lighttpd", "lighttpd",
 	    "1.4.54", "cpe:2.3:a:lighttpd:lighttpd:1.4.54:*:*:*:*:*:*:*", "",
 	    "lighttpd/1.4.54", NULL, "Welcome page", -1),
-	[T_SSH_74] = SSH("ssh-openssh-7.4", "OpenBSD", "OpenSSH", "7.4",
+	[T_SSH_74] = SSHK("ssh-openssh-7.4", "OpenBSD", "OpenSSH", "7.4",
 	    "cpe:2.3:a:openbsd:openssh:7.4:*:*:*:*:*:*:*", "CVE-2018-15473",
-	    "SSH-2.0-OpenSSH_7.4\r\n", -1),
-	[T_SSH_96] = SSH("ssh-openssh-9.6p1", "OpenBSD", "OpenSSH", "9.6p1",
+	    "SSH-2.0-OpenSSH_7.4\r\n", OSSH74_HK, OSSH74_KX, OSSH_TYPES),
+	[T_SSH_96] = SSHK("ssh-openssh-9.6p1", "OpenBSD", "OpenSSH", "9.6p1",
 	    "cpe:2.3:a:openbsd:openssh:9.6:p1:*:*:*:*:*:*", "CVE-2024-6387",
-	    "SSH-2.0-OpenSSH_9.6p1 Ubuntu-3ubuntu13\r\n", -1),
+	    "SSH-2.0-OpenSSH_9.6p1 Ubuntu-3ubuntu13\r\n", OSSH96_HK,
+	    OSSH96_KX, OSSH_TYPES),
 	/* the dropbear servers of the DVR and router profiles take the
 	 * device's default pair by password (libssh server, devices_ssh.c,
 	 * which sends exactly this identification string) */
@@ -210,22 +287,33 @@ static const struct dev_svctpl tpls[T_COUNT] = {
 	    "Dropbear sshd", "2014.63",
 	    "cpe:2.3:a:dropbear_ssh_project:dropbear_ssh:2014.63:*:*:*:*:*:*:*",
 	    "CVE-2016-7406", "SSH-2.0-dropbear_2014.63\r\n", 1),
-	[T_FGT_604] = VPN("fgt-6.0.4", "Fortinet", "FortiGate SSL-VPN",
-	    "6.0.4", "cpe:2.3:o:fortinet:fortios:6.0.4:*:*:*:*:*:*:*",
-	    "CVE-2018-13379", "xxxxxxxx-xxxxx", "Please Login", FGT_EV,
-	    P_FORTI, 1548943200u),
-	[T_FGT_567] = VPN("fgt-5.6.7", "Fortinet", "FortiGate SSL-VPN",
-	    "5.6.7", "cpe:2.3:o:fortinet:fortios:5.6.7:*:*:*:*:*:*:*",
-	    "CVE-2018-13379", "xxxxxxxx-xxxxx", "Please Login", FGT_EV,
-	    P_FORTI, 1542204000u),
-	[T_FGT_609] = VPN("fgt-6.0.9", "Fortinet", "FortiGate SSL-VPN",
-	    "6.0.9", "cpe:2.3:o:fortinet:fortios:6.0.9:*:*:*:*:*:*:*", "",
-	    "xxxxxxxx-xxxxx", "Please Login", FGT_EV, P_FORTI,
-	    1580911200u),
-	[T_FGT_644] = VPN("fgt-6.4.4", "Fortinet", "FortiGate SSL-VPN",
-	    "6.4.4", "cpe:2.3:o:fortinet:fortios:6.4.4:*:*:*:*:*:*:*", "",
-	    "xxxxxxxx-xxxxx", "Please Login", FGT_EV, P_FORTI,
-	    1608213600u),
+	/*
+	 * FortiGate 5.x/6.x: the ETag times are the lab's stand-ins (see the
+	 * top of the file); the CVEs are every data/vulns entry the version
+	 * falls in, although a survey with the shipped rules cannot tell.
+	 */
+	[T_FGT_604] = FGTE("fgt-6.0.4", "6.0.4",
+	    "cpe:2.3:o:fortinet:fortios:6.0.4:*:*:*:*:*:*:*",
+	    "CVE-2018-13379,CVE-2022-42475,CVE-2023-27997", 1548943200u),
+	[T_FGT_567] = FGTE("fgt-5.6.7", "5.6.7",
+	    "cpe:2.3:o:fortinet:fortios:5.6.7:*:*:*:*:*:*:*",
+	    "CVE-2018-13379", 1542204000u),
+	[T_FGT_609] = FGTE("fgt-6.0.9", "6.0.9",
+	    "cpe:2.3:o:fortinet:fortios:6.0.9:*:*:*:*:*:*:*",
+	    "CVE-2022-42475,CVE-2023-27997", 1580911200u),
+	[T_FGT_644] = FGTE("fgt-6.4.4", "6.4.4",
+	    "cpe:2.3:o:fortinet:fortios:6.4.4:*:*:*:*:*:*:*",
+	    "CVE-2022-42475,CVE-2023-27997", 1608213600u),
+	/* FortiGate 7.2.2 and 7.2.3: build hashes from Fortigate_GetVersion.py
+	 * (top of the file); 7.2.3 fixes CVE-2022-42475 but is still in
+	 * CVE-2023-27997's range (7.2.0-7.2.4) */
+	[T_FGT_722] = FGTH("fgt-7.2.2", "7.2.2",
+	    "cpe:2.3:o:fortinet:fortios:7.2.2:*:*:*:*:*:*:*",
+	    "CVE-2022-42475,CVE-2023-27997",
+	    "df91004ba8e5e244e7af97a888494774"),
+	[T_FGT_723] = FGTH("fgt-7.2.3", "7.2.3",
+	    "cpe:2.3:o:fortinet:fortios:7.2.3:*:*:*:*:*:*:*",
+	    "CVE-2023-27997", "97a9a8eadad35e7c450cd9aae0848ee7"),
 	[T_PCS_901] = VPN("pcs-9.0R1", "Pulse Secure",
 	    "Pulse Connect Secure", "9.0R1",
 	    "cpe:2.3:a:pulsesecure:pulse_connect_secure:9.0:r1:*:*:*:*:*:*",
@@ -267,14 +355,18 @@ static const struct dev_svctpl tpls[T_COUNT] = {
 	    "GlobalProtect (PAN-OS)", "8.1.15",
 	    "cpe:2.3:o:paloaltonetworks:pan-os:8.1.15:*:*:*:*:*:*:*", "",
 	    NULL, "GlobalProtect Portal", GP_EV, P_GP, 1592056800u),
+	/* SMA 100: 10.2.0.2-20sv is before both fixes (CVE-2021-20016 fixed
+	 * in 10.2.0.5-29sv, CVE-2021-20038 in 10.2.0.9-41sv); 10.2.1.3-27sv
+	 * is the 10.2.1 release that fixed CVE-2021-20038 (SNWLID-2021-0026:
+	 * 10.2.1.2-24sv and earlier affected) */
 	[T_SW_V] = VPN("sonicwall-10.2.0.2", "SonicWall", "SMA 100 SSL-VPN",
 	    "10.2.0.2-20sv",
 	    "cpe:2.3:o:sonicwall:sma_100_firmware:10.2.0.2-20sv:*:*:*:*:*:*:*",
-	    "CVE-2021-20016", "SonicWALL SSL-VPN Web Server",
+	    "CVE-2021-20016,CVE-2021-20038", "SonicWALL SSL-VPN Web Server",
 	    "Virtual Office", SW_EV, P_SONICWALL, 0),
-	[T_SW_F] = VPN("sonicwall-10.2.1.1", "SonicWall", "SMA 100 SSL-VPN",
-	    "10.2.1.1-19sv",
-	    "cpe:2.3:o:sonicwall:sma_100_firmware:10.2.1.1-19sv:*:*:*:*:*:*:*",
+	[T_SW_F] = VPN("sonicwall-10.2.1.3", "SonicWall", "SMA 100 SSL-VPN",
+	    "10.2.1.3-27sv",
+	    "cpe:2.3:o:sonicwall:sma_100_firmware:10.2.1.3-27sv:*:*:*:*:*:*:*",
 	    "", "SonicWALL SSL-VPN Web Server", "Virtual Office", SW_EV,
 	    P_SONICWALL, 0),
 	[T_H_ENDLESS] = HOS("hostile-endless", "telnet", HOST_ENDLESS),
@@ -317,6 +409,8 @@ static const struct profile profiles[] = {
 	VPNP("fortigate-5.6.7", T_FGT_567, 8080, 10443),
 	VPNP("fortigate-6.0.9", T_FGT_609, 80, 10443),
 	VPNP("fortigate-6.4.4", T_FGT_644, 8080, 10443),
+	VPNP("fortigate-7.2.2", T_FGT_722, 80, 10443),
+	VPNP("fortigate-7.2.3", T_FGT_723, 8080, 10443),
 	VPNP("pulse-9.0R1", T_PCS_901, 80, 443),
 	VPNP("pulse-8.3R7", T_PCS_837, 8080, 443),
 	VPNP("pulse-9.0R3.4", T_PCS_9034, 80, 443),
@@ -326,7 +420,7 @@ static const struct profile profiles[] = {
 	VPNP("globalprotect-8.0.10", T_GP_8010, 80, 443),
 	VPNP("globalprotect-8.1.15", T_GP_8115, 8080, 443),
 	VPNP("sonicwall-10.2.0.2", T_SW_V, 80, 443),
-	VPNP("sonicwall-10.2.1.1", T_SW_F, 8080, 443),
+	VPNP("sonicwall-10.2.1.3", T_SW_F, 8080, 443),
 };
 
 static const struct profile hostiles[] = {
@@ -871,6 +965,17 @@ devplan_truth_json(const struct dev_plan *p, int secrets, char **buf,
 				sb_add(&s, ",\"%s\":%" PRIu32,
 				    t->portal == P_CITRIX ? "gzip_mtime" :
 				    "etag_time", t->gzmtime);
+			if (t->build_hash != NULL) {
+				sb_add(&s, ",\"build_hash\":");
+				sb_str(&s, t->build_hash);
+			}
+			/* the host key types of an SSH server: the emulator's
+			 * KEXINIT, or the libssh servers' ed25519 key */
+			if (t->kind == DEV_SSH) {
+				sb_add(&s, ",\"hostkey\":");
+				sb_str(&s, t->ssh_hostkey != NULL ?
+				    t->ssh_hostkey : "ed25519");
+			}
 			sb_add(&s, ",\"version_evidence\":");
 			sb_str(&s, t->evidence);
 			sb_cred(&s, t->cred, secrets);
@@ -878,8 +983,12 @@ devplan_truth_json(const struct dev_plan *p, int secrets, char **buf,
 			    t->generic == NULL ? "true" : "false");
 			if (t->generic != NULL) {
 				sb_add(&s, ",\"expected\":{\"service\":");
-				sb_str(&s, t->service);
-				sb_add(&s, ",\"vendor\":\"\",\"product\":");
+				sb_str(&s, devices_svc_tls(&p->svc[j]) ?
+				    "https" : t->service);
+				sb_add(&s, ",\"vendor\":");
+				sb_str(&s, t->generic_vendor != NULL ?
+				    t->generic_vendor : "");
+				sb_add(&s, ",\"product\":");
 				sb_str(&s, t->generic);
 				sb_add(&s, ",\"version\":\"\"}");
 			}

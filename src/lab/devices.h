@@ -79,8 +79,22 @@ struct dev_svctpl {
 	/* NULL: the survey can name this product. Else the prompt is
 	 * shared with generic devices and the survey can only report this
 	 * generic product (vendor and version ""): the truth then says
-	 * "identifiable": false and "expected" (docs/lab-truth.md). */
+	 * "identifiable": false and "expected" (docs/lab-devices.md). */
 	const char	*generic;
+	/* With `generic`: the vendor that generic result names ("" or NULL
+	 * for none), e.g. "Fortinet" for a FortiGate whose build the
+	 * shipped rules cannot tell. */
+	const char	*generic_vendor;
+	/* FortiGate 7.x: the per-build 32-hex string the SSL-VPN login page
+	 * carries (as an asset path prefix); NULL elsewhere. */
+	const char	*build_hash;
+	/* SSH served by the emulator (no login): what its KEXINIT offers
+	 * (RFC 4253 7.1), sent once the client's identification line
+	 * arrives, as OpenSSH does; the host key types for the truth. NULL
+	 * elsewhere (the libssh servers of devices_ssh.c send their own). */
+	const char	*ssh_hostkey_algs;
+	const char	*ssh_kex;
+	const char	*ssh_hostkey;
 };
 
 /* A real server run beside the emulator (devices_real.c). */

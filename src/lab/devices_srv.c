@@ -20,11 +20,13 @@
  * through devsrv_count_accept/devsrv_count_login, so the counters (and
  * the first/last accept times of the counts file) are under a mutex.
  *
- * VPN portals reveal their versions the way the real products do where
- * a public fact exists (devices.c lists the sources): Pulse's
- * nc_gina_ver.txt, the gzip MTIME of Citrix's rdx_en.json.gz, the hex
- * time ending GlobalProtect's login.esp ETag; FortiGate's ETag has the
- * real shape with LAB-ONLY times, SonicWall's meta tag is a stand-in.
+ * VPN portals reveal their versions the way the real products do
+ * (devices.c lists the sources): Pulse's nc_gina_ver.txt, the gzip MTIME
+ * of Citrix's rdx_en.json.gz, the hex time ending GlobalProtect's
+ * login.esp ETag, the build hash in FortiOS 7.x's login page, the
+ * firmware in the SMA 100 welcome page's asset names. FortiGate 5.x/6.x
+ * send an ETag of the real shape whose times are the lab's stand-ins (no
+ * public table maps them to versions).
  *
  * Input is only looked at through core/cursor.h. Telnet logins compare
  * against the device's default credential and, on success, show a prompt
@@ -79,6 +81,7 @@ struct conn {
 	int		 hs_done;	/* TLS handshake finished */
 	int		 ssl_wantw;	/* TLS needs the socket writable */
 	uint64_t	 gen;		/* endless generator counter */
+	int		 kex_sent;	/* SSH: KEXINIT sent */
 	/* telnet */
 	enum tel_state	 ts;
 	enum iac_state	 is;
@@ -475,6 +478,62 @@ endless_fill(struct conn *c)
 }
 
 static void
+put_be32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+/*
+ * The emulated SSH server's KEXINIT (RFC 4253 7.1) in an unencrypted
+ * binary packet (section 6): the template's key exchange methods and host
+ * key algorithms, OpenSSH's default ciphers, MACs and compression, padding
+ * to a multiple of 8. About 1 KiB; OUT_MAX holds it.
+ */
+static void
+ssh_kexinit(struct conn *c)
+{
+	static const char enc[] = "chacha20-poly1305@openssh.com,aes128-ctr,"
+	    "aes192-ctr,aes256-ctr,aes128-gcm@openssh.com,"
+	    "aes256-gcm@openssh.com";
+	static const char mac[] = "umac-64-etm@openssh.com,"
+	    "umac-128-etm@openssh.com,hmac-sha2-256-etm@openssh.com,"
+	    "hmac-sha2-512-etm@openssh.com,hmac-sha1-etm@openssh.com,"
+	    "umac-64@openssh.com,umac-128@openssh.com,hmac-sha2-256,"
+	    "hmac-sha2-512,hmac-sha1";
+	static const char comp[] = "none,zlib@openssh.com";
+	const char *l[10] = { c->t->ssh_kex, c->t->ssh_hostkey_algs, enc, enc,
+	    mac, mac, comp, comp, "", "" };
+	uint8_t pkt[2048];
+	size_t o = 5, i, n, pad;
+
+	pkt[o++] = 20;			/* SSH_MSG_KEXINIT */
+	for (i = 0; i < 16; i++)	/* cookie */
+		pkt[o++] = (uint8_t)(c->gen * 31 + i * 7 + c->svc);
+	for (i = 0; i < 10; i++) {
+		n = strlen(l[i]);
+		if (o + 4 + n + 5 + 16 > sizeof(pkt))
+			return;		/* templates are far below */
+		put_be32(pkt + o, (uint32_t)n);
+		memcpy(pkt + o + 4, l[i], n);
+		o += 4 + n;
+	}
+	pkt[o++] = 0;			/* first_kex_packet_follows */
+	put_be32(pkt + o, 0);		/* reserved */
+	o += 4;
+	pad = 8 - (o % 8);
+	if (pad < 4)
+		pad += 8;
+	memset(pkt + o, 0, pad);
+	o += pad;
+	put_be32(pkt, (uint32_t)(o - 4));
+	pkt[4] = (uint8_t)pad;
+	out_add(c, pkt, o);
+}
+
+static void
 greet(struct conn *c)
 {
 	static const uint8_t neg[] = {
@@ -491,7 +550,9 @@ greet(struct conn *c)
 		break;
 	case DEV_SSH:
 		out_str(c, c->t->text);
-		c->closing = 1;
+		/* with a KEXINIT to send: wait for the client's line */
+		if (c->t->ssh_hostkey_algs == NULL)
+			c->closing = 1;
 		break;
 	case DEV_HOSTILE:
 		if (c->t->hostile == HOST_ENDLESS ||
@@ -782,7 +843,7 @@ dotted(const char *v, char *out, size_t len)
 static void
 http_vpn(struct conn *c, const char *path)
 {
-	char body[1536], dv[32];
+	char body[2048], dv[32];
 	uint8_t gz[128];
 	size_t n;
 
@@ -790,6 +851,25 @@ http_vpn(struct conn *c, const char *path)
 	case 1: /* FortiGate */
 		if (strcmp(path, "/") == 0) {
 			http_redirect(c, "/remote/login?lang=en");
+			return;
+		}
+		if (strcmp(path, "/remote/login") == 0 &&
+		    c->t->build_hash != NULL) {
+			/* FortiOS 7.x: the build hash is the first 32 hex
+			 * digits of the page, here a static asset prefix (the
+			 * file names are the lab's) */
+			snprintf(body, sizeof(body), "<!DOCTYPE html>\n<html "
+			    "lang=\"en\"><head><meta charset=\"UTF-8\">"
+			    "<title>%s</title>\n<link href=\"/%s/css/login."
+			    "css\" rel=\"stylesheet\" type=\"text/css\">\n"
+			    "<script src=\"/%s/js/login.js\"></script>\n"
+			    "<script src=\"/remote/fgt_lang?lang=en\">"
+			    "</script>\n</head><body class=\"main\"><form "
+			    "action=\"/remote/logincheck\" method=\"post\">"
+			    "<input name=\"username\"><input name=\"credential"
+			    "\" type=\"password\"></form></body></html>\n",
+			    c->t->title, c->t->build_hash, c->t->build_hash);
+			http_page(c, 200, "OK", body);
 			return;
 		}
 		if (strcmp(path, "/remote/login") == 0) {
@@ -878,12 +958,26 @@ http_vpn(struct conn *c, const char *path)
 			return;
 		}
 		if (strcmp(path, "/cgi-bin/welcome") == 0) {
-			/* LAB-ONLY: no public version leak of this page was
-			 * found; the meta tag is the lab's stand-in */
+			/* SMA 100 10.x: the firmware names the CSS and JS
+			 * assets (jbaines-r7/badblood README.md shows these
+			 * six lines for 10.2.1.2-24sv) */
 			snprintf(body, sizeof(body), "<html><head><title>%s"
-			    "</title><meta name=\"sonicwall-firmware\" "
-			    "content=\"%s\"></head><body></body></html>\n",
-			    c->t->title, c->t->version);
+			    "</title>\n"
+			    "<link href='/swl_login.%s.css' type='text/css' "
+			    "rel='stylesheet'>\n"
+			    "<link href='/swl_header.%s.css' type='text/css' "
+			    "rel='stylesheet'>\n"
+			    "<link href='/sma_content_overrides.%s.css' "
+			    "type='text/css' rel='stylesheet'>\n"
+			    "<link href='/sma_login_overrides.%s.css' "
+			    "type='text/css' rel='stylesheet'>\n"
+			    "<link href=\"/notificationbar.%s.css\" "
+			    "type=\"text/css\" rel=\"stylesheet\">\n"
+			    "<script src=\"/js/jquery.%s.js\" type=\"text/"
+			    "javascript\" charset=\"utf-8\"></script>\n"
+			    "</head><body></body></html>\n", c->t->title,
+			    c->t->version, c->t->version, c->t->version,
+			    c->t->version, c->t->version, c->t->version);
 			http_page(c, 200, "OK", body);
 			return;
 		}
@@ -1015,6 +1109,14 @@ conn_input(struct devsrv *s, struct conn *c)
 			http_input(s, c);
 		else
 			c->inlen = 0;
+		break;
+	case DEV_SSH:
+		if (!c->kex_sent && c->t->ssh_hostkey_algs != NULL &&
+		    memchr(c->in, '\n', c->inlen) != NULL) {
+			ssh_kexinit(c);
+			c->kex_sent = 1;
+		}
+		c->inlen = 0;	/* the client's KEXINIT is not read */
 		break;
 	default:
 		c->inlen = 0;

@@ -292,7 +292,7 @@ static int
 pool_get_fixed(struct cursor *c, char *dst, size_t cap, const char *field,
     struct mm_diag *d)
 {
-	const char *s;
+	const char *s = "";
 	size_t n;
 	int rc;
 

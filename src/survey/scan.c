@@ -923,6 +923,10 @@ banner_done(struct scan_conn *c, struct scan_ctx *x)
 		obs_banner_text(o, c->sb->line, strlen(c->sb->line));
 		if (c->kex_done)
 			ssh_kex_fields(c);
+		else if (o->error[0] == '\0' &&
+		    (strcmp(c->sb->proto, "2.0") == 0 ||
+		    strcmp(c->sb->proto, "1.99") == 0))
+			obs_error(c, x, "ssh: closed before its KEXINIT");
 		if (x->ssh != NULL && cred_begin(c, x, CM_SSH, "ssh") == 0) {
 			/* the attempts run in the pool, each on a new
 			 * connection that pays a token (feed_targets) */

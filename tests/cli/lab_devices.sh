@@ -152,6 +152,9 @@ for sv in svcs:
         if "etag_time" in sv:
             # FortiGate, GlobalProtect: the build time in the ETag
             assert ('%08x"' % sv["etag_time"]).encode() in r, (sv["template"], r)
+        elif "build_hash" in sv:
+            # FortiGate 7.x: the build hash in the login page
+            assert sv["build_hash"].encode() in r, (sv["template"], r)
         elif sv["vendor"] != "Citrix":
             assert v.encode() in r, (sv["template"], r)
         if sv["vendor"] != "Pulse Secure":

@@ -155,7 +155,7 @@ if "$MAMORI" survey --help >/dev/null 2>&1; then
 import json, re, sys
 truth = json.load(open(sys.argv[1]))
 # every non-hostile template of the emulator is in this fleet
-tpls = set(re.findall(r'= (?:TEL|TELG|WEB|SSH|VPN)\("([^"]+)"',
+tpls = set(re.findall(r'= (?:TEL|TELG|WEB|SSH|VPN|FGTE|FGTH)\("([^"]+)"',
                       open(sys.argv[3]).read()))
 seen = set(s["template"] for s in truth["services"])
 assert tpls and tpls <= seen, ("templates not in the fleet", tpls - seen)

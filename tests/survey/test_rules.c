@@ -242,6 +242,120 @@ test_match_vpn(void **state)
 	rules_free(r);
 }
 
+/* An observation built in place: body and one optional header. */
+static void
+sample_page(struct sample *s, const char *probe, const char *hname,
+    const char *hval, const char *body)
+{
+	memset(s, 0, sizeof(*s));
+	s->f[s->n].name = "status";
+	s->f[s->n].val = "200 OK";
+	s->f[s->n].len = 6;
+	s->n++;
+	if (hname != NULL) {
+		s->f[s->n].name = hname;
+		s->f[s->n].val = hval;
+		s->f[s->n].len = strlen(hval);
+		s->n++;
+	}
+	s->f[s->n].name = "body";
+	s->f[s->n].val = body;
+	s->f[s->n].len = strlen(body);
+	s->n++;
+	s->obs.probe = probe;
+	s->obs.fields = s->f;
+	s->obs.nfields = s->n;
+}
+
+/*
+ * Version leaks of data/fingerprints/30-vpn.rules: the SMA 100 welcome
+ * page's asset names (jbaines-r7/badblood's 10.2.1.2-24sv lines, the 9.x
+ * stylesheet name, the jquery name alone), FortiOS 7.x build hashes on
+ * the SSL-VPN login page only, and the FortiGate ETag time, which the
+ * shipped rules do not turn into a version.
+ */
+static void
+test_version_leaks(void **state)
+{
+	struct rules	*r = load_shipped();
+	struct sample	 s;
+
+	(void)state;
+	sample_page(&s, "https-sonicwall", "header:Server",
+	    "SonicWALL SSL-VPN Web Server",
+	    "<html><head>\n"
+	    "<link href='/swl_login.10.2.1.2-24sv.css' type='text/css' "
+	    "rel='stylesheet'>\n"
+	    "<link href='/swl_header.10.2.1.2-24sv.css' type='text/css' "
+	    "rel='stylesheet'>\n"
+	    "<script src=\"/js/jquery.10.2.1.2-24sv.js\" "
+	    "type=\"text/javascript\" charset=\"utf-8\"></script>\n");
+	expect(r, &s, "SonicWall", "SMA 100 SSL-VPN", "10.2.1.2-24sv",
+	    "cpe:2.3:o:sonicwall:sma_100_firmware:10.2.1.2-24sv:*:*:*:*:*:*:*");
+	sample_page(&s, "https-root", NULL, NULL,
+	    "<link href=\"/swl_styles.9.0.0.10-28sv.css\" rel=stylesheet>");
+	expect(r, &s, "SonicWall", "SMA 100 SSL-VPN", "9.0.0.10-28sv", NULL);
+	sample_page(&s, "https-sonicwall", NULL, NULL,
+	    "<script src=\"/js/jquery.8.1.0.2-14sv.js\"></script>");
+	expect(r, &s, "SonicWall", "SMA 100 SSL-VPN", "8.1.0.2-14sv", NULL);
+
+	sample_page(&s, "https-fortinet-login", "header:Server",
+	    "xxxxxxxx-xxxxx", "<html><head><link href=\"/df91004ba8e5e244e7"
+	    "af97a888494774/css/login.css\"><script src=\"/remote/fgt_lang?"
+	    "lang=en\"></script></head></html>");
+	expect(r, &s, "Fortinet", "FortiGate SSL-VPN", "7.2.2",
+	    "cpe:2.3:o:fortinet:fortios:7.2.2:*:*:*:*:*:*:*");
+	sample_page(&s, "https-fortinet-login", NULL, NULL,
+	    "<script src=\"/97a9a8eadad35e7c450cd9aae0848ee7/js/a.js\">");
+	expect(r, &s, "Fortinet", "FortiGate SSL-VPN", "7.2.3", NULL);
+	sample_page(&s, "https-fortinet-login", NULL, NULL,
+	    "<script src=\"/4885e9396f0d5f343a31e82c0bc37c91/js/a.js\">"
+	    "/remote/fgt_lang");
+	expect(r, &s, "Fortinet", "FortiGate SSL-VPN", "7.2.1", NULL);
+	sample_page(&s, "https-fortinet-login", NULL, NULL,
+	    "<script src=\"/b911aeb68426644df64811a094b12f98/js/a.js\">");
+	expect(r, &s, "Fortinet", "FortiGate SSL-VPN", "7.0.6", NULL);
+	/* part of a longer hex string: no version */
+	sample_page(&s, "https-fortinet-login", NULL, NULL,
+	    "/remote/fgt_lang 097a9a8eadad35e7c450cd9aae0848ee7");
+	expect(r, &s, "Fortinet", "FortiGate SSL-VPN", "", NULL);
+	/* the ETag's build time names no version in the shipped rules */
+	sample_page(&s, "https-fortinet-login", "header:ETag",
+	    "\"1c2-5c52ff60\"", "<script src=\"/remote/fgt_lang?lang=en\">");
+	expect(r, &s, "Fortinet", "FortiGate SSL-VPN", "",
+	    "cpe:2.3:o:fortinet:fortios:*:*:*:*:*:*:*:*");
+	rules_free(r);
+}
+
+/* data/lab/fortigate-etag.rules loads after the shipped rules (it names
+ * their probe) and turns the lab's stand-in ETag times into versions. */
+static void
+test_lab_buildtable(void **state)
+{
+	struct rules	*r = load_shipped();
+	struct sample	 s;
+	struct mm_diag	 d;
+
+	(void)state;
+	mm_diag_clear(&d);
+	if (rules_load_file(r, MAMORI_SRCDIR "/data/lab/fortigate-etag.rules",
+	    &d) != 0)
+		fail_msg("lab build table: %s", d.msg);
+	sample_page(&s, "https-fortinet-login", "header:ETag",
+	    "\"1c2-5c52ff60\"", "<script src=\"/remote/fgt_lang?lang=en\">");
+	expect(r, &s, "Fortinet", "FortiGate SSL-VPN", "6.0.4",
+	    "cpe:2.3:o:fortinet:fortios:6.0.4:*:*:*:*:*:*:*");
+	sample_page(&s, "https-fortinet-login", "header:ETag",
+	    "\"1c2-5c52ff61\"", "<script src=\"/remote/fgt_lang?lang=en\">");
+	expect(r, &s, "Fortinet", "FortiGate SSL-VPN", "", NULL);
+	rules_free(r);
+	/* alone it cannot load: its probe is defined in data/fingerprints */
+	assert_int_equal(rules_new(&r), 0);
+	assert_true(rules_load_file(r, MAMORI_SRCDIR
+	    "/data/lab/fortigate-etag.rules", &d) != 0);
+	rules_free(r);
+}
+
 static void
 test_identify_then_vulns(void **state)
 {
@@ -609,6 +723,8 @@ main(void)
 		cmocka_unit_test(test_match_ssh_telnet),
 		cmocka_unit_test(test_match_http_iot),
 		cmocka_unit_test(test_match_vpn),
+		cmocka_unit_test(test_version_leaks),
+		cmocka_unit_test(test_lab_buildtable),
 		cmocka_unit_test(test_identify_then_vulns),
 		cmocka_unit_test(test_probes),
 		cmocka_unit_test(test_load_errors),

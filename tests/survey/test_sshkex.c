@@ -22,9 +22,11 @@
 #include "core/err.h"
 #include "survey/sshkex.h"
 
+static const char kex0[] = "sntrup761x25519-sha512@openssh.com,"
+    "curve25519-sha256,kex-strict-s-v00@openssh.com";
+
 static const char *const lists[SSHKEX_NLISTS] = {
-	"sntrup761x25519-sha512@openssh.com,curve25519-sha256,"
-	    "kex-strict-s-v00@openssh.com",
+	kex0,
 	"rsa-sha2-512,rsa-sha2-256,ecdsa-sha2-nistp256,ssh-ed25519",
 	"chacha20-poly1305@openssh.com,aes128-ctr",
 	"chacha20-poly1305@openssh.com,aes128-ctr",

@@ -53,6 +53,14 @@ test_version_cmp(void **state)
 		{ "1.0.1", "1.0a", 1 },
 		{ "10.2.0.5-29sv", "10.2.0.5-30sv", -1 },
 		{ "10.2.0.5-d-29sv", "10.2.0.5-29sv", -1 },
+		/* SMA 100 builds as the welcome page's asset names show
+		 * them (the lab's 10.2.0.2-20sv and 10.2.1.3-27sv) */
+		{ "10.2.0.2-20sv", "10.2.0.5-29sv", -1 },
+		{ "10.2.0.8-37sv", "10.2.0.9-41sv", -1 },
+		{ "10.2.1.2-24sv", "10.2.1.3-27sv", -1 },
+		{ "10.2.0.9-41sv", "10.2.1.0-17sv", -1 },
+		{ "10.2.1.0", "10.2.1.0-17sv", -1 },
+		{ "9.0.0.10-28sv", "9.0.0.9-26sv", 1 },
 		{ "123456789012345678901", "123456789012345678902", -1 },
 		{ "", "0", -1 },
 		{ NULL, "1", -1 },
@@ -138,6 +146,18 @@ test_vpn_ranges(void **state)
 	has(v, "fortinet:fortios", "7.0.6", "CVE-2022-40684", 1);
 	has(v, "fortinet:fortios", "7.0.7", "CVE-2022-40684", 0);
 	has(v, "fortinet:fortios", "7.2.2", "CVE-2022-40684", 0);
+	/* CVE-2022-42475: 7.2.3, 7.0.9, 6.4.11, 6.2.12, 6.0.16 fixed */
+	has(v, "fortinet:fortios", "7.2.2", "CVE-2022-42475", 1);
+	has(v, "fortinet:fortios", "7.2.3", "CVE-2022-42475", 0);
+	has(v, "fortinet:fortios", "7.0.8", "CVE-2022-42475", 1);
+	has(v, "fortinet:fortios", "7.0.9", "CVE-2022-42475", 0);
+	has(v, "fortinet:fortios", "6.4.10", "CVE-2022-42475", 1);
+	has(v, "fortinet:fortios", "6.4.11", "CVE-2022-42475", 0);
+	has(v, "fortinet:fortios", "6.2.11", "CVE-2022-42475", 1);
+	has(v, "fortinet:fortios", "6.2.12", "CVE-2022-42475", 0);
+	has(v, "fortinet:fortios", "6.0.15", "CVE-2022-42475", 1);
+	has(v, "fortinet:fortios", "6.0.16", "CVE-2022-42475", 0);
+	has(v, "fortinet:fortios", "7.2.3", "CVE-2023-27997", 1);
 	/* CVE-2023-27997 */
 	has(v, "fortinet:fortios", "7.2.4", "CVE-2023-27997", 1);
 	has(v, "fortinet:fortios", "7.2.5", "CVE-2023-27997", 0);
@@ -191,6 +211,25 @@ test_vpn_ranges(void **state)
 	has(v, "sonicwall:sma_100_firmware", "10.2.0.5-29sv", "CVE-2021-20016",
 	    0);
 	has(v, "sonicwall:sma_100_firmware", "9.0.0.9-26sv", "CVE-2021-20016",
+	    0);
+	has(v, "cpe:2.3:o:sonicwall:sma_100_firmware:10.2.0.2-20sv:*:*:*:*:*:*:*",
+	    NULL, "CVE-2021-20016", 1);
+	/* CVE-2021-20038: 10.2.0.8-37sv and 10.2.1.2-24sv and earlier */
+	has(v, "sonicwall:sma_100_firmware", "10.2.0.2-20sv", "CVE-2021-20038",
+	    1);
+	has(v, "sonicwall:sma_100_firmware", "10.2.0.8-37sv", "CVE-2021-20038",
+	    1);
+	has(v, "sonicwall:sma_100_firmware", "10.2.0.9-41sv", "CVE-2021-20038",
+	    0);
+	has(v, "sonicwall:sma_100_firmware", "10.2.1.0-17sv", "CVE-2021-20038",
+	    1);
+	has(v, "sonicwall:sma_100_firmware", "10.2.1.2-24sv", "CVE-2021-20038",
+	    1);
+	has(v, "sonicwall:sma_100_firmware", "10.2.1.3-27sv", "CVE-2021-20038",
+	    0);
+	has(v, "sonicwall:sma_100_firmware", "10.2.1.3-27sv", "CVE-2021-20016",
+	    0);
+	has(v, "sonicwall:sma_100_firmware", "9.0.0.10-28sv", "CVE-2021-20038",
 	    0);
 	vulns_free(v);
 }
