@@ -1110,14 +1110,27 @@ conn_input(struct devsrv *s, struct conn *c)
 		else
 			c->inlen = 0;
 		break;
-	case DEV_SSH:
-		if (!c->kex_sent && c->t->ssh_hostkey_algs != NULL &&
-		    memchr(c->in, '\n', c->inlen) != NULL) {
+	case DEV_SSH: {
+		const uint8_t *nl = memchr(c->in, '\n', c->inlen);
+
+		if (c->t->ssh_hostkey_algs == NULL) {
+			c->inlen = 0;
+			break;
+		}
+		/* the emulator cannot run a key exchange: a client that goes
+		 * on to its own KEXINIT (a login attempt) is disconnected, as
+		 * a server that finds no common algorithm does; a survey
+		 * that reads the KEXINIT and closes never gets here */
+		if (c->kex_sent || (nl != NULL &&
+		    (size_t)(nl - c->in) + 1 < c->inlen))
+			c->closing = 1;
+		if (!c->kex_sent && nl != NULL) {
 			ssh_kexinit(c);
 			c->kex_sent = 1;
 		}
-		c->inlen = 0;	/* the client's KEXINIT is not read */
+		c->inlen = 0;
 		break;
+	}
 	default:
 		c->inlen = 0;
 		break;
