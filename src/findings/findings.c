@@ -33,16 +33,21 @@
 #include "findings/findings.h"
 #include "findings/sqldb.h"
 
-#define BUSY_TIMEOUT_MS	10000
 
 struct findings_db {
-	sqlite3		*db;
+	struct sqldb	 s;		/* connection, path, batch */
 	sqlite3_stmt	*upsert;
 	sqlite3_stmt	*get;
 	sqlite3_stmt	*setstatus;
-	int		 in_batch;
-	char		 path[1024];
 };
+
+/* sqldb_check_text() naming this module. */
+static int
+check_text(const char *what, const char *s, size_t cap, int required,
+    struct mm_diag *diag)
+{
+	return sqldb_check_text("finding", what, s, cap, required, diag);
+}
 
 static const char *const migrations[] = {
 	/* 0 -> 1: initial schema */
@@ -152,13 +157,6 @@ findings_filter_init(struct findings_filter *flt)
 	flt->order = FINDINGS_ORDER_ID;
 }
 
-static int
-db_err(struct findings_db *db, struct mm_diag *diag, const char *what)
-{
-	return mm_diag_set(diag, MM_EIO, "%s: %s: %s", db->path, what,
-	    sqlite3_errmsg(db->db));
-}
-
 /* Hex key of an address: string order == address order. */
 static void
 addr_key(const struct mm_addr *a, char out[33])
@@ -215,24 +213,6 @@ findings_evidence_check(const char *json, struct mm_diag *diag)
 	return evidence_parse(json, NULL, diag);
 }
 
-static int
-exec_sql(struct findings_db *db, const char *sql, struct mm_diag *diag)
-{
-	return sqldb_exec(db->db, db->path, sql, diag);
-}
-
-static int
-user_version(struct findings_db *db, int *v, struct mm_diag *diag)
-{
-	return sqldb_user_version(db->db, db->path, v, diag);
-}
-
-static int
-migrate(struct findings_db *db, struct mm_diag *diag)
-{
-	return sqldb_migrate(db->db, db->path, migrations, NMIGRATIONS, diag);
-}
-
 static const char upsert_sql[] =
 	"INSERT INTO findings (kind, detector, subject_addr, subject_key,"
 	" subject_port, subject_proto, dedup_extra, first_seen, last_seen,"
@@ -257,9 +237,32 @@ static const char upsert_sql[] =
 	" updated = excluded.updated"
 	" RETURNING id";
 
-int
-findings_open_path(const char *path, struct findings_db **dbp,
-    struct mm_diag *diag)
+/* findings.db: WAL, synchronous NORMAL (a finding lost in a power cut is
+ * found again by the next run), a 32 MiB page cache. */
+static const char pragmas[] = "PRAGMA journal_mode = WAL;"
+    "PRAGMA synchronous = NORMAL;"
+    "PRAGMA cache_size = -32768;";
+
+/* Prepares the persistent statements of an opened db. */
+static int
+findings_prepare(struct findings_db *db, struct mm_diag *diag)
+{
+	if (sqlite3_prepare_v3(db->s.db, upsert_sql, -1,
+	    SQLITE_PREPARE_PERSISTENT, &db->upsert, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v3(db->s.db, "SELECT " COLS " FROM findings"
+	    " WHERE id = ?1", -1, SQLITE_PREPARE_PERSISTENT, &db->get,
+	    NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v3(db->s.db, "UPDATE findings SET status = ?1,"
+	    " status_note = ?2, updated = ?3 WHERE id = ?4", -1,
+	    SQLITE_PREPARE_PERSISTENT, &db->setstatus, NULL) != SQLITE_OK)
+		return sqldb_err(&db->s, diag, "preparing statements");
+	return 0;
+}
+
+/* Opens DIR/NAME (dir != NULL) or path into a new handle. */
+static int
+findings_open_any(const char *dir, const char *path,
+    struct findings_db **dbp, struct mm_diag *diag)
 {
 	struct findings_db *db;
 	int rc;
@@ -267,58 +270,30 @@ findings_open_path(const char *path, struct findings_db **dbp,
 	*dbp = NULL;
 	if ((db = calloc(1, sizeof(*db))) == NULL)
 		return mm_diag_set(diag, MM_ENOMEM, "findings: out of memory");
-	snprintf(db->path, sizeof(db->path), "%s", path);
-	if (sqlite3_open_v2(path, &db->db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
-		rc = mm_diag_set(diag, MM_EIO, "%s: cannot open: %s", path,
-		    db->db != NULL ? sqlite3_errmsg(db->db) : "out of memory");
-		goto out;
+	rc = dir != NULL ?
+	    sqldb_open_dir(&db->s, "findings", dir, FINDINGS_DB_NAME,
+	    pragmas, migrations, NMIGRATIONS, diag) :
+	    sqldb_open(&db->s, path, pragmas, migrations, NMIGRATIONS, diag);
+	if (rc == 0 && (rc = findings_prepare(db, diag)) == 0) {
+		*dbp = db;
+		return 0;
 	}
-	sqlite3_busy_timeout(db->db, BUSY_TIMEOUT_MS);
-	sqlite3_extended_result_codes(db->db, 0);
-	if ((rc = exec_sql(db, "PRAGMA journal_mode = WAL;"
-	    "PRAGMA synchronous = NORMAL;"
-	    "PRAGMA cache_size = -32768;", diag)) != 0)
-		goto out;
-	if ((rc = migrate(db, diag)) != 0)
-		goto out;
-	if (sqlite3_prepare_v3(db->db, upsert_sql, -1,
-	    SQLITE_PREPARE_PERSISTENT, &db->upsert, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v3(db->db, "SELECT " COLS " FROM findings"
-	    " WHERE id = ?1", -1, SQLITE_PREPARE_PERSISTENT, &db->get,
-	    NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v3(db->db, "UPDATE findings SET status = ?1,"
-	    " status_note = ?2, updated = ?3 WHERE id = ?4", -1,
-	    SQLITE_PREPARE_PERSISTENT, &db->setstatus, NULL) != SQLITE_OK) {
-		rc = db_err(db, diag, "preparing statements");
-		goto out;
-	}
-	*dbp = db;
-	return 0;
- out:
 	findings_close(db);
 	return rc;
+}
+
+int
+findings_open_path(const char *path, struct findings_db **dbp,
+    struct mm_diag *diag)
+{
+	return findings_open_any(NULL, path, dbp, diag);
 }
 
 int
 findings_open(const char *datadir, struct findings_db **dbp,
     struct mm_diag *diag)
 {
-	char path[1024];
-	struct stat sb;
-	int n;
-
-	*dbp = NULL;
-	if (datadir == NULL)
-		return mm_diag_set(diag, MM_EINVAL, "findings: no data dir");
-	if (stat(datadir, &sb) != 0 || !S_ISDIR(sb.st_mode))
-		return mm_diag_set(diag, MM_EIO, "%s: not a directory",
-		    datadir);
-	n = snprintf(path, sizeof(path), "%s/%s", datadir, FINDINGS_DB_NAME);
-	if (n < 0 || (size_t)n >= sizeof(path))
-		return mm_diag_set(diag, MM_EINVAL, "%s: path too long",
-		    datadir);
-	return findings_open_path(path, dbp, diag);
+	return findings_open_any(datadir, NULL, dbp, diag);
 }
 
 void
@@ -326,80 +301,37 @@ findings_close(struct findings_db *db)
 {
 	if (db == NULL)
 		return;
-	findings_rollback(db);
+	sqldb_rollback(&db->s);
 	sqlite3_finalize(db->upsert);
 	sqlite3_finalize(db->get);
 	sqlite3_finalize(db->setstatus);
-	sqlite3_close(db->db);
+	sqldb_close(&db->s);
 	free(db);
 }
 
 int
 findings_schema_version(struct findings_db *db)
 {
-	int v = -1;
-
-	if (db == NULL || user_version(db, &v, NULL) != 0)
-		return -1;
-	return v;
+	return db != NULL ? sqldb_version(&db->s) : -1;
 }
 
 int
 findings_begin(struct findings_db *db, struct mm_diag *diag)
 {
-	int rc;
-
-	if (db->in_batch)
-		return mm_diag_set(diag, MM_EINVAL, "%s: batch already open",
-		    db->path);
-	if ((rc = exec_sql(db, "BEGIN IMMEDIATE", diag)) == 0)
-		db->in_batch = 1;
-	return rc;
+	return sqldb_begin(&db->s, diag);
 }
 
 int
 findings_commit(struct findings_db *db, struct mm_diag *diag)
 {
-	int rc;
-
-	if (!db->in_batch)
-		return mm_diag_set(diag, MM_EINVAL, "%s: no batch open",
-		    db->path);
-	if ((rc = exec_sql(db, "COMMIT", diag)) != 0) {
-		findings_rollback(db);
-		return rc;
-	}
-	db->in_batch = 0;
-	return 0;
+	return sqldb_commit(&db->s, diag);
 }
 
 void
 findings_rollback(struct findings_db *db)
 {
-	if (db == NULL || !db->in_batch)
-		return;
-	sqlite3_exec(db->db, "ROLLBACK", NULL, NULL, NULL);
-	db->in_batch = 0;
-}
-
-static int
-check_str(const char *what, const char *s, size_t cap, int required,
-    struct mm_diag *diag)
-{
-	size_t n;
-
-	if (s == NULL || *s == '\0') {
-		if (required)
-			return mm_diag_set(diag, MM_EINVAL,
-			    "finding: %s is required", what);
-		return 0;
-	}
-	n = strlen(s);
-	if (n > cap)
-		return mm_diag_set(diag, MM_EINVAL,
-		    "finding: %s is %zu bytes, over the cap of %zu", what, n,
-		    cap);
-	return 0;
+	if (db != NULL)
+		sqldb_rollback(&db->s);
 }
 
 int
@@ -412,12 +344,12 @@ findings_upsert(struct findings_db *db, const struct finding *f, int flags,
 	int64_t id;
 	int rc;
 
-	if ((rc = check_str("kind", f->kind, FINDINGS_NAME_MAX, 1, diag)) ||
-	    (rc = check_str("detector", f->detector, FINDINGS_NAME_MAX, 1,
+	if ((rc = check_text("kind", f->kind, FINDINGS_NAME_MAX, 1, diag)) ||
+	    (rc = check_text("detector", f->detector, FINDINGS_NAME_MAX, 1,
 	    diag)) ||
-	    (rc = check_str("dedup_extra", f->dedup_extra, FINDINGS_DEDUP_MAX,
-	    0, diag)) ||
-	    (rc = check_str("summary", f->summary, FINDINGS_SUMMARY_MAX, 0,
+	    (rc = check_text("dedup_extra", f->dedup_extra,
+	    FINDINGS_DEDUP_MAX, 0, diag)) ||
+	    (rc = check_text("summary", f->summary, FINDINGS_SUMMARY_MAX, 0,
 	    diag)))
 		return rc;
 	if ((unsigned)f->severity > SEV_CRITICAL ||
@@ -462,18 +394,18 @@ findings_upsert(struct findings_db *db, const struct finding *f, int flags,
 	sqlite3_bind_int(st, 17, (flags & FINDINGS_COUNT_REPLACE) != 0);
 	sqlite3_bind_int(st, 18, (flags & FINDINGS_REOPEN) != 0);
 
-	sqlite3_set_last_insert_rowid(db->db, 0);
+	sqlite3_set_last_insert_rowid(db->s.db, 0);
 	if (sqlite3_step(st) != SQLITE_ROW) {
-		rc = db_err(db, diag, "upsert");
+		rc = sqldb_err(&db->s, diag, "upsert");
 		goto out;
 	}
 	id = sqlite3_column_int64(st, 0);
 	if (sqlite3_step(st) != SQLITE_DONE) {
-		rc = db_err(db, diag, "upsert");
+		rc = sqldb_err(&db->s, diag, "upsert");
 		goto out;
 	}
 	if (inserted != NULL)
-		*inserted = sqlite3_last_insert_rowid(db->db) == id;
+		*inserted = sqlite3_last_insert_rowid(db->s.db) == id;
 	if (idp != NULL)
 		*idp = id;
  out:
@@ -561,9 +493,9 @@ findings_get(struct findings_db *db, int64_t id, struct finding *f,
 			mm_diag_set(diag, rc, "findings: out of memory");
 	} else if (src == SQLITE_DONE)
 		rc = mm_diag_set(diag, MM_ENOENT, "%s: no finding %" PRId64,
-		    db->path, id);
+		    db->s.path, id);
 	else
-		rc = db_err(db, diag, "get");
+		rc = sqldb_err(&db->s, diag, "get");
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 	return rc;
@@ -655,8 +587,8 @@ findings_query(struct findings_db *db, const struct findings_filter *flt,
 	if (n >= sizeof(sql))
 		return mm_diag_set(diag, MM_EINVAL, "findings: query too long");
 
-	if (sqlite3_prepare_v2(db->db, sql, -1, &st, NULL) != SQLITE_OK)
-		return db_err(db, diag, "query");
+	if (sqlite3_prepare_v2(db->s.db, sql, -1, &st, NULL) != SQLITE_OK)
+		return sqldb_err(&db->s, diag, "query");
 	if (flt->kind != NULL)
 		sqlite3_bind_text(st, sqlite3_bind_parameter_index(st,
 		    ":kind"), flt->kind, -1, SQLITE_STATIC);
@@ -708,7 +640,7 @@ findings_query(struct findings_db *db, const struct findings_filter *flt,
 			goto out;
 	}
 	if (src != SQLITE_DONE)
-		rc = db_err(db, diag, "query");
+		rc = sqldb_err(&db->s, diag, "query");
  out:
 	sqlite3_finalize(st);
 	return rc;
@@ -723,7 +655,7 @@ findings_set_status(struct findings_db *db, int64_t id,
 
 	if ((unsigned)status > FST_CLOSED)
 		return mm_diag_set(diag, MM_EINVAL, "findings: bad status");
-	if ((rc = check_str("note", note, FINDINGS_NOTE_MAX, 0, diag)) != 0)
+	if ((rc = check_text("note", note, FINDINGS_NOTE_MAX, 0, diag)) != 0)
 		return rc;
 	sqlite3_bind_text(st, 1, findings_status_name(status), -1,
 	    SQLITE_STATIC);
@@ -734,10 +666,10 @@ findings_set_status(struct findings_db *db, int64_t id,
 	sqlite3_bind_int64(st, 3, mtime_now());
 	sqlite3_bind_int64(st, 4, id);
 	if (sqlite3_step(st) != SQLITE_DONE)
-		rc = db_err(db, diag, "set status");
-	else if (sqlite3_changes(db->db) == 0)
+		rc = sqldb_err(&db->s, diag, "set status");
+	else if (sqlite3_changes(db->s.db) == 0)
 		rc = mm_diag_set(diag, MM_ENOENT, "%s: no finding %" PRId64,
-		    db->path, id);
+		    db->s.path, id);
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 	return rc;

@@ -51,7 +51,6 @@
 #include "findings/sqldb.h"
 #include "notify/track.h"
 
-#define BUSY_TIMEOUT_MS	10000
 #define MONTH_ROWS_MAX	1000000
 
 #define DEF_BASE	(5 * 60 * 1000LL)
@@ -62,11 +61,17 @@
 #define DEF_LEASE	(15 * 60 * 1000LL)
 
 struct track_db {
-	sqlite3			*db;
+	struct sqldb		 s;	/* connection, path, batch */
 	struct track_policy	 pol;
-	int			 in_batch;
-	char			 path[1024];
 };
+
+/* sqldb_check_text() naming this module. */
+static int
+check_text(const char *what, const char *s, size_t cap, int required,
+    struct mm_diag *diag)
+{
+	return sqldb_check_text("track", what, s, cap, required, diag);
+}
 
 static const char *const migrations[] = {
 	/* 0 -> 1: initial schema */
@@ -202,25 +207,18 @@ track_policy_default(struct track_policy *p)
 }
 
 static int
-db_err(struct track_db *db, struct mm_diag *diag, const char *what)
-{
-	return mm_diag_set(diag, MM_EIO, "%s: %s: %s", db->path, what,
-	    sqlite3_errmsg(db->db));
-}
-
-static int
 exec_sql(struct track_db *db, const char *sql, struct mm_diag *diag)
 {
-	return sqldb_exec(db->db, db->path, sql, diag);
+	return sqldb_exec(db->s.db, db->s.path, sql, diag);
 }
 
 static int
 prep(struct track_db *db, const char *sql, sqlite3_stmt **st,
     struct mm_diag *diag)
 {
-	if (sqlite3_prepare_v2(db->db, sql, -1, st, NULL) != SQLITE_OK) {
+	if (sqlite3_prepare_v2(db->s.db, sql, -1, st, NULL) != SQLITE_OK) {
 		*st = NULL;
-		return db_err(db, diag, "preparing a statement");
+		return sqldb_err(&db->s, diag, "preparing a statement");
 	}
 	return 0;
 }
@@ -233,7 +231,7 @@ step_done(struct track_db *db, sqlite3_stmt *st, const char *what,
 	int rc = 0;
 
 	if (sqlite3_step(st) != SQLITE_DONE)
-		rc = db_err(db, diag, what);
+		rc = sqldb_err(&db->s, diag, what);
 	sqlite3_finalize(st);
 	return rc;
 }
@@ -242,7 +240,7 @@ step_done(struct track_db *db, sqlite3_stmt *st, const char *what,
 static int
 op_begin(struct track_db *db, struct mm_diag *diag)
 {
-	return exec_sql(db, db->in_batch ? "SAVEPOINT track_op" :
+	return exec_sql(db, db->s.in_batch ? "SAVEPOINT track_op" :
 	    "BEGIN IMMEDIATE", diag);
 }
 
@@ -250,43 +248,38 @@ static int
 op_end(struct track_db *db, int rc, struct mm_diag *diag)
 {
 	if (rc == 0) {
-		if ((rc = exec_sql(db, db->in_batch ? "RELEASE track_op" :
+		if ((rc = exec_sql(db, db->s.in_batch ? "RELEASE track_op" :
 		    "COMMIT", diag)) == 0)
 			return 0;
 	}
-	if (db->in_batch)
-		sqlite3_exec(db->db, "ROLLBACK TO track_op; RELEASE track_op",
+	if (db->s.in_batch)
+		sqlite3_exec(db->s.db, "ROLLBACK TO track_op; RELEASE track_op",
 		    NULL, NULL, NULL);
 	else
-		sqlite3_exec(db->db, "ROLLBACK", NULL, NULL, NULL);
+		sqlite3_exec(db->s.db, "ROLLBACK", NULL, NULL, NULL);
 	return rc;
 }
 
-static int
-user_version(struct track_db *db, int *v, struct mm_diag *diag)
-{
-	return sqldb_user_version(db->db, db->path, v, diag);
-}
+/* notify.db: WAL; synchronous FULL, because a "sent" mark must survive
+ * power loss; foreign keys on. */
+static const char pragmas[] = "PRAGMA journal_mode = WAL;"
+    "PRAGMA synchronous = FULL;"
+    "PRAGMA foreign_keys = ON;";
 
+/* Opens DIR/NAME (dir != NULL) or path into a new handle with `pol`. */
 static int
-migrate(struct track_db *db, struct mm_diag *diag)
-{
-	return sqldb_migrate(db->db, db->path, migrations, NMIGRATIONS, diag);
-}
-
-int
-track_open_path(const char *path, const struct track_policy *pol,
-    struct track_db **dbp, struct mm_diag *diag)
+track_open_any(const char *dir, const char *path,
+    const struct track_policy *pol, struct track_db **dbp,
+    struct mm_diag *diag)
 {
 	struct track_db *db;
 	int rc;
 
 	*dbp = NULL;
-	if (path == NULL)
+	if (dir == NULL && path == NULL)
 		return mm_diag_set(diag, MM_EINVAL, "track: no path");
 	if ((db = calloc(1, sizeof(*db))) == NULL)
 		return mm_diag_set(diag, MM_ENOMEM, "track: out of memory");
-	snprintf(db->path, sizeof(db->path), "%s", path);
 	track_policy_default(&db->pol);
 	if (pol != NULL) {
 		if (pol->backoff_base > 0)
@@ -304,20 +297,11 @@ track_open_path(const char *path, const struct track_policy *pol,
 	}
 	if (db->pol.backoff_cap < db->pol.backoff_base)
 		db->pol.backoff_cap = db->pol.backoff_base;
-	if (sqlite3_open_v2(path, &db->db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
-		rc = mm_diag_set(diag, MM_EIO, "%s: cannot open: %s", path,
-		    db->db != NULL ? sqlite3_errmsg(db->db) : "out of memory");
-		goto out;
-	}
-	sqlite3_busy_timeout(db->db, BUSY_TIMEOUT_MS);
-	sqlite3_extended_result_codes(db->db, 0);
-	/* synchronous FULL: a "sent" mark must survive power loss */
-	if ((rc = exec_sql(db, "PRAGMA journal_mode = WAL;"
-	    "PRAGMA synchronous = FULL;"
-	    "PRAGMA foreign_keys = ON;", diag)) != 0)
-		goto out;
-	if ((rc = migrate(db, diag)) != 0)
+	if ((rc = dir != NULL ?
+	    sqldb_open_dir(&db->s, "track", dir, TRACK_DB_NAME, pragmas,
+	    migrations, NMIGRATIONS, diag) :
+	    sqldb_open(&db->s, path, pragmas, migrations, NMIGRATIONS,
+	    diag)) != 0)
 		goto out;
 	*dbp = db;
 	return 0;
@@ -327,24 +311,21 @@ track_open_path(const char *path, const struct track_policy *pol,
 }
 
 int
+track_open_path(const char *path, const struct track_policy *pol,
+    struct track_db **dbp, struct mm_diag *diag)
+{
+	return track_open_any(NULL, path, pol, dbp, diag);
+}
+
+int
 track_open(const char *datadir, const struct track_policy *pol,
     struct track_db **dbp, struct mm_diag *diag)
 {
-	char path[1024];
-	struct stat sb;
-	int n;
-
-	*dbp = NULL;
-	if (datadir == NULL)
+	if (datadir == NULL) {
+		*dbp = NULL;
 		return mm_diag_set(diag, MM_EINVAL, "track: no data dir");
-	if (stat(datadir, &sb) != 0 || !S_ISDIR(sb.st_mode))
-		return mm_diag_set(diag, MM_EIO, "%s: not a directory",
-		    datadir);
-	n = snprintf(path, sizeof(path), "%s/%s", datadir, TRACK_DB_NAME);
-	if (n < 0 || (size_t)n >= sizeof(path))
-		return mm_diag_set(diag, MM_EINVAL, "%s: path too long",
-		    datadir);
-	return track_open_path(path, pol, dbp, diag);
+	}
+	return track_open_any(datadir, NULL, pol, dbp, diag);
 }
 
 void
@@ -352,77 +333,33 @@ track_close(struct track_db *db)
 {
 	if (db == NULL)
 		return;
-	track_rollback(db);
-	sqlite3_close(db->db);
+	sqldb_close(&db->s);
 	free(db);
 }
 
 int
 track_schema_version(struct track_db *db)
 {
-	int v = -1;
-
-	if (db == NULL || user_version(db, &v, NULL) != 0)
-		return -1;
-	return v;
+	return db != NULL ? sqldb_version(&db->s) : -1;
 }
 
 int
 track_begin(struct track_db *db, struct mm_diag *diag)
 {
-	int rc;
-
-	if (db->in_batch)
-		return mm_diag_set(diag, MM_EINVAL, "%s: batch already open",
-		    db->path);
-	if ((rc = exec_sql(db, "BEGIN IMMEDIATE", diag)) == 0)
-		db->in_batch = 1;
-	return rc;
+	return sqldb_begin(&db->s, diag);
 }
 
 int
 track_commit(struct track_db *db, struct mm_diag *diag)
 {
-	int rc;
-
-	if (!db->in_batch)
-		return mm_diag_set(diag, MM_EINVAL, "%s: no batch open",
-		    db->path);
-	if ((rc = exec_sql(db, "COMMIT", diag)) != 0) {
-		track_rollback(db);
-		return rc;
-	}
-	db->in_batch = 0;
-	return 0;
+	return sqldb_commit(&db->s, diag);
 }
 
 void
 track_rollback(struct track_db *db)
 {
-	if (db == NULL || !db->in_batch)
-		return;
-	sqlite3_exec(db->db, "ROLLBACK", NULL, NULL, NULL);
-	db->in_batch = 0;
-}
-
-static int
-check_str(const char *what, const char *s, size_t cap, int required,
-    struct mm_diag *diag)
-{
-	size_t n;
-
-	if (s == NULL || *s == '\0') {
-		if (required)
-			return mm_diag_set(diag, MM_EINVAL,
-			    "track: %s is required", what);
-		return 0;
-	}
-	n = strlen(s);
-	if (n > cap)
-		return mm_diag_set(diag, MM_EINVAL,
-		    "track: %s is %zu bytes, over the cap of %zu", what, n,
-		    cap);
-	return 0;
+	if (db != NULL)
+		sqldb_rollback(&db->s);
 }
 
 static const char *
@@ -439,10 +376,10 @@ check_item(const struct track_item *it, struct mm_diag *diag)
 	if (it->finding_id <= 0)
 		return mm_diag_set(diag, MM_EINVAL, "track: finding id %" PRId64
 		    " is not a findings.db id", it->finding_id);
-	if ((rc = check_str("subject", it->subject, TRACK_ADDR_MAX, 0,
+	if ((rc = check_text("subject", it->subject, TRACK_ADDR_MAX, 0,
 	    diag)) != 0 ||
-	    (rc = check_str("kind", it->kind, TRACK_ID_MAX, 0, diag)) != 0 ||
-	    (rc = check_str("category", it->category, TRACK_ID_MAX, 0,
+	    (rc = check_text("kind", it->kind, TRACK_ID_MAX, 0, diag)) != 0 ||
+	    (rc = check_text("category", it->category, TRACK_ID_MAX, 0,
 	    diag)) != 0)
 		return rc;
 	return 0;
@@ -480,7 +417,7 @@ found_one(struct track_db *db, sqlite3_stmt *st, const char *rcpt,
 	sqlite3_bind_int64(st, 7, it->found != 0 ? it->found : now);
 	sqlite3_bind_int64(st, 8, now);
 	if (sqlite3_step(st) != SQLITE_DONE)
-		rc = db_err(db, diag, "recording a finding");
+		rc = sqldb_err(&db->s, diag, "recording a finding");
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 	return rc;
@@ -496,9 +433,9 @@ track_note_found(struct track_db *db, const char *recipient_id,
 
 	if (it == NULL)
 		return mm_diag_set(diag, MM_EINVAL, "track: no finding");
-	if ((rc = check_str("recipient id", recipient_id, TRACK_ID_MAX, 1,
+	if ((rc = check_text("recipient id", recipient_id, TRACK_ID_MAX, 1,
 	    diag)) != 0 ||
-	    (rc = check_str("isp", isp, TRACK_ID_MAX, 0, diag)) != 0 ||
+	    (rc = check_text("isp", isp, TRACK_ID_MAX, 0, diag)) != 0 ||
 	    (rc = check_item(it, diag)) != 0)
 		return rc;
 	if ((rc = op_begin(db, diag)) != 0)
@@ -518,16 +455,16 @@ check_new_msg(const struct track_new_msg *m, const struct track_item *items,
 
 	if (m == NULL)
 		return mm_diag_set(diag, MM_EINVAL, "track: no message");
-	if ((rc = check_str("recipient id", m->recipient_id, TRACK_ID_MAX, 1,
+	if ((rc = check_text("recipient id", m->recipient_id, TRACK_ID_MAX, 1,
 	    diag)) != 0 ||
-	    (rc = check_str("e-mail", m->email, TRACK_EMAIL_MAX, 1,
+	    (rc = check_text("e-mail", m->email, TRACK_EMAIL_MAX, 1,
 	    diag)) != 0 ||
-	    (rc = check_str("isp", m->isp, TRACK_ID_MAX, 0, diag)) != 0 ||
-	    (rc = check_str("report types", m->report_types, TRACK_TYPES_MAX,
+	    (rc = check_text("isp", m->isp, TRACK_ID_MAX, 0, diag)) != 0 ||
+	    (rc = check_text("report types", m->report_types, TRACK_TYPES_MAX,
 	    0, diag)) != 0 ||
-	    (rc = check_str("message-id", m->message_id, TRACK_MSGID_MAX, 0,
+	    (rc = check_text("message-id", m->message_id, TRACK_MSGID_MAX, 0,
 	    diag)) != 0 ||
-	    (rc = check_str("outbox name", m->outbox_name, TRACK_PATH_MAX,
+	    (rc = check_text("outbox name", m->outbox_name, TRACK_PATH_MAX,
 	    0, diag)) != 0)
 		return rc;
 	if (m->outbox_name != NULL && (m->body != NULL || m->len > 0))
@@ -592,7 +529,7 @@ track_enqueue(struct track_db *db, const struct track_new_msg *m,
 	st = NULL;
 	if (rc != 0)
 		goto out;
-	id = sqlite3_last_insert_rowid(db->db);
+	id = sqlite3_last_insert_rowid(db->s.db);
 
 	if (nitems > 0) {
 		if ((rc = prep(db, found_sql, &fst, diag)) != 0 ||
@@ -609,7 +546,7 @@ track_enqueue(struct track_db *db, const struct track_new_msg *m,
 		sqlite3_bind_int64(lst, 2, items[i].finding_id);
 		sqlite3_bind_text(lst, 3, m->recipient_id, -1, SQLITE_STATIC);
 		if (sqlite3_step(lst) != SQLITE_DONE) {
-			rc = db_err(db, diag, "linking a finding");
+			rc = sqldb_err(&db->s, diag, "linking a finding");
 			goto out;
 		}
 		sqlite3_reset(lst);
@@ -725,9 +662,9 @@ track_msg_get(struct track_db *db, int64_t id, struct track_msg *m,
 			mm_diag_set(diag, rc, "track: out of memory");
 	} else if (src == SQLITE_DONE)
 		rc = mm_diag_set(diag, MM_ENOENT, "%s: no message %" PRId64,
-		    db->path, id);
+		    db->s.path, id);
 	else
-		rc = db_err(db, diag, "reading a message");
+		rc = sqldb_err(&db->s, diag, "reading a message");
 	sqlite3_finalize(st);
 	return rc;
 }
@@ -779,7 +716,7 @@ track_pick_due(struct track_db *db, mtime_t now, size_t max,
 	while (n < max && (src = sqlite3_step(st)) == SQLITE_ROW)
 		ids[n++] = sqlite3_column_int64(st, 0);
 	if (n < max && src != SQLITE_DONE) {
-		rc = db_err(db, diag, "picking due messages");
+		rc = sqldb_err(&db->s, diag, "picking due messages");
 		goto out;
 	}
 	if (n == 0)
@@ -797,13 +734,13 @@ track_pick_due(struct track_db *db, mtime_t now, size_t max,
 		sqlite3_bind_int64(up, 1, ids[i]);
 		sqlite3_bind_int64(up, 2, now + db->pol.lease);
 		if (sqlite3_step(up) != SQLITE_DONE) {
-			rc = db_err(db, diag, "leasing a message");
+			rc = sqldb_err(&db->s, diag, "leasing a message");
 			goto out;
 		}
 		sqlite3_reset(up);
 		sqlite3_bind_int64(get, 1, ids[i]);
 		if (sqlite3_step(get) != SQLITE_ROW) {
-			rc = db_err(db, diag, "reading a message");
+			rc = sqldb_err(&db->s, diag, "reading a message");
 			goto out;
 		}
 		if ((rc = msg_fill(get, &msgs[i])) != 0) {
@@ -846,9 +783,9 @@ msg_state(struct track_db *db, int64_t id, enum track_msg_state *state,
 		*attempts = sqlite3_column_int(st, 1);
 	} else if (src == SQLITE_DONE)
 		rc = mm_diag_set(diag, MM_ENOENT, "%s: no message %" PRId64,
-		    db->path, id);
+		    db->s.path, id);
 	else
-		rc = db_err(db, diag, "reading a message");
+		rc = sqldb_err(&db->s, diag, "reading a message");
 	sqlite3_finalize(st);
 	return rc;
 }
@@ -869,7 +806,7 @@ track_mark_sent(struct track_db *db, int64_t id, mtime_t now,
 		goto out;			/* idempotent */
 	if (state != TRACK_MSG_PENDING) {
 		rc = mm_diag_set(diag, MM_EINVAL, "%s: message %" PRId64
-		    " is %s, not pending", db->path, id,
+		    " is %s, not pending", db->s.path, id,
 		    track_msg_state_name(state));
 		goto out;
 	}
@@ -927,7 +864,7 @@ mark_fail(struct track_db *db, int64_t id, const char *error, mtime_t now,
 		goto out;
 	if (state != TRACK_MSG_PENDING) {
 		rc = mm_diag_set(diag, MM_EINVAL, "%s: message %" PRId64
-		    " is %s, not pending", db->path, id,
+		    " is %s, not pending", db->s.path, id,
 		    track_msg_state_name(state));
 		goto out;
 	}
@@ -1000,9 +937,9 @@ track_is_duplicate(struct track_db *db, const char *recipient_id,
 	*dup = 0;
 	if (it == NULL || interval < 0)
 		return mm_diag_set(diag, MM_EINVAL, "track: bad argument");
-	if ((rc = check_str("recipient id", recipient_id, TRACK_ID_MAX, 1,
-	    diag)) != 0 || (rc = check_str("subject", it->subject,
-	    TRACK_ADDR_MAX, 0, diag)) != 0 || (rc = check_str("kind",
+	if ((rc = check_text("recipient id", recipient_id, TRACK_ID_MAX, 1,
+	    diag)) != 0 || (rc = check_text("subject", it->subject,
+	    TRACK_ADDR_MAX, 0, diag)) != 0 || (rc = check_text("kind",
 	    it->kind, TRACK_ID_MAX, 0, diag)) != 0)
 		return rc;
 	if ((rc = prep(db, dup_sql, &st, diag)) != 0)
@@ -1015,7 +952,7 @@ track_is_duplicate(struct track_db *db, const char *recipient_id,
 	    now - interval);
 	sqlite3_bind_int64(st, 6, changed);
 	if (sqlite3_step(st) != SQLITE_ROW)
-		rc = db_err(db, diag, "de-duplication query");
+		rc = sqldb_err(&db->s, diag, "de-duplication query");
 	else
 		*dup = sqlite3_column_int(st, 0) != 0;
 	sqlite3_finalize(st);
@@ -1034,7 +971,7 @@ track_recheck(struct track_db *db, int64_t finding_id,
 		*updated = 0;
 	if (finding_id <= 0)
 		return mm_diag_set(diag, MM_EINVAL, "track: bad finding id");
-	if (recipient_id != NULL && (rc = check_str("recipient id",
+	if (recipient_id != NULL && (rc = check_text("recipient id",
 	    recipient_id, TRACK_ID_MAX, 1, diag)) != 0)
 		return rc;
 	if ((rc = op_begin(db, diag)) != 0)
@@ -1083,7 +1020,7 @@ track_recheck(struct track_db *db, int64_t finding_id,
 	sqlite3_bind_int64(st, 4, now);
 	if ((rc = step_done(db, st, "recording a recheck", diag)) == 0 &&
 	    updated != NULL)
-		*updated = (size_t)sqlite3_changes(db->db);
+		*updated = (size_t)sqlite3_changes(db->s.db);
  out:
 	return op_end(db, rc, diag);
 }
@@ -1135,7 +1072,7 @@ track_recheck_list(struct track_db *db, mtime_t before, size_t max,
 		it->last_recheck = sqlite3_column_int64(st, 6);
 	}
 	if (n < max && src != SQLITE_DONE)
-		rc = db_err(db, diag, "listing rechecks");
+		rc = sqldb_err(&db->s, diag, "listing rechecks");
  out:
 	sqlite3_finalize(st);
 	if (rc != 0 || n == 0) {
@@ -1225,7 +1162,7 @@ track_monthly(struct track_db *db, int y0, int m0, int y1, int m1,
 		r->persisting = sqlite3_column_int64(st, 6);
 	}
 	if (src != SQLITE_DONE)
-		rc = db_err(db, diag, "monthly figures");
+		rc = sqldb_err(&db->s, diag, "monthly figures");
  out:
 	sqlite3_finalize(st);
 	if (rc != 0 || n == 0) {
@@ -1268,7 +1205,7 @@ track_counts(struct track_db *db, mtime_t now, struct track_counts *c,
 	}
 	sqlite3_finalize(st);
 	if (src != SQLITE_DONE)
-		return db_err(db, diag, "counting messages");
+		return sqldb_err(&db->s, diag, "counting messages");
 	if ((rc = prep(db, "SELECT state, count(*) FROM notifications"
 	    " GROUP BY state", &st, diag)) != 0)
 		return rc;
@@ -1292,7 +1229,7 @@ track_counts(struct track_db *db, mtime_t now, struct track_counts *c,
 	}
 	sqlite3_finalize(st);
 	if (src != SQLITE_DONE)
-		return db_err(db, diag, "counting notifications");
+		return sqldb_err(&db->s, diag, "counting notifications");
 	return 0;
 }
 
@@ -1320,7 +1257,7 @@ track_msg_findings(struct track_db *db, int64_t msg_id, int64_t **idsp,
 			continue;
 		if (n == TRACK_ITEMS_MAX) {
 			rc = mm_diag_set(diag, MM_ELIMIT, "%s: message %"
-			    PRId64 " covers more than %d findings", db->path,
+			    PRId64 " covers more than %d findings", db->s.path,
 			    msg_id, TRACK_ITEMS_MAX);
 			goto out;
 		}
@@ -1336,10 +1273,10 @@ track_msg_findings(struct track_db *db, int64_t msg_id, int64_t **idsp,
 		v[n++] = sqlite3_column_int64(st, 0);
 	}
 	if (src != SQLITE_DONE)
-		rc = db_err(db, diag, "reading a message's findings");
+		rc = sqldb_err(&db->s, diag, "reading a message's findings");
 	else if (!found)
 		rc = mm_diag_set(diag, MM_ENOENT, "%s: no message %" PRId64,
-		    db->path, msg_id);
+		    db->s.path, msg_id);
  out:
 	sqlite3_finalize(st);
 	if (rc != 0 || n == 0) {
@@ -1412,7 +1349,7 @@ track_msg_list(struct track_db *db, int state, size_t max,
 		r->findings = (size_t)sqlite3_column_int64(st, 12);
 	}
 	if (n < max && src != SQLITE_DONE)
-		rc = db_err(db, diag, "listing messages");
+		rc = sqldb_err(&db->s, diag, "listing messages");
  out:
 	sqlite3_finalize(st);
 	if (rc != 0 || n == 0) {
