@@ -42,7 +42,6 @@
 #include <inttypes.h>
 #include <math.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,6 +53,7 @@
 #include "c2/c2.h"
 #include "c2/kmap.h"
 #include "collect/chhttp.h"
+#include "core/sbuf.h"
 #include "store/store.h"
 
 #define C2_SHARDS	256
@@ -1670,75 +1670,34 @@ out:
  */
 #define C2_CH_PAGE_ROWS	(4ULL * 1000 * 1000)
 
-struct sb {
-	char	*s;
-	size_t	 n, cap;
-	int	 err;
-};
-
-static void
-sb_add(struct sb *b, const char *fmt, ...)
-{
-	va_list ap;
-	int k;
-
-	if (b->err)
-		return;
-	for (;;) {
-		va_start(ap, fmt);
-		k = vsnprintf(b->s ? b->s + b->n : NULL, b->s ? b->cap - b->n :
-		    0, fmt, ap);
-		va_end(ap);
-		if (k < 0) {
-			b->err = 1;
-			return;
-		}
-		if (b->s != NULL && b->n + (size_t)k < b->cap) {
-			b->n += (size_t)k;
-			return;
-		}
-		{
-			size_t nc = (b->cap ? b->cap * 2 : 4096) + (size_t)k;
-			char *ns = realloc(b->s, nc);
-
-			if (ns == NULL) {
-				b->err = 1;
-				return;
-			}
-			b->s = ns;
-			b->cap = nc;
-		}
-	}
-}
-
 /* (col inside one of the prefixes), as SQL over FixedString(16). */
 static void
-sb_internal(struct sb *b, const char *col, const struct c2_conf *c)
+sb_internal(struct strbuf *b, const char *col, const struct c2_conf *c)
 {
 	size_t i, k;
 
-	sb_add(b, "(");
+	strbuf_printf(b, "(");
 	for (i = 0; i < c->ninternal; i++) {
 		const struct mm_prefix *p = &c->internal[i];
 		unsigned n = p->len / 8, rem = p->len % 8;
 
-		sb_add(b, "%s(1", i ? " OR " : "");
+		strbuf_printf(b, "%s(1", i ? " OR " : "");
 		if (n > 0) {
-			sb_add(b, " AND substring(%s, 1, %u) = unhex('", col, n);
+			strbuf_printf(b, " AND substring(%s, 1, %u) = unhex('", col, n);
 			for (k = 0; k < n; k++)
-				sb_add(b, "%02X", p->addr.b[k]);
-			sb_add(b, "')");
+				strbuf_printf(b, "%02X", p->addr.b[k]);
+			strbuf_printf(b, "')");
 		}
 		if (rem > 0) {
 			unsigned mask = (0xff00u >> rem) & 0xff;
 
-			sb_add(b, " AND bitAnd(reinterpretAsUInt8(substring(%s, "
+			strbuf_printf(b, " AND bitAnd(reinterpretAsUInt8(substring(%s, "
 			    "%u, 1)), %u) = %u", col, n + 1, mask,
 			    p->addr.b[n] & mask);
 		}
-		sb_add(b, ")");
+		strbuf_printf(b, ")");
 	}
-	sb_add(b, ")");
+	strbuf_printf(b, ")");
 }
 
 static int
@@ -1965,32 +1924,30 @@ static int
 ch_ingest(struct run *r, const char *url, struct mm_diag *d)
 {
 	const struct c2_conf *c = r->c;
-	struct sb w, sql;
+	struct strbuf w = STRBUF_INIT, sql = STRBUF_INIT;
 	struct kmap cache;
 	uint64_t rows, pages, pg;
 	unsigned q, i;
 	int rc = 0;
 
-	memset(&w, 0, sizeof(w));
-	memset(&sql, 0, sizeof(sql));
 	kmap_init(&cache, sizeof(struct addrrec), 16);
-	sb_add(&w, "first_ms >= %lld AND first_ms < %lld AND ",
+	strbuf_printf(&w, "first_ms >= %lld AND first_ms < %lld AND ",
 	    (long long)r->ws * 1000, (long long)r->we * 1000);
 	sb_internal(&w, "src", c);
-	sb_add(&w, " AND NOT ");
+	strbuf_printf(&w, " AND NOT ");
 	sb_internal(&w, "dst", c);
-	sb_add(&w, " AND dst != toFixedString(unhex('%s'), 16)",
+	strbuf_printf(&w, " AND dst != toFixedString(unhex('%s'), 16)",
 	    "00000000000000000000000000000000");
 	if (w.err) {
 		rc = mm_diag_set(d, MM_ENOMEM, "c2: out of memory");
 		goto out;
 	}
-	sb_add(&sql, "SELECT count() FROM mamori.flows WHERE %s", w.s);
+	strbuf_printf(&sql, "SELECT count() FROM mamori.flows WHERE %s", w.p);
 	if (sql.err) {
 		rc = mm_diag_set(d, MM_ENOMEM, "c2: out of memory");
 		goto out;
 	}
-	if ((rc = ch_scalar(url, sql.s, &rows, d)) != 0)
+	if ((rc = ch_scalar(url, sql.p, &rows, d)) != 0)
 		goto out;
 	r->st.rows = rows;
 	pages = 1 + rows / C2_CH_PAGE_ROWS;
@@ -1998,19 +1955,19 @@ ch_ingest(struct run *r, const char *url, struct mm_diag *d)
 		char *out = NULL, *p, *e, *nl;
 		size_t len;
 
-		sql.n = 0;
-		sb_add(&sql, "SELECT hex(src), hex(dst), port, proto, sum(n), "
+		strbuf_free(&sql);
+		strbuf_printf(&sql, "SELECT hex(src), hex(dst), port, proto, sum(n), "
 		    "count(), sum(b), sum(pk), max(smp), max(asn), max(t), "
 		    "length(groupUniqArrayArray(sp))");
 		for (q = 0; q < C2_STRATA; q++)
-			sb_add(&sql, ", countIf(q = %u), arraySlice(arraySort("
+			strbuf_printf(&sql, ", countIf(q = %u), arraySlice(arraySort("
 			    "groupArrayIf(t, q = %u)), 1, %u), arraySlice("
 			    "arraySort((x, y) -> y, groupArrayIf(b, q = %u), "
 			    "groupArrayIf(t, q = %u)), 1, %u)", q, q,
 			    C2_PER_STRATUM, q, q, C2_PER_STRATUM);
 		for (i = 0; i < C2_HIST_BINS; i++)
-			sb_add(&sql, ", sumIf(n, h = %u)", i);
-		sb_add(&sql, " FROM (SELECT src, dst, if(proto IN (1, 58), 0, "
+			strbuf_printf(&sql, ", sumIf(n, h = %u)", i);
+		strbuf_printf(&sql, " FROM (SELECT src, dst, if(proto IN (1, 58), 0, "
 		    "dst_port) AS port, proto, intDiv(first_ms, 1000) - %lld "
 		    "AS t, least(intDiv(t * %u, %u), %u) AS q, "
 		    "least(intDiv(t * %u, %u), %u) AS h, count() AS n, "
@@ -2018,18 +1975,18 @@ ch_ingest(struct run *r, const char *url, struct mm_diag *d)
 		    " max(dst_as) AS asn, groupUniqArray(src_port) AS sp FROM "
 		    "mamori.flows WHERE %s", (long long)r->ws, C2_STRATA,
 		    r->winlen, C2_STRATA - 1, C2_HIST_BINS, r->winlen,
-		    C2_HIST_BINS - 1, w.s);
+		    C2_HIST_BINS - 1, w.p);
 		if (pages > 1)
-			sb_add(&sql, " AND cityHash64(src) %% %llu = %llu",
+			strbuf_printf(&sql, " AND cityHash64(src) %% %llu = %llu",
 			    (unsigned long long)pages,
 			    (unsigned long long)pg);
-		sb_add(&sql, " GROUP BY src, dst, port, proto, t, q, h) "
+		strbuf_printf(&sql, " GROUP BY src, dst, port, proto, t, q, h) "
 		    "GROUP BY src, dst, port, proto FORMAT TabSeparated");
 		if (sql.err) {
 			rc = mm_diag_set(d, MM_ENOMEM, "c2: out of memory");
 			break;
 		}
-		if ((rc = chhttp_query(url, sql.s, NULL, 0, &out, &len,
+		if ((rc = chhttp_query(url, sql.p, NULL, 0, &out, &len,
 		    d)) != 0)
 			break;
 		r->st.files++;
@@ -2056,8 +2013,8 @@ ch_ingest(struct run *r, const char *url, struct mm_diag *d)
 	}
 out:
 	kmap_free(&cache);
-	free(w.s);
-	free(sql.s);
+	free(w.p);
+	free(sql.p);
 	return rc;
 }
 

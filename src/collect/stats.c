@@ -2,64 +2,19 @@
  * stats.c - collector counters: merge, JSON and text rendering, atomic file
  * replacement.
  *
- * JSON is produced with a small growable string buffer and snprintf: the
+ * JSON is produced with the strbuf of core/sbuf.h and printf: the
  * only strings written are fixed key names, numbers, and addresses/times
  * that our own formatters produce (no characters needing escapes), so no
  * general-purpose JSON library is needed. Output is O(exporters) bytes.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "collect/stats.h"
-
-struct sbuf {
-	char	*p;
-	size_t	 n;
-	size_t	 cap;
-	int	 err;
-};
-
-#if defined(__GNUC__)
-__attribute__((format(printf, 2, 3)))
-#endif
-static void
-sb_printf(struct sbuf *sb, const char *fmt, ...)
-{
-	va_list	 ap;
-	int	 r;
-	size_t	 ncap;
-	char	*np;
-
-	if (sb->err)
-		return;
-	for (;;) {
-		va_start(ap, fmt);
-		r = vsnprintf(sb->p == NULL ? NULL : sb->p + sb->n,
-		    sb->p == NULL ? 0 : sb->cap - sb->n, fmt, ap);
-		va_end(ap);
-		if (r < 0) {
-			sb->err = MM_EFORMAT;
-			return;
-		}
-		if (sb->p != NULL && (size_t)r < sb->cap - sb->n) {
-			sb->n += (size_t)r;
-			return;
-		}
-		ncap = sb->cap == 0 ? 4096 : sb->cap * 2;
-		while (ncap < sb->n + (size_t)r + 1)
-			ncap *= 2;
-		if ((np = realloc(sb->p, ncap)) == NULL) {
-			sb->err = MM_ENOMEM;
-			return;
-		}
-		sb->p = np;
-		sb->cap = ncap;
-	}
-}
+#include "core/sbuf.h"
 
 void
 stats_clear(struct collect_stats *s)
@@ -126,68 +81,68 @@ stats_version_name(uint16_t version)
 }
 
 static void
-sb_time(struct sbuf *sb, const char *key, mtime_t t, int comma)
+sb_time(struct strbuf *sb, const char *key, mtime_t t, int comma)
 {
 	char buf[MTIME_STRLEN];
 
 	if (t <= 0)
-		sb_printf(sb, "\"%s\":null%s", key, comma ? "," : "");
+		strbuf_printf(sb, "\"%s\":null%s", key, comma ? "," : "");
 	else
-		sb_printf(sb, "\"%s\":\"%s\"%s", key,
+		strbuf_printf(sb, "\"%s\":\"%s\"%s", key,
 		    mtime_fmt(t, 1, buf, sizeof(buf)), comma ? "," : "");
 }
 
 int
 stats_to_json(const struct collect_stats *s, char **out, size_t *len)
 {
-	struct sbuf			 sb = { NULL, 0, 0, 0 };
+	struct strbuf			 sb = STRBUF_INIT;
 	const struct exporter_stats	*e;
 	char				 a[ADDR_STRLEN];
 	size_t				 i;
 
 	*out = NULL;
-	sb_printf(&sb, "{");
+	strbuf_printf(&sb, "{");
 	sb_time(&sb, "started", s->started, 1);
 	sb_time(&sb, "time", s->now, 1);
-	sb_printf(&sb, "\"uptime_s\":%lld,",
+	strbuf_printf(&sb, "\"uptime_s\":%lld,",
 	    (long long)(s->now > s->started ? (s->now - s->started) / 1000 : 0));
-	sb_printf(&sb, "\"threads\":%u,\"sockets\":%u,\"rcvbuf\":%llu,",
+	strbuf_printf(&sb, "\"threads\":%u,\"sockets\":%u,\"rcvbuf\":%llu,",
 	    s->threads, s->sockets, (unsigned long long)s->rcvbuf);
-	sb_printf(&sb, "\"datagrams\":%llu,\"datagram_bytes\":%llu,"
+	strbuf_printf(&sb, "\"datagrams\":%llu,\"datagram_bytes\":%llu,"
 	    "\"truncated\":%llu,\"kernel_drops\":%llu,\"decode_errors\":%llu,",
 	    (unsigned long long)s->datagrams,
 	    (unsigned long long)s->dgram_bytes,
 	    (unsigned long long)s->truncated,
 	    (unsigned long long)s->kernel_drops,
 	    (unsigned long long)s->decode_errors);
-	sb_printf(&sb, "\"flows\":%llu,\"queue_drops\":%llu,"
+	strbuf_printf(&sb, "\"flows\":%llu,\"queue_drops\":%llu,"
 	    "\"queue_depth\":%llu,\"queue_hiwat\":%llu,\"queue_cap\":%llu,",
 	    (unsigned long long)s->flows,
 	    (unsigned long long)s->queue_drops,
 	    (unsigned long long)s->queue_depth,
 	    (unsigned long long)s->queue_hiwat,
 	    (unsigned long long)s->queue_cap);
-	sb_printf(&sb, "\"flows_written\":%llu,\"write_errors\":%llu,"
+	strbuf_printf(&sb, "\"flows_written\":%llu,\"write_errors\":%llu,"
 	    "\"blocks\":%llu,\"bytes\":%llu,\"sink_errors\":%llu,",
 	    (unsigned long long)s->flows_written,
 	    (unsigned long long)s->write_errors,
 	    (unsigned long long)s->blocks,
 	    (unsigned long long)s->bytes,
 	    (unsigned long long)s->sink_errors);
-	sb_printf(&sb, "\"anon_errors\":%llu,",
+	strbuf_printf(&sb, "\"anon_errors\":%llu,",
 	    (unsigned long long)s->anon_errors);
 	if (s->sink)
-		sb_printf(&sb, "\"clickhouse\":{\"up\":%s,\"rows_sent\":%llu,"
+		strbuf_printf(&sb, "\"clickhouse\":{\"up\":%s,\"rows_sent\":%llu,"
 		    "\"rows_dropped\":%llu,\"backlog_rows\":%llu},",
 		    s->sink_up ? "true" : "false",
 		    (unsigned long long)s->sink_sent,
 		    (unsigned long long)s->sink_dropped,
 		    (unsigned long long)s->sink_backlog);
-	sb_printf(&sb, "\"exporters\":[");
+	strbuf_printf(&sb, "\"exporters\":[");
 	for (i = 0; i < s->nexp; i++) {
 		e = &s->exp[i];
 		addr_fmt(&e->addr, a, sizeof(a));
-		sb_printf(&sb, "%s{\"address\":\"%s\",\"port\":%u,"
+		strbuf_printf(&sb, "%s{\"address\":\"%s\",\"port\":%u,"
 		    "\"version\":\"%s\",\"datagrams\":%llu,\"flows\":%llu,"
 		    "\"sequence_gaps\":%llu,\"malformed\":%llu,"
 		    "\"missing_template\":%llu,\"templates\":%llu,",
@@ -200,47 +155,40 @@ stats_to_json(const struct collect_stats *s, char **out, size_t *len)
 		    (unsigned long long)e->missing_template,
 		    (unsigned long long)e->templates);
 		sb_time(&sb, "last_seen", e->last_seen, 0);
-		sb_printf(&sb, "}");
+		strbuf_printf(&sb, "}");
 	}
-	sb_printf(&sb, "]}\n");
-	if (sb.err) {
-		free(sb.p);
-		return MM_ENOMEM;
-	}
-	*out = sb.p;
-	if (len != NULL)
-		*len = sb.n;
-	return 0;
+	strbuf_printf(&sb, "]}\n");
+	return strbuf_take(&sb, out, len);
 }
 
 int
 stats_to_text(const struct collect_stats *s, char **out, size_t *len)
 {
-	struct sbuf			 sb = { NULL, 0, 0, 0 };
+	struct strbuf			 sb = STRBUF_INIT;
 	const struct exporter_stats	*e;
 	char				 a[ADDR_STRLEN];
 	size_t				 i;
 
 	*out = NULL;
-	sb_printf(&sb, "uptime %llds, %u socket(s), %u thread(s), "
+	strbuf_printf(&sb, "uptime %llds, %u socket(s), %u thread(s), "
 	    "rcvbuf %llu bytes\n",
 	    (long long)(s->now > s->started ? (s->now - s->started) / 1000 : 0),
 	    s->sockets, s->threads, (unsigned long long)s->rcvbuf);
-	sb_printf(&sb, "received   %llu datagrams (%llu bytes), %llu truncated, "
+	strbuf_printf(&sb, "received   %llu datagrams (%llu bytes), %llu truncated, "
 	    "%llu kernel drops, %llu with decode errors\n",
 	    (unsigned long long)s->datagrams,
 	    (unsigned long long)s->dgram_bytes,
 	    (unsigned long long)s->truncated,
 	    (unsigned long long)s->kernel_drops,
 	    (unsigned long long)s->decode_errors);
-	sb_printf(&sb, "flows      %llu decoded, %llu queue drops, queue "
+	strbuf_printf(&sb, "flows      %llu decoded, %llu queue drops, queue "
 	    "%llu/%llu (high %llu)\n",
 	    (unsigned long long)s->flows,
 	    (unsigned long long)s->queue_drops,
 	    (unsigned long long)s->queue_depth,
 	    (unsigned long long)s->queue_cap,
 	    (unsigned long long)s->queue_hiwat);
-	sb_printf(&sb, "store      %llu flows written, %llu blocks, %llu bytes, "
+	strbuf_printf(&sb, "store      %llu flows written, %llu blocks, %llu bytes, "
 	    "%llu write errors, %llu sink errors\n",
 	    (unsigned long long)s->flows_written,
 	    (unsigned long long)s->blocks,
@@ -248,17 +196,17 @@ stats_to_text(const struct collect_stats *s, char **out, size_t *len)
 	    (unsigned long long)s->write_errors,
 	    (unsigned long long)s->sink_errors);
 	if (s->sink)
-		sb_printf(&sb, "clickhouse %s, %llu rows sent, %llu dropped, "
+		strbuf_printf(&sb, "clickhouse %s, %llu rows sent, %llu dropped, "
 		    "%llu waiting\n", s->sink_up ? "up" : "down",
 		    (unsigned long long)s->sink_sent,
 		    (unsigned long long)s->sink_dropped,
 		    (unsigned long long)s->sink_backlog);
 	if (s->anon_errors)
-		sb_printf(&sb, "anonymise  %llu flows dropped (cipher "
+		strbuf_printf(&sb, "anonymise  %llu flows dropped (cipher "
 		    "failure)\n", (unsigned long long)s->anon_errors);
 	for (i = 0; i < s->nexp; i++) {
 		e = &s->exp[i];
-		sb_printf(&sb, "exporter   %s port %u %s: %llu datagrams, "
+		strbuf_printf(&sb, "exporter   %s port %u %s: %llu datagrams, "
 		    "%llu flows, %llu seq gaps, %llu malformed, %llu missing "
 		    "template\n", addr_fmt(&e->addr, a, sizeof(a)),
 		    (unsigned)e->port, stats_version_name(e->version),
@@ -268,14 +216,7 @@ stats_to_text(const struct collect_stats *s, char **out, size_t *len)
 		    (unsigned long long)e->malformed,
 		    (unsigned long long)e->missing_template);
 	}
-	if (sb.err) {
-		free(sb.p);
-		return MM_ENOMEM;
-	}
-	*out = sb.p;
-	if (len != NULL)
-		*len = sb.n;
-	return 0;
+	return strbuf_take(&sb, out, len);
 }
 
 int

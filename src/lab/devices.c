@@ -82,11 +82,11 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/sbuf.h"
 #include "lab/devices.h"
 
 static const struct dev_cred creds[] = {
@@ -122,23 +122,26 @@ enum {
 	T_COUNT
 };
 
+/* the SSH KEXINIT fields of every template that is not an emulated
+ * OpenSSH */
+#define NO_KEX	NULL, NULL, NULL
 #define TEL(n, ven, prod, ver, cpe, cve, prompt, cr)			\
 	{ n, DEV_TELNET, "telnet", ven, prod, ver, cpe, cve, prompt, NULL, \
 	  NULL, "telnet banner", cr, P_NONE, 0, HOST_NONE, NULL, NULL,	\
-	  NULL }
+	  NULL, NO_KEX }
 /* a telnet device whose prompt real devices share with generic ones */
 #define TELG(n, ven, prod, ver, cpe, cve, prompt, cr, gen)		\
 	{ n, DEV_TELNET, "telnet", ven, prod, ver, cpe, cve, prompt, NULL, \
 	  NULL, "none: the prompt is generic", cr, P_NONE, 0, HOST_NONE,  \
-	  gen, NULL, NULL }
+	  gen, NULL, NULL, NO_KEX }
 #define WEB(n, ven, prod, ver, cpe, cve, server, realm, title, cr)	\
 	{ n, DEV_HTTP, "http", ven, prod, ver, cpe, cve, server, realm,	\
 	  title, "Server header, Basic realm, title", cr, P_NONE, 0,	\
-	  HOST_NONE, NULL, NULL, NULL }
+	  HOST_NONE, NULL, NULL, NULL, NO_KEX }
 #define SSH(n, ven, prod, ver, cpe, cve, id, cr)			\
 	{ n, DEV_SSH, "ssh", ven, prod, ver, cpe, cve, id, NULL, NULL,	\
 	  "SSH identification string", cr, P_NONE, 0, HOST_NONE, NULL,	\
-	  NULL, NULL, NULL, NULL, NULL }
+	  NULL, NULL, NO_KEX }
 /* an emulated OpenSSH: KEXINIT host key algorithms `hk` (key types
  * `types`) and key exchange methods `kx` */
 #define SSHK(n, ven, prod, ver, cpe, cve, id, hk, kx, types)		\
@@ -178,10 +181,10 @@ enum {
 #define OSSH_TYPES	"rsa,ecdsa-p256,ed25519"
 #define VPN(n, ven, prod, ver, cpe, cve, server, title, ev, portal, gz) \
 	{ n, DEV_VPN, "http", ven, prod, ver, cpe, cve, server, NULL,	\
-	  title, ev, -1, portal, gz, HOST_NONE, NULL, NULL, NULL }
+	  title, ev, -1, portal, gz, HOST_NONE, NULL, NULL, NULL, NO_KEX }
 #define HOS(n, svc, h)							\
 	{ n, DEV_HOSTILE, svc, "", "", "", "", "", NULL, NULL, NULL, "",	\
-	  -1, P_NONE, 0, h, NULL, NULL, NULL }
+	  -1, P_NONE, 0, h, NULL, NULL, NULL, NO_KEX }
 /*
  * FortiGate 5.x/6.x: the build shows only as the ETag time `t`, and no
  * public table maps such times to versions, so the shipped rules name
@@ -190,12 +193,12 @@ enum {
 #define FGTE(n, ver, cpe, cve, t)					\
 	{ n, DEV_VPN, "http", "Fortinet", "FortiGate SSL-VPN", ver, cpe,	\
 	  cve, "xxxxxxxx-xxxxx", NULL, "Please Login", FGT_EV, -1, P_FORTI, \
-	  t, HOST_NONE, "FortiGate SSL-VPN", "Fortinet", NULL }
+	  t, HOST_NONE, "FortiGate SSL-VPN", "Fortinet", NULL, NO_KEX }
 /* FortiGate 7.x: the login page carries the build's 32-hex string `h` */
 #define FGTH(n, ver, cpe, cve, h)					\
 	{ n, DEV_VPN, "http", "Fortinet", "FortiGate SSL-VPN", ver, cpe,	\
 	  cve, "xxxxxxxx-xxxxx", NULL, "Please Login", FGT7_EV, -1,	\
-	  P_FORTI, 0, HOST_NONE, NULL, NULL, h }
+	  P_FORTI, 0, HOST_NONE, NULL, NULL, h, NO_KEX }
 
 #define FGT_EV	"/remote/login ETag \"SIZE-HEXTIME\": a build time no " \
 		"public table maps to a version"
@@ -744,71 +747,22 @@ devplan_free(struct dev_plan *p)
 	free(p);
 }
 
-/* A growing output buffer; `err` sticks. */
-struct sbuf {
-	char	*b;
-	size_t	 len, cap;
-	int	 err;
-};
-
-static void
-sb_add(struct sbuf *s, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
-
-static void
-sb_add(struct sbuf *s, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-	size_t ncap;
-	char *nb;
-
-	if (s->err)
-		return;
-	for (;;) {
-		va_start(ap, fmt);
-		n = vsnprintf(s->b ? s->b + s->len : NULL,
-		    s->b ? s->cap - s->len : 0, fmt, ap);
-		va_end(ap);
-		if (n < 0) {
-			s->err = 1;
-			return;
-		}
-		if (s->b != NULL && s->len + (size_t)n < s->cap) {
-			s->len += (size_t)n;
-			return;
-		}
-		ncap = s->cap ? s->cap * 2 : 4096;
-		while (ncap < s->len + (size_t)n + 1)
-			ncap *= 2;
-		if ((nb = realloc(s->b, ncap)) == NULL) {
-			s->err = 1;
-			return;
-		}
-		s->b = nb;
-		s->cap = ncap;
-	}
-}
-
 /* Appends `v` as a JSON string. */
 static void
-sb_str(struct sbuf *s, const char *v)
+sb_str(struct strbuf *s, const char *v)
 {
 	const unsigned char *p;
 
-	sb_add(s, "\"");
+	strbuf_printf(s, "\"");
 	for (p = (const unsigned char *)v; *p != '\0'; p++) {
 		if (*p == '"' || *p == '\\')
-			sb_add(s, "\\%c", *p);
+			strbuf_printf(s, "\\%c", *p);
 		else if (*p < 0x20)
-			sb_add(s, "\\u%04x", *p);
+			strbuf_printf(s, "\\u%04x", *p);
 		else
-			sb_add(s, "%c", *p);
+			strbuf_printf(s, "%c", *p);
 	}
-	sb_add(s, "\"");
+	strbuf_printf(s, "\"");
 }
 
 static void
@@ -821,40 +775,40 @@ fmt_addr(uint32_t a, char *buf, size_t len)
 
 /* ",credential_id":... and, with `secrets`, the pair. */
 static void
-sb_cred(struct sbuf *s, int cred, int secrets)
+sb_cred(struct strbuf *s, int cred, int secrets)
 {
-	sb_add(s, ",\"credential_id\":");
+	strbuf_printf(s, ",\"credential_id\":");
 	if (cred < 0) {
-		sb_add(s, "null");
+		strbuf_printf(s, "null");
 		return;
 	}
 	sb_str(s, creds[cred].id);
 	if (secrets) {
-		sb_add(s, ",\"credential_secret\":{\"test_only\":true,"
+		strbuf_printf(s, ",\"credential_secret\":{\"test_only\":true,"
 		    "\"user\":");
 		sb_str(s, creds[cred].user);
-		sb_add(s, ",\"password\":");
+		strbuf_printf(s, ",\"password\":");
 		sb_str(s, creds[cred].pass);
-		sb_add(s, "}");
+		strbuf_printf(s, "}");
 	}
 }
 
 /* One truth entry for a real server; vendor, product and CPE as the
  * rules lighttpd and dropbear of data/fingerprints report them. */
 static void
-real_json(struct sbuf *s, const struct dev_real *r, int first, int secrets)
+real_json(struct strbuf *s, const struct dev_real *r, int first, int secrets)
 {
 	char a[16];
 	int httpd = r->kind != REAL_DROPBEAR;
 
 	fmt_addr(r->addr, a, sizeof(a));
-	sb_add(s, "%s\n{\"addr\":\"%s\",\"port\":%u,\"device\":\"real-%s\","
+	strbuf_printf(s, "%s\n{\"addr\":\"%s\",\"port\":%u,\"device\":\"real-%s\","
 	    "\"device_type\":\"server\",\"template\":\"real-%s\","
 	    "\"service\":\"%s\",", first ? "" : ",", a, (unsigned)r->port,
 	    devices_real_name(r->kind), httpd ? "lighttpd" : "dropbear",
 	    httpd ? "http" : "ssh");
 	if (httpd) {
-		sb_add(s, "\"vendor\":\"lighttpd\",\"product\":\"lighttpd\","
+		strbuf_printf(s, "\"vendor\":\"lighttpd\",\"product\":\"lighttpd\","
 		    "\"version\":\"%s\",\"cpe\":\"cpe:2.3:a:lighttpd:lighttpd:"
 		    "%s:*:*:*:*:*:*:*\",\"cves\":[],\"auth\":\"%s\","
 		    "\"realm\":\"%s\",\"server\":\"lighttpd/%s\","
@@ -863,7 +817,7 @@ real_json(struct sbuf *s, const struct dev_real *r, int first, int secrets)
 		    "digest", r->kind == REAL_LIGHTTPD_BASIC ?
 		    DEV_REAL_REALM_BASIC : DEV_REAL_REALM_DIGEST, r->version);
 	} else {
-		sb_add(s, "\"vendor\":\"Dropbear SSH project\",\"product\":"
+		strbuf_printf(s, "\"vendor\":\"Dropbear SSH project\",\"product\":"
 		    "\"Dropbear sshd\",\"version\":\"%s\",\"cpe\":\"cpe:2.3:"
 		    "a:dropbear_ssh_project:dropbear_ssh:%s:*:*:*:*:*:*:*\","
 		    "\"cves\":[],\"auth\":null,\"banner\":\"SSH-2.0-dropbear_%s"
@@ -871,14 +825,14 @@ real_json(struct sbuf *s, const struct dev_real *r, int first, int secrets)
 		    "string\"", r->version, r->version, r->version);
 	}
 	sb_cred(s, r->cred, secrets);
-	sb_add(s, ",\"identifiable\":true,\"real\":true,\"hostile\":null}");
+	strbuf_printf(s, ",\"identifiable\":true,\"real\":true,\"hostile\":null}");
 }
 
 int
 devplan_truth_json(const struct dev_plan *p, int secrets, char **buf,
     size_t *len)
 {
-	struct sbuf s;
+	struct strbuf s = STRBUF_INIT;
 	const struct dev_device *d;
 	const struct dev_svctpl *t;
 	const char *c, *e;
@@ -886,9 +840,8 @@ devplan_truth_json(const struct dev_plan *p, int secrets, char **buf,
 	size_t i, j;
 	int first;
 
-	memset(&s, 0, sizeof(s));
 	fmt_addr(p->conf.net, a, sizeof(a));
-	sb_add(&s, "{\"generator\":\"devices\",\"format\":1,\"seed\":%"
+	strbuf_printf(&s, "{\"generator\":\"devices\",\"format\":1,\"seed\":%"
 	    PRIu64 ",\"range\":\"%s/%d\",\"addresses\":%zu,\"live_pct\":%d,"
 	    "\"hostile_pct\":%d,\"devices\":%zu,\"ports\":%zu,"
 	    "\"secrets\":%s,\"fixed\":[", p->conf.seed, a, p->conf.plen,
@@ -897,117 +850,111 @@ devplan_truth_json(const struct dev_plan *p, int secrets, char **buf,
 	    secrets ? "true" : "false");
 	for (i = 0; i < p->conf.nfixed; i++) {
 		fmt_addr(p->conf.fixed[i], a, sizeof(a));
-		sb_add(&s, "%s\"%s\"", i == 0 ? "" : ",", a);
+		strbuf_printf(&s, "%s\"%s\"", i == 0 ? "" : ",", a);
 	}
-	sb_add(&s, "],\"services\":[");
+	strbuf_printf(&s, "],\"services\":[");
 	for (i = 0; i < p->ndev; i++) {
 		d = &p->dev[i];
 		fmt_addr(d->addr, a, sizeof(a));
 		for (j = d->svc; j < d->svc + d->nsvc; j++) {
 			t = &tpls[p->svc[j].tpl];
-			sb_add(&s, "%s\n{\"addr\":\"%s\",\"port\":%u,"
+			strbuf_printf(&s, "%s\n{\"addr\":\"%s\",\"port\":%u,"
 			    "\"device\":", j == 0 ? "" : ",", a,
 			    (unsigned)p->svc[j].port);
 			sb_str(&s, d->profile);
-			sb_add(&s, ",\"device_type\":");
+			strbuf_printf(&s, ",\"device_type\":");
 			sb_str(&s, d->type);
-			sb_add(&s, ",\"template\":");
+			strbuf_printf(&s, ",\"template\":");
 			sb_str(&s, t->name);
-			sb_add(&s, ",\"service\":");
+			strbuf_printf(&s, ",\"service\":");
 			sb_str(&s, devices_svc_tls(&p->svc[j]) ? "https" :
 			    t->service);
-			sb_add(&s, ",\"vendor\":");
+			strbuf_printf(&s, ",\"vendor\":");
 			sb_str(&s, t->vendor);
-			sb_add(&s, ",\"product\":");
+			strbuf_printf(&s, ",\"product\":");
 			sb_str(&s, t->product);
-			sb_add(&s, ",\"version\":");
+			strbuf_printf(&s, ",\"version\":");
 			sb_str(&s, t->version);
-			sb_add(&s, ",\"cpe\":");
+			strbuf_printf(&s, ",\"cpe\":");
 			sb_str(&s, t->cpe);
-			sb_add(&s, ",\"cves\":[");
+			strbuf_printf(&s, ",\"cves\":[");
 			first = 1;
 			for (c = t->cves; *c != '\0'; c = *e ? e + 1 : e) {
 				e = strchr(c, ',');
 				if (e == NULL)
 					e = c + strlen(c);
-				sb_add(&s, "%s\"%.*s\"", first ? "" : ",",
+				strbuf_printf(&s, "%s\"%.*s\"", first ? "" : ",",
 				    (int)(e - c), c);
 				first = 0;
 			}
-			sb_add(&s, "],\"auth\":");
+			strbuf_printf(&s, "],\"auth\":");
 			if (t->kind == DEV_HTTP && t->realm != NULL) {
-				sb_add(&s, "\"basic\",\"realm\":");
+				strbuf_printf(&s, "\"basic\",\"realm\":");
 				sb_str(&s, t->realm);
 			} else if (t->kind == DEV_TELNET)
-				sb_add(&s, "\"telnet-login\"");
+				strbuf_printf(&s, "\"telnet-login\"");
 			else if (t->kind == DEV_SSH && t->cred >= 0)
-				sb_add(&s, "\"ssh-password\"");
+				strbuf_printf(&s, "\"ssh-password\"");
 			else
-				sb_add(&s, "null");
+				strbuf_printf(&s, "null");
 			if (t->title != NULL) {
-				sb_add(&s, ",\"title\":");
+				strbuf_printf(&s, ",\"title\":");
 				sb_str(&s, t->title);
 			}
 			if (t->kind == DEV_SSH || (t->text != NULL &&
 			    (t->kind == DEV_HTTP || t->kind == DEV_VPN))) {
-				sb_add(&s, t->kind == DEV_SSH ?
+				strbuf_printf(&s, t->kind == DEV_SSH ?
 				    ",\"banner\":" : ",\"server\":");
 				sb_str(&s, t->text);
 			}
 			if (devices_svc_tls(&p->svc[j])) {
-				sb_add(&s, ",\"tls_subject\":{\"O\":");
+				strbuf_printf(&s, ",\"tls_subject\":{\"O\":");
 				sb_str(&s, t->vendor);
-				sb_add(&s, ",\"CN\":");
+				strbuf_printf(&s, ",\"CN\":");
 				sb_str(&s, t->product);
-				sb_add(&s, "}");
+				strbuf_printf(&s, "}");
 			}
 			if (t->kind == DEV_VPN && t->gzmtime != 0)
-				sb_add(&s, ",\"%s\":%" PRIu32,
+				strbuf_printf(&s, ",\"%s\":%" PRIu32,
 				    t->portal == P_CITRIX ? "gzip_mtime" :
 				    "etag_time", t->gzmtime);
 			if (t->build_hash != NULL) {
-				sb_add(&s, ",\"build_hash\":");
+				strbuf_printf(&s, ",\"build_hash\":");
 				sb_str(&s, t->build_hash);
 			}
 			/* the host key types of an SSH server: the emulator's
 			 * KEXINIT, or the libssh servers' ed25519 key */
 			if (t->kind == DEV_SSH) {
-				sb_add(&s, ",\"hostkey\":");
+				strbuf_printf(&s, ",\"hostkey\":");
 				sb_str(&s, t->ssh_hostkey != NULL ?
 				    t->ssh_hostkey : "ed25519");
 			}
-			sb_add(&s, ",\"version_evidence\":");
+			strbuf_printf(&s, ",\"version_evidence\":");
 			sb_str(&s, t->evidence);
 			sb_cred(&s, t->cred, secrets);
-			sb_add(&s, ",\"identifiable\":%s",
+			strbuf_printf(&s, ",\"identifiable\":%s",
 			    t->generic == NULL ? "true" : "false");
 			if (t->generic != NULL) {
-				sb_add(&s, ",\"expected\":{\"service\":");
+				strbuf_printf(&s, ",\"expected\":{\"service\":");
 				sb_str(&s, devices_svc_tls(&p->svc[j]) ?
 				    "https" : t->service);
-				sb_add(&s, ",\"vendor\":");
+				strbuf_printf(&s, ",\"vendor\":");
 				sb_str(&s, t->generic_vendor != NULL ?
 				    t->generic_vendor : "");
-				sb_add(&s, ",\"product\":");
+				strbuf_printf(&s, ",\"product\":");
 				sb_str(&s, t->generic);
-				sb_add(&s, ",\"version\":\"\"}");
+				strbuf_printf(&s, ",\"version\":\"\"}");
 			}
-			sb_add(&s, ",\"real\":false,\"hostile\":");
+			strbuf_printf(&s, ",\"real\":false,\"hostile\":");
 			if (t->hostile != HOST_NONE)
 				sb_str(&s, devices_hostile_name(t->hostile));
 			else
-				sb_add(&s, "null");
-			sb_add(&s, "}");
+				strbuf_printf(&s, "null");
+			strbuf_printf(&s, "}");
 		}
 	}
 	for (i = 0; i < p->nreal; i++)
 		real_json(&s, &p->real[i], p->nsvc + i == 0, secrets);
-	sb_add(&s, "\n]}\n");
-	if (s.err) {
-		free(s.b);
-		return MM_ENOMEM;
-	}
-	*buf = s.b;
-	*len = s.len;
-	return 0;
+	strbuf_printf(&s, "\n]}\n");
+	return strbuf_take(&s, buf, len);
 }

@@ -36,7 +36,6 @@
  * Responses are untrusted: they are read field by field through the cursor,
  * every number is range-checked for its column and every row count capped.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,80 +51,33 @@
 #include "query/filter.h"
 #include "query/output.h"
 #include "query/query.h"
+#include "core/sbuf.h"
 #include "store/block.h"
 
 #define V4PREFIX	"00000000000000000000FFFF"
 #define MAXDATEDAY	40000		/* date bounds only below 2079 */
 
-/* ---- string builder ---- */
+/* ---- string builder: core/sbuf's strbuf, capped at CHQUERY_MAXSQL ---- */
 
-struct sb {
-	char	*p;
-	size_t	 n, cap;
-	int	 err;
-};
-
-static void sb_add(struct sb *s, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
-
+/* An empty SQL buffer (content at most CHQUERY_MAXSQL - 1 bytes). */
 static void
-sb_add(struct sb *s, const char *fmt, ...)
+sb_init(struct strbuf *s)
 {
-	va_list ap;
-	int w;
-	size_t need, ncap;
-	char *np;
-
-	if (s->err != 0)
-		return;
-	for (;;) {
-		va_start(ap, fmt);
-		w = vsnprintf(s->p != NULL ? s->p + s->n : NULL,
-		    s->p != NULL ? s->cap - s->n : 0, fmt, ap);
-		va_end(ap);
-		if (w < 0) {
-			s->err = MM_EINVAL;
-			return;
-		}
-		need = s->n + (size_t)w + 1;
-		if (s->p != NULL && need <= s->cap) {
-			s->n += (size_t)w;
-			return;
-		}
-		if (need > CHQUERY_MAXSQL) {
-			s->err = MM_ELIMIT;
-			return;
-		}
-		ncap = s->cap ? s->cap : 1024;
-		while (ncap < need)
-			ncap *= 2;
-		if (ncap > CHQUERY_MAXSQL)
-			ncap = CHQUERY_MAXSQL;
-		if ((np = realloc(s->p, ncap)) == NULL) {
-			s->err = MM_ENOMEM;
-			return;
-		}
-		s->p = np;
-		s->cap = ncap;
-		s->p[s->n] = '\0';
-	}
+	strbuf_init_cap(s, CHQUERY_MAXSQL - 1);
 }
 
 static int
-sb_fail(struct sb *s, struct mm_diag *diag)
+sb_fail(struct strbuf *s, struct mm_diag *diag)
 {
-	free(s->p);
-	s->p = NULL;
-	s->n = s->cap = 0;
-	if (s->err == MM_ELIMIT)
+	int err = s->err;
+
+	strbuf_free(s);
+	if (err == MM_ELIMIT)
 		return mm_diag_set(diag, MM_ELIMIT, "clickhouse: SQL statement "
 		    "longer than %u bytes", CHQUERY_MAXSQL);
-	if (s->err == MM_ENOMEM)
+	if (err == MM_ENOMEM)
 		return mm_diag_set(diag, MM_ENOMEM, "out of memory");
-	return mm_diag_set(diag, s->err, "clickhouse: cannot build SQL");
+	return mm_diag_set(diag, err, "clickhouse: cannot build SQL");
 }
 
 static int
@@ -143,7 +95,7 @@ host_le(void)
 static const char *const fa_cols[] = { "src", "dst", "nexthop", "exporter" };
 
 static void
-sb_hex(struct sb *s, const uint8_t *b, size_t n)
+sb_hex(struct strbuf *s, const uint8_t *b, size_t n)
 {
 	static const char hx[] = "0123456789ABCDEF";
 	char buf[2 * 16 + 1];
@@ -154,42 +106,42 @@ sb_hex(struct sb *s, const uint8_t *b, size_t n)
 		buf[2 * i + 1] = hx[b[i] & 15];
 	}
 	buf[2 * i] = '\0';
-	sb_add(s, "unhex('%s')", buf);
+	strbuf_printf(s, "unhex('%s')", buf);
 }
 
 /* (col & mask(plen)) == addr, addr already masked. */
 static void
-sql_prefix(struct sb *s, const char *col, const struct mm_addr *a,
+sql_prefix(struct strbuf *s, const char *col, const struct mm_addr *a,
     unsigned plen)
 {
 	unsigned whole = plen / 8, rest = plen % 8;
 
 	if (plen == 0) {
-		sb_add(s, "1");
+		strbuf_printf(s, "1");
 		return;
 	}
 	if (plen >= 128) {
-		sb_add(s, "%s = ", col);
+		strbuf_printf(s, "%s = ", col);
 		sb_hex(s, a->b, 16);
 		return;
 	}
-	sb_add(s, "(");
+	strbuf_printf(s, "(");
 	if (whole > 0) {
-		sb_add(s, "substring(%s, 1, %u) = ", col, whole);
+		strbuf_printf(s, "substring(%s, 1, %u) = ", col, whole);
 		sb_hex(s, a->b, whole);
 	}
 	if (rest > 0) {
 		unsigned m = (0xff00u >> rest) & 0xff;
 
-		sb_add(s, "%sbitAnd(reinterpretAsUInt8(substring(%s, %u, 1)), "
+		strbuf_printf(s, "%sbitAnd(reinterpretAsUInt8(substring(%s, %u, 1)), "
 		    "%u) = %u", whole > 0 ? " AND " : "", col, whole + 1, m,
 		    a->b[whole] & m);
 	}
-	sb_add(s, ")");
+	strbuf_printf(s, ")");
 }
 
 static void
-sql_addr1(struct sb *s, const struct filter *f, const struct fnode *nd,
+sql_addr1(struct strbuf *s, const struct filter *f, const struct fnode *nd,
     int field)
 {
 	const char *col = fa_cols[field & 3];
@@ -198,13 +150,13 @@ sql_addr1(struct sb *s, const struct filter *f, const struct fnode *nd,
 	if (nd->type == FN_ADDRSET) {
 		const struct mm_addr *set = filter_addrset(f, nd->set_off);
 
-		sb_add(s, "%s IN (", col);
+		strbuf_printf(s, "%s IN (", col);
 		for (i = 0; i < nd->set_n; i++) {
 			if (i > 0)
-				sb_add(s, ", ");
+				strbuf_printf(s, ", ");
 			sb_hex(s, set[i].b, 16);
 		}
-		sb_add(s, ")");
+		strbuf_printf(s, ")");
 		return;
 	}
 	sql_prefix(s, col, &nd->addr, nd->plen);
@@ -242,7 +194,7 @@ num_expr(int ff)
 }
 
 static void
-sql_num1(struct sb *s, const struct filter *f, const struct fnode *nd,
+sql_num1(struct strbuf *s, const struct filter *f, const struct fnode *nd,
     int field)
 {
 	static const char *const ops[] = { "=", "!=", "<", "<=", ">", ">=" };
@@ -250,26 +202,26 @@ sql_num1(struct sb *s, const struct filter *f, const struct fnode *nd,
 	size_t i;
 
 	if (nd->type == FN_FLAGS) {
-		sb_add(s, "bitAnd(%s, %llu) = %llu", e,
+		strbuf_printf(s, "bitAnd(%s, %llu) = %llu", e,
 		    (unsigned long long)nd->val, (unsigned long long)nd->val);
 		return;
 	}
 	if (nd->type == FN_NUMSET) {
 		const uint64_t *set = filter_numset(f, nd->set_off);
 
-		sb_add(s, "%s IN (", e);
+		strbuf_printf(s, "%s IN (", e);
 		for (i = 0; i < nd->set_n; i++)
-			sb_add(s, "%s%llu", i > 0 ? ", " : "",
+			strbuf_printf(s, "%s%llu", i > 0 ? ", " : "",
 			    (unsigned long long)set[i]);
-		sb_add(s, ")");
+		strbuf_printf(s, ")");
 		return;
 	}
-	sb_add(s, "%s %s %llu", e, ops[nd->op < 6 ? nd->op : 0],
+	strbuf_printf(s, "%s %s %llu", e, ops[nd->op < 6 ? nd->op : 0],
 	    (unsigned long long)nd->val);
 }
 
 static int
-sql_node(struct sb *s, const struct filter *f, int k, int depth)
+sql_node(struct strbuf *s, const struct filter *f, int k, int depth)
 {
 	const struct fnode *nd = filter_node(f, k);
 	const int *kids;
@@ -280,52 +232,52 @@ sql_node(struct sb *s, const struct filter *f, int k, int depth)
 		return MM_EINVAL;
 	switch (nd->type) {
 	case FN_ANY:
-		sb_add(s, "1");
+		strbuf_printf(s, "1");
 		return 0;
 	case FN_NONE:
-		sb_add(s, "0");
+		strbuf_printf(s, "0");
 		return 0;
 	case FN_NOT:
-		sb_add(s, "NOT (");
+		strbuf_printf(s, "NOT (");
 		if ((rc = sql_node(s, f, nd->l, depth + 1)) != 0)
 			return rc;
-		sb_add(s, ")");
+		strbuf_printf(s, ")");
 		return 0;
 	case FN_AND: case FN_OR:
 		kids = filter_kids(f, nd->set_off);
-		sb_add(s, "(");
+		strbuf_printf(s, "(");
 		for (i = 0; i < nd->set_n; i++) {
 			if (i > 0)
-				sb_add(s, nd->type == FN_AND ? " AND " : " OR ");
+				strbuf_printf(s, nd->type == FN_AND ? " AND " : " OR ");
 			if ((rc = sql_node(s, f, kids[i], depth + 1)) != 0)
 				return rc;
 		}
-		sb_add(s, ")");
+		strbuf_printf(s, ")");
 		return 0;
 	case FN_FAMILY:
 		/* filter.c: the family of src, or of dst when src is zero */
-		sb_add(s, "%s(substring(if(src = ", nd->val == 4 ? "" : "NOT ");
+		strbuf_printf(s, "%s(substring(if(src = ", nd->val == 4 ? "" : "NOT ");
 		sb_hex(s, (const uint8_t *)"\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0",
 		    16);
-		sb_add(s, ", dst, src), 1, 12) = unhex('" V4PREFIX "'))");
+		strbuf_printf(s, ", dst, src), 1, 12) = unhex('" V4PREFIX "'))");
 		return 0;
 	case FN_ADDR: case FN_ADDRSET:
 	case FN_NUM: case FN_NUMSET: case FN_FLAGS: {
 		int is_addr = nd->type == FN_ADDR || nd->type == FN_ADDRSET;
 
 		if (nd->pair != FPAIR_ONE)
-			sb_add(s, "(");
+			strbuf_printf(s, "(");
 		if (is_addr)
 			sql_addr1(s, f, nd, nd->field);
 		else
 			sql_num1(s, f, nd, nd->field);
 		if (nd->pair != FPAIR_ONE) {
-			sb_add(s, nd->pair == FPAIR_ALL ? " AND " : " OR ");
+			strbuf_printf(s, nd->pair == FPAIR_ALL ? " AND " : " OR ");
 			if (is_addr)
 				sql_addr1(s, f, nd, nd->field2);
 			else
 				sql_num1(s, f, nd, nd->field2);
-			sb_add(s, ")");
+			strbuf_printf(s, ")");
 		}
 		return 0;
 	}
@@ -346,7 +298,7 @@ day_str(int64_t day, char *buf, size_t len)
 
 /* Appends the condition (window and filter); "1" when there is none. */
 static int
-sql_cond(struct sb *s, const struct query_opts *q)
+sql_cond(struct strbuf *s, const struct query_opts *q)
 {
 	const struct filter *f = q->filter;
 	int n = 0, rc;
@@ -356,47 +308,47 @@ sql_cond(struct sb *s, const struct query_opts *q)
 		mtime_t a = q->window.start, b = q->window.end;
 
 		if (b <= 0 || b <= a) {
-			sb_add(s, "0");
+			strbuf_printf(s, "0");
 			return 0;
 		}
 		if (a > 0) {
-			sb_add(s, "first_ms >= %lld", (long long)a);
+			strbuf_printf(s, "first_ms >= %lld", (long long)a);
 			if (a / 86400000 < MAXDATEDAY) {
 				day_str(a / 86400000, d, sizeof(d));
-				sb_add(s, " AND date >= '%s'", d);
+				strbuf_printf(s, " AND date >= '%s'", d);
 			}
 			n++;
 		}
 		if (b != INT64_MAX) {
-			sb_add(s, "%sfirst_ms < %lld", n ? " AND " : "",
+			strbuf_printf(s, "%sfirst_ms < %lld", n ? " AND " : "",
 			    (long long)b);
 			if ((b - 1) / 86400000 < MAXDATEDAY) {
 				day_str((b - 1) / 86400000, d, sizeof(d));
-				sb_add(s, " AND date <= '%s'", d);
+				strbuf_printf(s, " AND date <= '%s'", d);
 			}
 			n++;
 		}
 	}
 	if (f != NULL && !filter_is_any(f)) {
 		if (n)
-			sb_add(s, " AND ");
+			strbuf_printf(s, " AND ");
 		if ((rc = sql_node(s, f, filter_root(f), 0)) != 0)
 			return rc;
 		n++;
 	}
 	if (n == 0)
-		sb_add(s, "1");
+		strbuf_printf(s, "1");
 	return 0;
 }
 
 static int
-sql_where(struct sb *s, const struct query_opts *q)
+sql_where(struct strbuf *s, const struct query_opts *q)
 {
 	int rc;
 
 	if (!q->has_window && (q->filter == NULL || filter_is_any(q->filter)))
 		return 0;
-	sb_add(s, " WHERE ");
+	strbuf_printf(s, " WHERE ");
 	if ((rc = sql_cond(s, q)) != 0)
 		return rc;
 	return 0;
@@ -405,15 +357,15 @@ sql_where(struct sb *s, const struct query_opts *q)
 /* ---- statements ---- */
 
 static int
-sql_totals(struct sb *s, const struct query_opts *q)
+sql_totals(struct strbuf *s, const struct query_opts *q)
 {
 	int rc;
 
-	sb_add(s, "SELECT count(), sum(packets), sum(bytes), min(first_ms), "
+	strbuf_printf(s, "SELECT count(), sum(packets), sum(bytes), min(first_ms), "
 	    "max(last_ms) FROM " CHQUERY_TABLE);
 	if ((rc = sql_where(s, q)) != 0)
 		return rc;
-	sb_add(s, " FORMAT TabSeparated");
+	strbuf_printf(s, " FORMAT TabSeparated");
 	return 0;
 }
 
@@ -425,37 +377,37 @@ static const char raw_cols[] = "first_ms, last_ms, hex(src), hex(dst), "
 
 /* Count and first-seen range of the matching flows. */
 static int
-sql_raw_bounds(struct sb *s, const struct query_opts *q)
+sql_raw_bounds(struct strbuf *s, const struct query_opts *q)
 {
 	int rc;
 
-	sb_add(s, "SELECT count(), min(first_ms), max(first_ms) FROM "
+	strbuf_printf(s, "SELECT count(), min(first_ms), max(first_ms) FROM "
 	    CHQUERY_TABLE);
 	if ((rc = sql_where(s, q)) != 0)
 		return rc;
-	sb_add(s, " FORMAT TabSeparated");
+	strbuf_printf(s, " FORMAT TabSeparated");
 	return 0;
 }
 
 /* One page of raw flows: first_ms in [from, to] when `ranged`, `lim`
  * rows. */
 static int
-sql_raw(struct sb *s, const struct query_opts *q, int ranged, uint64_t from,
+sql_raw(struct strbuf *s, const struct query_opts *q, int ranged, uint64_t from,
     uint64_t to, uint64_t lim)
 {
 	int rc;
 
-	sb_add(s, "SELECT %s FROM " CHQUERY_TABLE, raw_cols);
+	strbuf_printf(s, "SELECT %s FROM " CHQUERY_TABLE, raw_cols);
 	if (ranged || q->has_window || (q->filter != NULL &&
 	    !filter_is_any(q->filter))) {
-		sb_add(s, " WHERE ");
+		strbuf_printf(s, " WHERE ");
 		if (ranged)
-			sb_add(s, "first_ms >= %llu AND first_ms <= %llu AND ",
+			strbuf_printf(s, "first_ms >= %llu AND first_ms <= %llu AND ",
 			    (unsigned long long)from, (unsigned long long)to);
 		if ((rc = sql_cond(s, q)) != 0)
 			return rc;
 	}
-	sb_add(s, " ORDER BY first_ms, last_ms, src, dst, src_port, dst_port, "
+	strbuf_printf(s, " ORDER BY first_ms, last_ms, src, dst, src_port, dst_port, "
 	    "proto, packets, bytes LIMIT %llu FORMAT TabSeparated",
 	    (unsigned long long)lim);
 	return 0;
@@ -510,36 +462,36 @@ spec_has_addr(const struct agg_spec *sp)
 
 /* Operand of key j: the column, or (either) the arrayJoin alias. */
 static void
-key_operand(struct sb *s, const struct agg_spec *sp, size_t j, int *defined)
+key_operand(struct strbuf *s, const struct agg_spec *sp, size_t j, int *defined)
 {
 	if (!sp->either) {
-		sb_add(s, "%s", key_col(sp->keys[j], 0));
+		strbuf_printf(s, "%s", key_col(sp->keys[j], 0));
 		return;
 	}
 	if (*defined) {
-		sb_add(s, "a%zu", j);
+		strbuf_printf(s, "a%zu", j);
 		return;
 	}
-	sb_add(s, "(arrayJoin([%s, %s]) AS a%zu)", key_col(sp->keys[j], 0),
+	strbuf_printf(s, "(arrayJoin([%s, %s]) AS a%zu)", key_col(sp->keys[j], 0),
 	    key_col(sp->keys[j], 1), j);
 	*defined = 1;
 }
 
 static void
-sql_isv4(struct sb *s, const struct agg_spec *sp, size_t j, int *defined)
+sql_isv4(struct strbuf *s, const struct agg_spec *sp, size_t j, int *defined)
 {
-	sb_add(s, "(substring(");
+	strbuf_printf(s, "(substring(");
 	key_operand(s, sp, j, defined);
-	sb_add(s, ", 1, 12) = unhex('" V4PREFIX "'))");
+	strbuf_printf(s, ", 1, 12) = unhex('" V4PREFIX "'))");
 }
 
 static void
-sql_word(struct sb *s, const struct agg_spec *sp, size_t j, int *defined,
+sql_word(struct strbuf *s, const struct agg_spec *sp, size_t j, int *defined,
     int lo)
 {
-	sb_add(s, "reinterpretAsUInt64(reverse(substring(");
+	strbuf_printf(s, "reinterpretAsUInt64(reverse(substring(");
 	key_operand(s, sp, j, defined);
-	sb_add(s, ", %d, 8)))", lo ? 9 : 1);
+	strbuf_printf(s, ", %d, 8)))", lo ? 9 : 1);
 }
 
 /* Big-endian words of an all-ones-then-zeros mask of `len` bits. */
@@ -554,7 +506,7 @@ mask_words(unsigned len, uint64_t *hi, uint64_t *lo)
 
 /* bitAnd(word(j), m), or the word alone when m is all ones. */
 static void
-sql_mword(struct sb *s, const struct agg_spec *sp, size_t j, int *defined,
+sql_mword(struct strbuf *s, const struct agg_spec *sp, size_t j, int *defined,
     int lo, uint64_t m)
 {
 	if (m == UINT64_MAX) {
@@ -562,31 +514,31 @@ sql_mword(struct sb *s, const struct agg_spec *sp, size_t j, int *defined,
 		return;
 	}
 	if (m == 0) {
-		sb_add(s, "toUInt64(0)");
+		strbuf_printf(s, "toUInt64(0)");
 		return;
 	}
-	sb_add(s, "bitAnd(");
+	strbuf_printf(s, "bitAnd(");
 	sql_word(s, sp, j, defined, lo);
-	sb_add(s, ", %llu)", (unsigned long long)m);
+	strbuf_printf(s, ", %llu)", (unsigned long long)m);
 }
 
 /* Byte-swapped value of alias `a` of `w` bytes (the memcmp order of a
  * little-endian integer), or `a` itself on big-endian hosts. */
 static void
-sql_tie(struct sb *s, const char *a, size_t w)
+sql_tie(struct strbuf *s, const char *a, size_t w)
 {
 	if (!host_le() || w == 1) {
 		if (w == 4)
-			sb_add(s, "bitAnd(%s, 4294967295)", a);
+			strbuf_printf(s, "bitAnd(%s, 4294967295)", a);
 		else
-			sb_add(s, "%s", a);
+			strbuf_printf(s, "%s", a);
 		return;
 	}
 	if (w == 2)
-		sb_add(s, "(bitAnd(%s, 255) * 256 + bitAnd(bitShiftRight(%s, "
+		strbuf_printf(s, "(bitAnd(%s, 255) * 256 + bitAnd(bitShiftRight(%s, "
 		    "8), 255))", a, a);
 	else
-		sb_add(s, "(bitAnd(%s, 255) * 16777216 + bitAnd(bitShiftRight("
+		strbuf_printf(s, "(bitAnd(%s, 255) * 16777216 + bitAnd(bitShiftRight("
 		    "%s, 8), 255) * 65536 + bitAnd(bitShiftRight(%s, 16), 255) "
 		    "* 256 + bitAnd(bitShiftRight(%s, 24), 255))", a, a, a, a);
 }
@@ -594,20 +546,20 @@ sql_tie(struct sb *s, const char *a, size_t w)
 /* Word `lo` of address key j masked as agg.c masks it: IPv4 addresses to
  * 96 + the v4 prefix, others to the v6 prefix (m4, m6: the word masks). */
 static void
-sql_akey(struct sb *s, const struct agg_spec *sp, size_t j, int *defined,
+sql_akey(struct strbuf *s, const struct agg_spec *sp, size_t j, int *defined,
     int lo, uint64_t m4, uint64_t m6)
 {
 	if (m4 == m6) {
 		sql_mword(s, sp, j, defined, lo, m4);
 		return;
 	}
-	sb_add(s, "if(");
+	strbuf_printf(s, "if(");
 	sql_isv4(s, sp, j, defined);
-	sb_add(s, ", ");
+	strbuf_printf(s, ", ");
 	sql_mword(s, sp, j, defined, lo, m4);
-	sb_add(s, ", ");
+	strbuf_printf(s, ", ");
 	sql_mword(s, sp, j, defined, lo, m6);
-	sb_add(s, ")");
+	strbuf_printf(s, ")");
 }
 
 static const char *
@@ -634,7 +586,7 @@ order_expr(int order)
  * addresses, k<j> for numbers), then c_fl, c_pk, c_by, c_t0, c_t1.
  */
 static int
-sql_groups(struct sb *s, const struct query_opts *q, const struct agg_spec *sp,
+sql_groups(struct strbuf *s, const struct query_opts *q, const struct agg_spec *sp,
     int order, uint64_t limit)
 {
 	int has_addr = spec_has_addr(sp), def = 0, rc;
@@ -644,32 +596,32 @@ sql_groups(struct sb *s, const struct query_opts *q, const struct agg_spec *sp,
 	if (sp->nkeys == 0 || sp->nkeys > AGG_MAXKEYS ||
 	    (sp->either && sp->nkeys != 1))
 		return MM_EINVAL;
-	sb_add(s, "SELECT ");
+	strbuf_printf(s, "SELECT ");
 	if (has_addr) {
 		/* agg.c: the 16-byte table when some address key is not v4 */
-		sb_add(s, "(");
+		strbuf_printf(s, "(");
 		for (j = 0, i = 0; j < sp->nkeys; j++) {
 			if (!agg_key_is_addr(sp->keys[j]))
 				continue;
-			sb_add(s, "%sNOT ", i++ ? " OR " : "");
+			strbuf_printf(s, "%sNOT ", i++ ? " OR " : "");
 			sql_isv4(s, sp, j, &def);
 		}
-		sb_add(s, ") AS v6");
+		strbuf_printf(s, ") AS v6");
 		nsel++;
 	}
 	for (j = 0; j < sp->nkeys; j++) {
 		unsigned m4 = sp->mask4[j], m6 = sp->mask6[j];
 		uint64_t h4, l4, h6, l6;
 
-		sb_add(s, "%s", nsel++ ? ", " : "");
+		strbuf_printf(s, "%s", nsel++ ? ", " : "");
 		if (!agg_key_is_addr(sp->keys[j])) {
 			if (sp->either)
-				sb_add(s, "arrayJoin([%s, %s])",
+				strbuf_printf(s, "arrayJoin([%s, %s])",
 				    key_col(sp->keys[j], 0),
 				    key_col(sp->keys[j], 1));
 			else
-				sb_add(s, "%s", key_col(sp->keys[j], 0));
-			sb_add(s, " AS k%zu", j);
+				strbuf_printf(s, "%s", key_col(sp->keys[j], 0));
+			strbuf_printf(s, " AS k%zu", j);
 			continue;
 		}
 		if (m4 > 32)
@@ -679,44 +631,44 @@ sql_groups(struct sb *s, const struct query_opts *q, const struct agg_spec *sp,
 		mask_words(96 + m4, &h4, &l4);
 		mask_words(m6, &h6, &l6);
 		sql_akey(s, sp, j, &def, 0, h4, h6);
-		sb_add(s, " AS k%zuh, ", j);
+		strbuf_printf(s, " AS k%zuh, ", j);
 		sql_akey(s, sp, j, &def, 1, l4, l6);
-		sb_add(s, " AS k%zul", j);
+		strbuf_printf(s, " AS k%zul", j);
 	}
-	sb_add(s, ", count() AS c_fl, sum(packets) AS c_pk, sum(bytes) AS c_by, "
+	strbuf_printf(s, ", count() AS c_fl, sum(packets) AS c_pk, sum(bytes) AS c_by, "
 	    "min(first_ms) AS c_t0, max(last_ms) AS c_t1 FROM " CHQUERY_TABLE);
 	if ((rc = sql_where(s, q)) != 0)
 		return rc;
-	sb_add(s, " GROUP BY ");
+	strbuf_printf(s, " GROUP BY ");
 	nsel = 0;
 	if (has_addr) {
-		sb_add(s, "v6");
+		strbuf_printf(s, "v6");
 		nsel++;
 	}
 	for (j = 0; j < sp->nkeys; j++) {
 		if (agg_key_is_addr(sp->keys[j]))
-			sb_add(s, "%sk%zuh, k%zul", nsel++ ? ", " : "", j, j);
+			strbuf_printf(s, "%sk%zuh, k%zul", nsel++ ? ", " : "", j, j);
 		else
-			sb_add(s, "%sk%zu", nsel++ ? ", " : "", j);
+			strbuf_printf(s, "%sk%zu", nsel++ ? ", " : "", j);
 	}
-	sb_add(s, " ORDER BY %s DESC", order_expr(order));
+	strbuf_printf(s, " ORDER BY %s DESC", order_expr(order));
 	if (has_addr)
-		sb_add(s, ", v6");
+		strbuf_printf(s, ", v6");
 	for (j = 0; j < sp->nkeys; j++) {
 		if (agg_key_is_addr(sp->keys[j])) {
 			snprintf(al, sizeof(al), "k%zul", j);
-			sb_add(s, ", if(v6, k%zuh, ", j);
+			strbuf_printf(s, ", if(v6, k%zuh, ", j);
 			sql_tie(s, al, 4);
-			sb_add(s, "), if(v6, k%zul, 0)", j);
+			strbuf_printf(s, "), if(v6, k%zul, 0)", j);
 		} else {
 			snprintf(al, sizeof(al), "k%zu", j);
-			sb_add(s, ", ");
+			strbuf_printf(s, ", ");
 			sql_tie(s, al, key_width(sp->keys[j]));
 		}
 	}
 	if (limit > 0)
-		sb_add(s, " LIMIT %llu", (unsigned long long)limit);
-	sb_add(s, " FORMAT TabSeparated");
+		strbuf_printf(s, " LIMIT %llu", (unsigned long long)limit);
+	strbuf_printf(s, " FORMAT TabSeparated");
 	return 0;
 }
 
@@ -750,57 +702,55 @@ int
 chquery_where(const struct query_opts *q, char **sql_out,
     struct mm_diag *diag)
 {
-	struct sb s;
+	struct strbuf s;
 	int rc;
 
 	*sql_out = NULL;
-	memset(&s, 0, sizeof(s));
+	sb_init(&s);
 	if ((rc = sql_cond(&s, q)) != 0)
 		s.err = rc;
 	if (s.err != 0)
 		return sb_fail(&s, diag);
-	*sql_out = s.p;
-	return 0;
+	return strbuf_take(&s, sql_out, NULL);
 }
 
 int
 chquery_sql(const struct query_opts *q, char **sql_out, struct mm_diag *diag)
 {
-	struct sb s;
+	struct strbuf s;
 	size_t k;
 	int rc = 0;
 
 	*sql_out = NULL;
-	memset(&s, 0, sizeof(s));
+	sb_init(&s);
 	if ((rc = check_opts(q, diag)) != 0)
 		return rc;
 	if (q->nstats > 0 || q->aggr != NULL) {
 		rc = sql_totals(&s, q);
-		sb_add(&s, ";\n");
+		strbuf_printf(&s, ";\n");
 		for (k = 0; k < q->nstats && rc == 0; k++) {
 			rc = sql_groups(&s, q, &q->stats[k], q->stats[k].order,
 			    topn_of(q));
-			sb_add(&s, ";\n");
+			strbuf_printf(&s, ";\n");
 		}
 		if (q->aggr != NULL && rc == 0) {
 			rc = sql_groups(&s, q, q->aggr, q->order, q->limit);
-			sb_add(&s, ";\n");
+			strbuf_printf(&s, ";\n");
 		}
 	} else {
 		rc = sql_raw_bounds(&s, q);
-		sb_add(&s, ";\n");
+		strbuf_printf(&s, ";\n");
 		if (rc == 0)
 			rc = sql_raw(&s, q, 0, 0, 0, q->limit != 0 &&
 			    q->limit < CHQUERY_PAGE_ROWS ? q->limit :
 			    CHQUERY_PAGE_ROWS);
-		sb_add(&s, ";\n");
+		strbuf_printf(&s, ";\n");
 	}
 	if (rc != 0)
 		s.err = rc;
 	if (s.err != 0)
 		return sb_fail(&s, diag);
-	*sql_out = s.p;
-	return 0;
+	return strbuf_take(&s, sql_out, NULL);
 }
 
 /* ---- TabSeparated responses ---- */
@@ -945,7 +895,7 @@ struct chrun {
 
 /* Sends `s` (consumed) and returns the response in *body and *len. */
 static int
-run_sql(struct chrun *r, struct sb *s, char **body, size_t *len)
+run_sql(struct chrun *r, struct strbuf *s, char **body, size_t *len)
 {
 	int rc;
 
@@ -953,8 +903,7 @@ run_sql(struct chrun *r, struct sb *s, char **body, size_t *len)
 	if (s->err != 0)
 		return sb_fail(s, r->diag);
 	rc = chhttp_post(r->h, s->p, NULL, 0, body, len, r->diag);
-	free(s->p);
-	memset(s, 0, sizeof(*s));
+	strbuf_free(s);
 	if (rc == MM_ELIMIT)
 		mm_diag_set(r->diag, rc, "clickhouse: response too large; "
 		    "narrow the filter or use -c / -n");
@@ -964,7 +913,7 @@ run_sql(struct chrun *r, struct sb *s, char **body, size_t *len)
 static int
 run_totals(struct chrun *r)
 {
-	struct sb s;
+	struct strbuf s;
 	struct tsv t;
 	char *body = NULL;
 	size_t len = 0;
@@ -972,7 +921,7 @@ run_totals(struct chrun *r)
 	mtime_t t0, t1;
 	int rc;
 
-	memset(&s, 0, sizeof(s));
+	sb_init(&s);
 	if ((rc = sql_totals(&s, r->q)) != 0)
 		s.err = rc;
 	if ((rc = run_sql(r, &s, &body, &len)) != 0)
@@ -1198,7 +1147,7 @@ static int
 run_groups(struct chrun *r, const struct agg_spec *sp, int is_stat,
     int order, uint64_t limit)
 {
-	struct sb s;
+	struct strbuf s;
 	struct flow_block b;
 	struct agg *a = NULL;
 	struct agg_row *rows = NULL, *out = NULL;
@@ -1211,7 +1160,7 @@ run_groups(struct chrun *r, const struct agg_spec *sp, int is_stat,
 	int rc;
 
 	flow_block_init(&b);
-	memset(&s, 0, sizeof(s));
+	sb_init(&s);
 	if ((rc = sql_groups(&s, r->q, sp, order, limit)) != 0)
 		s.err = rc;
 	if ((rc = run_sql(r, &s, &body, &len)) != 0)
@@ -1341,7 +1290,7 @@ static int
 run_raw(struct chrun *r)
 {
 	const struct query_opts *q = r->q;
-	struct sb s;
+	struct strbuf s;
 	struct tsv t;
 	struct flow f;
 	char *body = NULL;
@@ -1354,7 +1303,7 @@ run_raw(struct chrun *r)
 	out_flow_header(q->fp, &q->out);
 	r->st.first = INT64_MAX;
 	r->st.last = INT64_MIN;
-	memset(&s, 0, sizeof(s));
+	sb_init(&s);
 	if ((rc = sql_raw_bounds(&s, q)) != 0)
 		s.err = rc;
 	if ((rc = run_sql(r, &s, &body, &len)) != 0)
@@ -1381,7 +1330,7 @@ run_raw(struct chrun *r)
 		if (want == 0)
 			break;
 		to = span - 1 > last - from ? last : from + (span - 1);
-		memset(&s, 0, sizeof(s));
+		sb_init(&s);
 		if ((rc = sql_raw(&s, q, 1, from, to, skip + want)) != 0)
 			s.err = rc;
 		if ((rc = run_sql(r, &s, &body, &len)) != 0)
