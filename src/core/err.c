@@ -46,6 +46,22 @@ mm_diag_set(struct mm_diag *d, int err, const char *fmt, ...)
 	return err;
 }
 
+int
+mm_diag_vat(struct mm_diag *d, int err, const char *file, unsigned long line,
+    const char *field, const char *fmt, va_list ap)
+{
+	char msg[MM_DIAG_LEN];
+
+	if (d == NULL)
+		return err;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (line > 0)
+		return mm_diag_set(d, err, "%s:%lu: %s%s%s", file, line,
+		    field != NULL ? field : "", field != NULL ? ": " : "", msg);
+	return mm_diag_set(d, err, "%s: %s%s%s", file,
+	    field != NULL ? field : "", field != NULL ? ": " : "", msg);
+}
+
 void
 mm_diag_clear(struct mm_diag *d)
 {

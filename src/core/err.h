@@ -10,6 +10,8 @@
 #ifndef MAMORI_CORE_ERR_H
 #define MAMORI_CORE_ERR_H
 
+#include <stdarg.h>
+
 #include <stddef.h>
 
 enum mm_err {
@@ -48,6 +50,14 @@ int		 mm_diag_set(struct mm_diag *d, int err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)))
 #endif
     ;
+
+/* The diagnostic of a line of an input file: "FILE:LINE: FIELD: message"
+ * ("FILE: ..." when line is 0, no "FIELD: " when field is NULL), the
+ * message formatted from fmt/ap, truncated to fit. Returns `err`; NULL `d`
+ * is allowed. */
+int		 mm_diag_vat(struct mm_diag *d, int err, const char *file,
+		    unsigned long line, const char *field, const char *fmt,
+		    va_list ap);
 
 /* Clears `d`; NULL-safe. */
 void		 mm_diag_clear(struct mm_diag *d);

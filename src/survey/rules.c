@@ -301,14 +301,14 @@ perr(struct pstate *ps, int err, const char *field, const char *fmt, ...)
 static int
 perr(struct pstate *ps, int err, const char *field, const char *fmt, ...)
 {
-	char	msg[MM_DIAG_LEN];
 	va_list	ap;
+	int	rc;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	rc = mm_diag_vat(ps->d, err, ps->file, (unsigned long)ps->line, field,
+	    fmt, ap);
 	va_end(ap);
-	return mm_diag_set(ps->d, err, "%s:%d: %s: %s", ps->file, ps->line,
-	    field, msg);
+	return rc;
 }
 
 static int

@@ -65,14 +65,14 @@ verr(struct vstate *vs, int err, const char *field, const char *fmt, ...)
 static int
 verr(struct vstate *vs, int err, const char *field, const char *fmt, ...)
 {
-	char	msg[MM_DIAG_LEN];
 	va_list	ap;
+	int	rc;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	rc = mm_diag_vat(vs->d, err, vs->file, (unsigned long)vs->line, field,
+	    fmt, ap);
 	va_end(ap);
-	return mm_diag_set(vs->d, err, "%s:%d: %s: %s", vs->file, vs->line,
-	    field, msg);
+	return rc;
 }
 
 static int
