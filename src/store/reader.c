@@ -578,6 +578,33 @@ col_checked(struct store_reader *r, int c, struct mm_diag *diag)
 	return 0;
 }
 
+/* The error of column c of the current block: rc with "NAME: block at
+ * offset OFF, column COL: why" ("out of memory" for MM_ENOMEM). */
+static int
+col_err(struct store_reader *r, int c, int rc, const char *why,
+    struct mm_diag *diag)
+{
+	return mm_diag_set(diag, rc, "%s: block at offset %zu, column %s: %s",
+	    r->name, r->off, flow_col_name((enum flow_col)c),
+	    rc == MM_ENOMEM ? "out of memory" : why);
+}
+
+/* Checks column c of the current block (once) and makes it available raw
+ * at *raw (decompressed once). Returns 0 or an error with `diag`. */
+static int
+col_open(struct store_reader *r, int c, const uint8_t **raw,
+    struct mm_diag *diag)
+{
+	const char *why = "column does not decode";
+	int rc;
+
+	if ((rc = col_checked(r, c, diag)) != 0)
+		return rc;
+	if ((rc = col_raw(r, &r->cols[c], raw, &why)) != 0)
+		return col_err(r, c, rc, why, diag);
+	return 0;
+}
+
 /* Common start of the loaders: clears `b` and checks that a good block
  * is current. Returns 0 or an error with `diag`. */
 static int
@@ -599,7 +626,6 @@ store_reader_load(struct store_reader *r, uint32_t colmask,
 {
 	struct col_ent *e;
 	const uint8_t *raw;
-	const char *why = "column does not decode";
 	int c, rc;
 
 	if ((rc = load_begin(r, b, diag)) != 0)
@@ -617,19 +643,13 @@ store_reader_load(struct store_reader *r, uint32_t colmask,
 			column_zero(b, (enum flow_col)c, r->rows);
 			continue;
 		}
-		if ((rc = col_checked(r, c, diag)) != 0) {
-			flow_block_clear(b);
-			return rc;
-		}
-		if ((rc = col_raw(r, e, &raw, &why)) == 0)
-			rc = column_decode(b, (enum flow_col)c, e->transform,
-			    raw, e->rawlen, r->rows, &r->work);
+		if ((rc = col_open(r, c, &raw, diag)) == 0 &&
+		    (rc = column_decode(b, (enum flow_col)c, e->transform,
+		    raw, e->rawlen, r->rows, &r->work)) != 0)
+			rc = col_err(r, c, rc, "column does not decode", diag);
 		if (rc != 0) {
 			flow_block_clear(b);
-			return mm_diag_set(diag, rc, "%s: block at offset %zu, "
-			    "column %s: %s", r->name, r->off,
-			    flow_col_name((enum flow_col)c), rc == MM_ENOMEM ?
-			    "out of memory" : why);
+			return rc;
 		}
 	}
 	b->n = r->rows;
@@ -644,7 +664,6 @@ store_reader_match_addr(struct store_reader *r, enum flow_col c,
 	struct col_ent *e;
 	struct mm_addr zero;
 	const uint8_t *raw;
-	const char *why = "column does not decode";
 	size_t hits, k;
 	int rc;
 
@@ -667,15 +686,11 @@ store_reader_match_addr(struct store_reader *r, enum flow_col c,
 		memset(sel, k < nset, r->rows);
 		return k < nset ? (long)r->rows : 0;
 	}
-	if ((rc = col_checked(r, c, diag)) != 0)
+	if ((rc = col_open(r, c, &raw, diag)) != 0)
 		return rc;
-	if ((rc = col_raw(r, e, &raw, &why)) == 0)
-		rc = column_match_addr(e->transform, raw, e->rawlen, r->rows,
-		    set, nset, sel, &hits, &r->work);
-	if (rc != 0)
-		return mm_diag_set(diag, rc, "%s: block at offset %zu, column "
-		    "%s: %s", r->name, r->off, flow_col_name(c),
-		    rc == MM_ENOMEM ? "out of memory" : why);
+	if ((rc = column_match_addr(e->transform, raw, e->rawlen, r->rows,
+	    set, nset, sel, &hits, &r->work)) != 0)
+		return col_err(r, c, rc, "column does not decode", diag);
 	return (long)hits;
 }
 
@@ -685,7 +700,6 @@ store_reader_load_rows(struct store_reader *r, uint32_t colmask,
 {
 	struct col_ent *e;
 	const uint8_t *raw;
-	const char *why = "column does not decode";
 	int c, rc;
 
 	if ((rc = load_begin(r, b, diag)) != 0)
@@ -708,20 +722,14 @@ store_reader_load_rows(struct store_reader *r, uint32_t colmask,
 		}
 		if (m == 0)
 			continue;
-		if ((rc = col_checked(r, c, diag)) != 0) {
-			flow_block_clear(b);
-			return rc;
-		}
-		if ((rc = col_raw(r, e, &raw, &why)) == 0)
-			rc = column_gather(b, (enum flow_col)c, e->transform,
-			    raw, e->rawlen, r->rows, idx, m);
+		if ((rc = col_open(r, c, &raw, diag)) == 0 &&
+		    (rc = column_gather(b, (enum flow_col)c, e->transform,
+		    raw, e->rawlen, r->rows, idx, m)) != 0)
+			rc = col_err(r, c, rc, rc == MM_EINVAL ?
+			    "bad row index" : "column does not decode", diag);
 		if (rc != 0) {
 			flow_block_clear(b);
-			return mm_diag_set(diag, rc, "%s: block at offset %zu, "
-			    "column %s: %s", r->name, r->off,
-			    flow_col_name((enum flow_col)c), rc == MM_ENOMEM ?
-			    "out of memory" : rc == MM_EINVAL ?
-			    "bad row index" : why);
+			return rc;
 		}
 	}
 	b->n = m;

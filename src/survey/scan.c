@@ -755,6 +755,23 @@ conn_send(struct scan_conn *c, const uint8_t *buf, size_t n)
 	return w == (ssize_t)n ? 0 : -1;
 }
 
+/* Sends the ol bytes of a credential answer in out (cap bytes), then
+ * wipes out. Returns 0, or -1 after ending the check on a short write. */
+static int
+cred_send(struct scan_conn *c, struct scan_ctx *x, uint8_t *out, size_t cap,
+    size_t ol)
+{
+	int rc = ol > 0 ? conn_send(c, out, ol) : 0;
+
+	explicit_bzero(out, cap);
+	if (rc != 0) {
+		obs_error(c, x, "credential check: short write");
+		cred_done(c, x, 0, 0);
+		return -1;
+	}
+	return 0;
+}
+
 /* Starts the telnet check on the banner's connection: the prompt the
  * banner stopped at is answered with the first pair. */
 static void
@@ -773,13 +790,8 @@ telnet_check_start(struct scan_conn *c, struct scan_ctx *x)
 		cred_done(c, x, 0, 0);
 		return;
 	}
-	if (ol > 0 && conn_send(c, out, ol) != 0) {
-		explicit_bzero(out, sizeof(out));
-		obs_error(c, x, "credential check: short write");
-		cred_done(c, x, 0, 0);
+	if (cred_send(c, x, out, sizeof(out), ol) != 0)
 		return;
-	}
-	explicit_bzero(out, sizeof(out));
 	c->phase = PH_CRED;
 	c->deadline = scan_now_ns() + (int64_t)x->cfg->timeout_ms * 1000000;
 }
@@ -840,13 +852,8 @@ telnet_check_read(struct scan_conn *c, struct scan_ctx *x)
 			cred_done(c, x, 0, 0);
 			return;
 		}
-		if (ol > 0 && conn_send(c, out, ol) != 0) {
-			explicit_bzero(out, sizeof(out));
-			obs_error(c, x, "credential check: short write");
-			cred_done(c, x, 0, 0);
+		if (cred_send(c, x, out, sizeof(out), ol) != 0)
 			return;
-		}
-		explicit_bzero(out, sizeof(out));
 		if (rc == CRED_DONE) {
 			cred_done(c, x, 0, 0);
 			return;
