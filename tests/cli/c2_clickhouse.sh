@@ -11,44 +11,27 @@
 #   sh tests/cli/c2_clickhouse.sh path/to/mamori
 set -u
 M=${1:?usage: c2_clickhouse.sh path/to/mamori}
-SRCDIR=${MAMORI_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-CTL=$SRCDIR/tests/clickhouse-server.sh
+MAMORI=$M
+# shellcheck source-path=SCRIPTDIR source=lib/testlib.sh
+. "$(dirname "$0")/lib/testlib.sh"
 NETS=100.64.0.0/10,2001:db8:100::/40
 
-[ -f "$CTL" ] && sh "$CTL" available || { echo "skip: no clickhouse-server"; exit 77; }
-command -v curl >/dev/null 2>&1 || { echo "skip: no curl"; exit 77; }
-"$M" lab flows --help >/dev/null 2>&1 || { echo "skip: no lab flows"; exit 77; }
+t_skip_unless_clickhouse
+t_skip_unless_help "$M" lab flows
 
-T=$(mktemp -d /tmp/mamori-c2ch.XXXXXX) || exit 1
-chmod 755 "$T"
-CPID=""
-cleanup() {
-	[ -n "$CPID" ] && kill "$CPID" 2>/dev/null
-	sh "$CTL" stop "$T/srv" >/dev/null 2>&1
-	rm -rf "$T"
-}
-trap cleanup EXIT INT TERM
+t_init c2ch
+T=$TMP
 fail=0
 bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
 
-PORT=""
-base=$((20000 + ($$ * 11) % 20000))
-for i in 0 3 6 9 12 15; do
-	p=$((base + i))
-	if ! curl -s --max-time 1 "http://127.0.0.1:$p/" >/dev/null 2>&1 &&
-	    ! curl -s --max-time 1 "http://127.0.0.1:$((p + 1))/" >/dev/null 2>&1; then
-		PORT=$p
-		break
-	fi
-done
-[ -n "$PORT" ] || { echo "no free port"; exit 1; }
-sh "$CTL" start "$T/srv" "$PORT" >/dev/null || { echo "FAIL: clickhouse-server did not start"; exit 1; }
-URL="http://127.0.0.1:$PORT/"
+# HTTP PORT, native PORT+1, the collector's UDP PORT+2
+t_clickhouse 11 3
 UDP=$((PORT + 2))
 
 "$M" collect -l 127.0.0.1:$UDP --data "$T/store" --clickhouse "$URL" \
     >"$T/collect.out" 2>"$T/collect.err" &
 CPID=$!
+t_bg "$CPID"
 sleep 1
 "$M" lab flows --seed 3 --subscribers 1000 --send 127.0.0.1:$UDP \
     --rate 50000 --truth "$T/truth.json" >/dev/null 2>"$T/lab.err" ||
@@ -56,7 +39,7 @@ sleep 1
 sleep 3
 kill -TERM "$CPID"
 wait "$CPID" 2>/dev/null
-CPID=""
+t_unbg "$CPID"
 n=$(curl -s "$URL" --data-binary "SELECT count() FROM mamori.flows")
 echo "flows in clickhouse: $n"
 [ "${n:-0}" -gt 100000 ] || bad "too few flows in clickhouse: $n"

@@ -6,38 +6,33 @@
 # Usage: sh c2_netflow.sh /path/to/mamori
 set -u
 M=${1:?usage: c2_netflow.sh MAMORI}
-T=$(mktemp -d)
-CPID=""
-cleanup() { [ -n "$CPID" ] && kill "$CPID" 2>/dev/null; rm -rf "$T"; }
-trap cleanup EXIT INT TERM
-fail() { echo "c2_netflow: FAIL: $*"; [ -f "$T/collect.err" ] && tail -5 "$T/collect.err"; exit 1; }
+MAMORI=$M
+# shellcheck source-path=SCRIPTDIR source=lib/testlib.sh
+. "$(dirname "$0")/lib/testlib.sh"
 
-"$M" lab flows --help >/dev/null 2>&1 || { echo "c2_netflow: no lab flows"; exit 77; }
-PORT=$((21000 + $$ % 20000))
-"$M" collect -l 127.0.0.1:$PORT --data "$T/store" --stats "$T/stats.json" \
-    >"$T/collect.out" 2>"$T/collect.err" &
-CPID=$!
-sleep 1
-kill -0 $CPID 2>/dev/null || fail "collector did not start"
-"$M" lab flows --seed 7 --subscribers 2000 --send 127.0.0.1:$PORT \
+t_skip_unless_help "$M" lab flows
+t_init c2-netflow
+T=$TMP
+t_collect 0 "$T/collect.err" --data "$T/store" --stats "$T/stats.json" ||
+    t_fail "collector did not start"
+"$M" lab flows --seed 7 --subscribers 2000 --send "127.0.0.1:$PORT" \
     --format v9 --rate 200000 --truth "$T/truth.json" --stats >"$T/gen.json" ||
-    fail "lab flows --send"
+    t_fail "lab flows --send"
 sleep 2
-kill -TERM $CPID
-wait $CPID || fail "collector exit status"
-CPID=""
+t_stop "$MPID" "the collector"
+[ $T_RC -eq 0 ] || t_fail "collector exit status"
 sent=$(sed -n 's/.*"flows":\([0-9]*\).*/\1/p' "$T/gen.json" | head -1)
 stored=$(sed -n 's/.*"flows_written":\([0-9]*\).*/\1/p' "$T/stats.json" | head -1)
 [ -n "$sent" ] && [ "$sent" = "$stored" ] ||
-    fail "collector stored $stored of $sent flows"
+    t_fail "collector stored $stored of $sent flows"
 echo "c2_netflow: $sent flows over NetFlow v9, all stored"
 
 "$M" c2 --data "$T/store" --internal 100.64.0.0/10,2001:db8:100::/40 \
-    --no-default-lists -q -o json >"$T/c2.json" || fail "mamori c2"
+    --no-default-lists -q -o json >"$T/c2.json" || t_fail "mamori c2"
 "$M" c2 eval --data "$T/store" --truth "$T/truth.json" -o json >"$T/eval.json" ||
-    fail "mamori c2 eval"
+    t_fail "mamori c2 eval"
 cat "$T/eval.json"
-python3 - "$T/eval.json" <<'PY' || fail "detection quality"
+python3 - "$T/eval.json" <<'PY' || t_fail "detection quality"
 import json, sys
 e = json.load(open(sys.argv[1]))
 s, c = e["servers"], e["clients"]

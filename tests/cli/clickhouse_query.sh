@@ -17,46 +17,18 @@
 #   sh tests/cli/clickhouse_query.sh path/to/mamori
 
 MAMORI=${1:?usage: clickhouse_query.sh path/to/mamori}
-SRCDIR=${MAMORI_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-TESTDATA=${MAMORI_TESTDATA:-$SRCDIR/../shared/testdata}
-CTL=$SRCDIR/tests/clickhouse-server.sh
+# shellcheck source-path=SCRIPTDIR source=lib/testlib.sh
+. "$(dirname "$0")/lib/testlib.sh"
+TESTDATA=${MAMORI_TESTDATA:-$SRC/../shared/testdata}
 BIN=$(dirname "$MAMORI")/test_chquery
 NGEN=${NGEN:-150000}
 
-if ! sh "$CTL" available; then
-	echo "clickhouse-server not installed: skipped"
-	exit 77
-fi
-if [ ! -x "$BIN" ]; then
-	echo "$BIN not built: skipped"
-	exit 77
-fi
-command -v curl >/dev/null 2>&1 || { echo "curl missing: skipped"; exit 77; }
+t_skip_unless_clickhouse
+[ -x "$BIN" ] || t_skip "$BIN not built"
 
-DIR=$(mktemp -d /tmp/mamori-chq.XXXXXX) || exit 1
-chmod 755 "$DIR"	# the server may run as the clickhouse user
-cleanup() {
-	sh "$CTL" stop "$DIR/srv" >/dev/null 2>&1
-	rm -rf "$DIR"
-}
-trap cleanup EXIT INT TERM
-
-PORT=""
-base=$((20000 + ($$ * 7) % 20000))
-for i in 0 2 4 6 8 10 12 14; do
-	p=$((base + i))
-	if ! curl -s --max-time 1 "http://127.0.0.1:$p/" >/dev/null 2>&1 &&
-	    ! curl -s --max-time 1 "http://127.0.0.1:$((p + 1))/" >/dev/null 2>&1; then
-		PORT=$p
-		break
-	fi
-done
-[ -n "$PORT" ] || { echo "no free port"; exit 1; }
-if ! sh "$CTL" start "$DIR/srv" "$PORT" >/dev/null; then
-	echo "FAIL: clickhouse-server did not start"
-	exit 1
-fi
-URL="http://127.0.0.1:$PORT/"
+t_init chq
+DIR=$TMP
+t_clickhouse 7 2
 echo "clickhouse $(curl -s "${URL}?query=SELECT%20version()") on $URL"
 
 # the same flows in the store and in ClickHouse

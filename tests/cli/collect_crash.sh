@@ -15,44 +15,17 @@
 #
 # usage: sh collect_crash.sh path/to/mamori
 MAMORI=${1:?usage: $0 path/to/mamori}
-command -v python3 >/dev/null 2>&1 || { echo "skip: python3 missing"; exit 77; }
-"$MAMORI" lab isp --help >/dev/null 2>&1 || { echo "skip: mamori lab isp missing"; exit 77; }
-
-TMP=$(mktemp -d /tmp/mamori-collect-crash.XXXXXX)
-MPID=
-SPID=
-cleanup() {
-	for p in $MPID $SPID; do kill -9 "$p" 2>/dev/null; done
-	[ -n "$KEEP" ] || rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-fail() { echo "FAIL: $*"; for f in "$TMP"/err*; do sed "s|^|  $(basename "$f"): |" "$f"; done 2>/dev/null; exit 1; }
-
-wait_for() {
-	i=0
-	while [ $i -lt 300 ]; do
-		if eval "$1"; then return 0; fi
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
+# shellcheck source-path=SCRIPTDIR source=lib/testlib.sh
+. "$(dirname "$0")/lib/testlib.sh"
+t_need python3
+t_skip_unless_help "$MAMORI" lab isp
+t_init collect-crash
 
 STATS="$TMP/stats.json"
+# start_collector N SALT: a collector on $TMP/data, stderr to collectN.err
 start_collector() {
-	for try in 0 1 2 3 4 5 6 7 8 9; do
-		PORT=$((20000 + ($$ * 11 + try * 17 + $2) % 20000))
-		"$MAMORI" collect -l 127.0.0.1:$PORT --data "$TMP/data" \
-		    --stats "$STATS" 2>"$TMP/err$1" &
-		MPID=$!
-		wait_for "grep -qs 'listening on' '$TMP/err$1' || ! kill -0 $MPID 2>/dev/null"
-		kill -0 $MPID 2>/dev/null && return 0
-		wait $MPID 2>/dev/null
-		MPID=
-	done
-	fail "collector did not start"
+	t_collect "$2" "$TMP/collect$1.err" --data "$TMP/data" --stats "$STATS" ||
+	    t_fail "collector did not start"
 }
 
 written() {
@@ -62,8 +35,8 @@ written() {
 # fresh_written: rewrites the stats file now (SIGHUP) and prints the count
 fresh_written() {
 	rm -f "$STATS"
-	kill -HUP $MPID
-	wait_for "[ -s '$STATS' ]" || fail "no stats file after SIGHUP"
+	kill -HUP "$MPID"
+	t_wait_for "[ -s '$STATS' ]" 300 || t_fail "no stats file after SIGHUP"
 	written
 }
 
@@ -77,52 +50,50 @@ count() {
 # 1. first stream
 start_collector 1 0
 "$MAMORI" lab isp --seed 11 --format v9 --flows 20000 --rate 40000 \
-    --start 2026-01-01T00:00:00Z --send 127.0.0.1:$PORT >/dev/null || fail "lab isp (1)"
-wait_for "kill -HUP $MPID; sleep 0.2; [ \"\$(written)\" = 20000 ]" ||
-    fail "first stream not fully written (last: $(written))"
+    --start 2026-01-01T00:00:00Z --send "127.0.0.1:$PORT" >/dev/null || t_fail "lab isp (1)"
+t_wait_for "kill -HUP $MPID; sleep 0.2; [ \"\$(written)\" = 20000 ]" 300 ||
+    t_fail "first stream not fully written (last: $(written))"
 
 # 2. steady stream, then SIGKILL
 "$MAMORI" lab isp --seed 12 --format v9 --flows 200000 --rate 20000 \
-    --start 2026-02-01T00:00:00Z --send 127.0.0.1:$PORT --stats \
+    --start 2026-02-01T00:00:00Z --send "127.0.0.1:$PORT" --stats \
     >"$TMP/sender2.json" 2>/dev/null &
 SPID=$!
+t_bg "$SPID"
 sleep 1.5
 W=$(fresh_written)
-[ -n "$W" ] || fail "could not read flows_written"
+[ -n "$W" ] || t_fail "could not read flows_written"
 sleep 2.5
-kill -KILL $MPID
-wait $MPID 2>/dev/null
-MPID=
+kill -KILL "$MPID"
+wait "$MPID" 2>/dev/null
+t_unbg "$MPID"
 kill -TERM $SPID 2>/dev/null
 wait $SPID 2>/dev/null
-SPID=
+t_unbg "$SPID"
 echo "stream 2: $((W - 20000)) flows handed to the store 2.5 s before SIGKILL"
 
 # 3. restart on the same data directory
 start_collector 2 5
 "$MAMORI" lab isp --seed 13 --format ipfix --flows 5000 --rate 40000 \
-    --start 2026-03-01T00:00:00Z --send 127.0.0.1:$PORT >/dev/null || fail "lab isp (3)"
-wait_for "kill -HUP $MPID; sleep 0.2; [ \"\$(written)\" = 5000 ]" ||
-    fail "third stream not fully written (last: $(written))"
-kill -TERM $MPID
-wait $MPID
-rc=$?
-MPID=
-[ $rc -eq 0 ] || fail "restarted collector exited $rc on SIGTERM"
+    --start 2026-03-01T00:00:00Z --send "127.0.0.1:$PORT" >/dev/null || t_fail "lab isp (3)"
+t_wait_for "kill -HUP $MPID; sleep 0.2; [ \"\$(written)\" = 5000 ]" 300 ||
+    t_fail "third stream not fully written (last: $(written))"
+t_stop "$MPID" "the restarted collector"
+[ $T_RC -eq 0 ] || t_fail "restarted collector exited $T_RC on SIGTERM"
 
 # the store reads clean and holds what it must
 "$MAMORI" flows --data "$TMP/data" -N -s proto -n 1 >"$TMP/all.out" 2>"$TMP/flows.err" ||
-    fail "mamori flows over the crashed store exited non-zero: $(cat "$TMP/flows.err")"
+    t_fail "mamori flows over the crashed store exited non-zero: $(cat "$TMP/flows.err")"
 [ -s "$TMP/flows.err" ] && echo "note: reader said: $(cat "$TMP/flows.err")"
 "$MAMORI" flows --data "$TMP/data" -N -o csv >"$TMP/all.csv" 2>/dev/null ||
-    fail "mamori flows -o csv failed"
+    t_fail "mamori flows -o csv failed"
 c1=$(count 01)
 c2=$(count 02)
 c3=$(count 03)
 echo "stored: stream 1 $c1, stream 2 $c2, stream 3 $c3"
-[ "$c1" = 20000 ] || fail "stream 1: $c1 of 20000 flows survived"
-[ "$c3" = 5000 ] || fail "stream 3: $c3 of 5000 flows stored after restart"
-[ "$c2" -ge $((W - 20000)) ] || fail "stream 2: $c2 stored < $((W - 20000)) flushed before the kill"
-[ "$c2" -le 200000 ] || fail "stream 2: $c2 stored > 200000 sent"
+[ "$c1" = 20000 ] || t_fail "stream 1: $c1 of 20000 flows survived"
+[ "$c3" = 5000 ] || t_fail "stream 3: $c3 of 5000 flows stored after restart"
+[ "$c2" -ge $((W - 20000)) ] || t_fail "stream 2: $c2 stored < $((W - 20000)) flushed before the kill"
+[ "$c2" -le 200000 ] || t_fail "stream 2: $c2 stored > 200000 sent"
 echo "PASS"
 exit 0

@@ -9,37 +9,19 @@
 #
 # usage: sh collect_signals.sh path/to/mamori
 MAMORI=${1:?usage: $0 path/to/mamori}
-command -v python3 >/dev/null 2>&1 || { echo "skip: python3 missing"; exit 77; }
-"$MAMORI" lab isp --help >/dev/null 2>&1 || { echo "skip: mamori lab isp missing"; exit 77; }
-
-TMP=$(mktemp -d /tmp/mamori-collect-signals.XXXXXX)
-MPID=
-cleanup() {
-	[ -n "$MPID" ] && kill -9 "$MPID" 2>/dev/null
-	[ -n "$KEEP" ] || rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-fail() { echo "FAIL: $*"; sed 's/^/  collect: /' "$TMP/err" 2>/dev/null; exit 1; }
-
-wait_for() {
-	i=0
-	while [ $i -lt 200 ]; do
-		if eval "$1"; then return 0; fi
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
+# shellcheck source-path=SCRIPTDIR source=lib/testlib.sh
+. "$(dirname "$0")/lib/testlib.sh"
+t_need python3
+t_skip_unless_help "$MAMORI" lab isp
+t_init collect-signals
 
 # usage errors
 "$MAMORI" collect -l 127.0.0.1:99999 --data "$TMP/x" 2>/dev/null
-[ $? -eq 2 ] || fail "bad port not a usage error"
+[ $? -eq 2 ] || t_fail "bad port not a usage error"
 "$MAMORI" collect -l ::1:2055 --data "$TMP/x" 2>/dev/null
-[ $? -eq 2 ] || fail "unbracketed IPv6 not a usage error"
+[ $? -eq 2 ] || t_fail "unbracketed IPv6 not a usage error"
 "$MAMORI" collect --bogus 2>/dev/null
-[ $? -eq 2 ] || fail "unknown option not a usage error"
+[ $? -eq 2 ] || t_fail "unknown option not a usage error"
 
 # IPv6 loopback too, where the host has it
 V6=
@@ -48,26 +30,28 @@ python3 -c "import socket; s=socket.socket(socket.AF_INET6, socket.SOCK_DGRAM); 
 for try in 0 1 2 3 4 5 6 7 8 9; do
 	PORT=$((20000 + ($$ * 5 + try * 13) % 20000))
 	"$MAMORI" collect -l 127.0.0.1:$PORT ${V6:+-l [::1]:$PORT} --data "$TMP/data" \
-	    --pidfile "$TMP/pid" -t 60 2>"$TMP/err" &
+	    --pidfile "$TMP/pid" -t 60 2>"$TMP/collect.err" &
 	MPID=$!
-	wait_for "grep -qs 'listening on' '$TMP/err' || ! kill -0 $MPID 2>/dev/null"
+	t_bg "$MPID"
+	t_wait_for "grep -qs 'listening on' '$TMP/collect.err' || ! kill -0 $MPID 2>/dev/null"
 	kill -0 $MPID 2>/dev/null && break
 	wait $MPID 2>/dev/null
+	t_unbg "$MPID"
 	MPID=
 done
-[ -n "$MPID" ] || fail "collector did not start"
-[ "$(cat "$TMP/pid")" = "$MPID" ] || fail "pid file holds $(cat "$TMP/pid"), not $MPID"
-[ $(wc -l <"$TMP/err") -eq 1 ] || fail "more than one startup line"
-[ -z "$V6" ] || grep -q "\[::1\]:$PORT" "$TMP/err" || fail "[::1] not in the startup line"
+[ -n "$MPID" ] || t_fail "collector did not start"
+[ "$(cat "$TMP/pid")" = "$MPID" ] || t_fail "pid file holds $(cat "$TMP/pid"), not $MPID"
+[ $(wc -l <"$TMP/collect.err") -eq 1 ] || t_fail "more than one startup line"
+[ -z "$V6" ] || grep -q "\[::1\]:$PORT" "$TMP/collect.err" || t_fail "[::1] not in the startup line"
 
 "$MAMORI" lab isp --seed 3 --format v9 --flows 5000 --rate 50000 \
-    --send 127.0.0.1:$PORT >/dev/null || fail "lab isp"
+    --send 127.0.0.1:$PORT >/dev/null || t_fail "lab isp"
 "$MAMORI" lab isp --seed 4 --format v5 --flows 3000 --rate 50000 \
-    --v6 0 --send 127.0.0.1:$PORT >/dev/null || fail "lab isp v5"
+    --v6 0 --send 127.0.0.1:$PORT >/dev/null || t_fail "lab isp v5"
 TOTAL=8000
 if [ -n "$V6" ]; then
 	"$MAMORI" lab isp --seed 5 --format ipfix --flows 2000 --rate 50000 \
-	    --send "[::1]:$PORT" >/dev/null || fail "lab isp ipfix over ::1"
+	    --send "[::1]:$PORT" >/dev/null || t_fail "lab isp ipfix over ::1"
 	TOTAL=10000
 fi
 
@@ -77,23 +61,20 @@ written() {
 	    "$STATS" 2>/dev/null
 }
 # SIGHUP rewrites the stats file now; repeat until all flows are counted.
-wait_for "kill -HUP $MPID; sleep 0.2; [ \"\$(written)\" = $TOTAL ]" ||
-    fail "stats file never showed $TOTAL flows written (last: $(written))"
+t_wait_for "kill -HUP $MPID; sleep 0.2; [ \"\$(written)\" = $TOTAL ]" ||
+    t_fail "stats file never showed $TOTAL flows written (last: $(written))"
 
 # SIGUSR1: counters on stderr (exporter tables refresh within a second)
-wait_for "kill -USR1 $MPID; sleep 0.3; grep -q 'exporter   127.0.0.1 port [0-9]* netflow-v5' '$TMP/err' && grep -q 'exporter   127.0.0.1 port [0-9]* netflow-v9' '$TMP/err'" ||
-    fail "SIGUSR1 report lacks the v5 and v9 exporters"
-grep -q 'flows written' "$TMP/err" || fail "no store counters after SIGUSR1"
-grep -q '^received   [0-9]* datagrams' "$TMP/err" || fail "SIGUSR1 report lacks datagrams"
+t_wait_for "kill -USR1 $MPID; sleep 0.3; grep -q 'exporter   127.0.0.1 port [0-9]* netflow-v5' '$TMP/collect.err' && grep -q 'exporter   127.0.0.1 port [0-9]* netflow-v9' '$TMP/collect.err'" ||
+    t_fail "SIGUSR1 report lacks the v5 and v9 exporters"
+grep -q 'flows written' "$TMP/collect.err" || t_fail "no store counters after SIGUSR1"
+grep -q '^received   [0-9]* datagrams' "$TMP/collect.err" || t_fail "SIGUSR1 report lacks datagrams"
 
 # SIGTERM: exit 0, final stats valid JSON, pid file removed
-kill -TERM $MPID
-wait $MPID
-rc=$?
-MPID=
-[ $rc -eq 0 ] || fail "exit status $rc after SIGTERM"
-[ ! -e "$TMP/pid" ] || fail "pid file left behind"
-python3 - "$STATS" $TOTAL <<'PY' || fail "final stats file"
+t_stop "$MPID" "the collector"
+[ $T_RC -eq 0 ] || t_fail "exit status $T_RC after SIGTERM"
+[ ! -e "$TMP/pid" ] || t_fail "pid file left behind"
+python3 - "$STATS" $TOTAL <<'PY' || t_fail "final stats file"
 import json, sys
 d = json.load(open(sys.argv[1]))
 total = int(sys.argv[2])
@@ -111,8 +92,8 @@ if total == 10000:
 assert vers == want, vers
 assert sum(e["flows"] for e in d["exporters"]) == total
 PY
-ls "$STATS".tmp.* >/dev/null 2>&1 && fail "temporary stats file left behind"
+ls "$STATS".tmp.* >/dev/null 2>&1 && t_fail "temporary stats file left behind"
 "$MAMORI" flows --data "$TMP/data" -N -s proto -n 1 2>"$TMP/flows.err" |
-    grep -q "total flows: $TOTAL," || fail "store does not hold $TOTAL flows: $(cat "$TMP/flows.err")"
+    grep -q "total flows: $TOTAL," || t_fail "store does not hold $TOTAL flows: $(cat "$TMP/flows.err")"
 echo "PASS"
 exit 0

@@ -24,29 +24,11 @@
 # usage: sh import_pcap_flows.sh path/to/mamori
 MAMORI=${1:?usage: $0 path/to/mamori}
 TESTDATA=${MAMORI_TESTDATA:-$(dirname "$0")/../../../shared/testdata}
-ls "$TESTDATA"/pcap/*.pcap >/dev/null 2>&1 || { echo "skip: no testdata/pcap"; exit 77; }
-command -v python3 >/dev/null 2>&1 || { echo "skip: python3 missing"; exit 77; }
-
-TMP=$(mktemp -d /tmp/mamori-import-flows.XXXXXX)
-MPID=
-SPID=
-cleanup() {
-	for p in $MPID $SPID; do kill -9 "$p" 2>/dev/null; done
-	[ -n "$KEEP" ] || rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-fail() { echo "FAIL: $*"; [ -f "$TMP/collect.err" ] && sed 's/^/  collect: /' "$TMP/collect.err"; exit 1; }
-
-wait_for() {
-	i=0
-	while [ $i -lt 200 ]; do
-		if eval "$1"; then return 0; fi
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
+# shellcheck source-path=SCRIPTDIR source=lib/testlib.sh
+. "$(dirname "$0")/lib/testlib.sh"
+ls "$TESTDATA"/pcap/*.pcap >/dev/null 2>&1 || t_skip "no testdata/pcap"
+t_need python3
+t_init import-flows
 
 # totals DATADIR -> "flows packets bytes"
 totals() {
@@ -60,20 +42,20 @@ totals() {
 
 # ---- usage ----
 "$MAMORI" import pcap --flows --data "$TMP/u" 2>/dev/null
-[ $? -eq 2 ] || fail "no file: not a usage error"
+[ $? -eq 2 ] || t_fail "no file: not a usage error"
 "$MAMORI" import pcap --flows --idle-timeout 0 x.pcap 2>/dev/null
-[ $? -eq 2 ] || fail "--idle-timeout 0: not a usage error"
+[ $? -eq 2 ] || t_fail "--idle-timeout 0: not a usage error"
 "$MAMORI" import pcap --flows --max-flows abc x.pcap 2>/dev/null
-[ $? -eq 2 ] || fail "--max-flows abc: not a usage error"
-"$MAMORI" import pcap --flows --help | grep -q 'idle-timeout' || fail "--help"
+[ $? -eq 2 ] || t_fail "--max-flows abc: not a usage error"
+"$MAMORI" import pcap --flows --help | grep -q 'idle-timeout' || t_fail "--help"
 
 # ---- mamori meter, all files, JSON rows ----
 "$MAMORI" import pcap --flows --idle-timeout 1h --data "$TMP/all" -o json \
     "$TESTDATA"/pcap/*.pcap "$TMP/missing.pcap" >"$TMP/all.json" 2>"$TMP/all.err"
 rc=$?
-[ $rc -eq 1 ] || fail "exit $rc with an unreadable file, want 1"
-grep -q missing.pcap "$TMP/all.err" || fail "missing file not named"
-python3 - "$TMP/all.json" <<'PY' || fail "JSON rows"
+[ $rc -eq 1 ] || t_fail "exit $rc with an unreadable file, want 1"
+grep -q missing.pcap "$TMP/all.err" || t_fail "missing file not named"
+python3 - "$TMP/all.json" <<'PY' || t_fail "JSON rows"
 import json, sys
 r = [json.loads(l) for l in open(sys.argv[1])]
 assert r[-1]["status"] == "error", r[-1]
@@ -88,10 +70,10 @@ PY
 f2="$TESTDATA/pcap/two_way_all_flags.pcap"
 if [ -f "$f2" ]; then
 	"$MAMORI" import pcap --flows --data "$TMP/full" --max-flows 4 -o json "$f2" \
-	    >"$TMP/full.json" || fail "import --max-flows 4"
+	    >"$TMP/full.json" || t_fail "import --max-flows 4"
 	"$MAMORI" import pcap --flows --data "$TMP/nofull" -o json "$f2" \
-	    >"$TMP/nofull.json" || fail "import"
-	python3 - "$TMP/full.json" "$TMP/nofull.json" <<'PY' || fail "--max-flows counts"
+	    >"$TMP/nofull.json" || t_fail "import"
+	python3 - "$TMP/full.json" "$TMP/nofull.json" <<'PY' || t_fail "--max-flows counts"
 import json, sys
 a = json.loads(open(sys.argv[1]).read())
 b = json.loads(open(sys.argv[2]).read())
@@ -101,7 +83,7 @@ assert a["packets"] == b["packets"], (a, b)
 PY
 	a=$(totals "$TMP/full")
 	b=$(totals "$TMP/nofull")
-	[ "${a#* }" = "${b#* }" ] || fail "--max-flows changed packet/byte totals: $a vs $b"
+	[ "${a#* }" = "${b#* }" ] || t_fail "--max-flows changed packet/byte totals: $a vs $b"
 fi
 
 # ---- against softflowd ----
@@ -109,63 +91,27 @@ if ! command -v softflowd >/dev/null 2>&1 || ! command -v softflowctl >/dev/null
 	echo "PASS (softflowd comparison skipped: softflowd/softflowctl missing)"
 	exit 0
 fi
-TIMEOUT=
-command -v timeout >/dev/null 2>&1 && TIMEOUT="timeout 10"
-
-start_collector() {
-	for try in 0 1 2 3 4 5 6 7 8 9; do
-		PORT=$((20000 + ($$ * 5 + try * 11 + $2) % 20000))
-		"$MAMORI" collect -l 127.0.0.1:$PORT --data "$TMP/$1" \
-		    2>"$TMP/collect.err" &
-		MPID=$!
-		wait_for "grep -qs 'listening on' '$TMP/collect.err' || ! kill -0 $MPID 2>/dev/null"
-		if kill -0 $MPID 2>/dev/null; then return 0; fi
-		wait $MPID 2>/dev/null
-		MPID=
-	done
-	fail "mamori collect did not start"
-}
-
-stop_collector() {
-	kill -TERM $MPID
-	wait $MPID
-	MPID=
-}
-
-run_softflowd() {
-	rm -f "$TMP/sf.ctl"
-	softflowd -d -r "$1" -v 9 -n 127.0.0.1:$2 -p "$TMP/sf.pid" \
-	    -c "$TMP/sf.ctl" >"$TMP/sf.log" 2>&1 &
-	SPID=$!
-	wait_for "[ -S '$TMP/sf.ctl' ] || ! kill -0 $SPID 2>/dev/null"
-	$TIMEOUT softflowctl -c "$TMP/sf.ctl" statistics >/dev/null 2>&1
-	sleep 0.1
-	$TIMEOUT softflowctl -c "$TMP/sf.ctl" shutdown >/dev/null 2>&1
-	wait_for "! kill -0 $SPID 2>/dev/null" || kill -9 $SPID 2>/dev/null
-	wait $SPID 2>/dev/null
-	SPID=
-}
-
-start_collector sf 1
+t_collect 1 "$TMP/collect.err" --data "$TMP/sf" ||
+    t_fail "mamori collect did not start"
 for f in "$TESTDATA"/pcap/*.pcap; do
-	run_softflowd "$f" $PORT
+	t_softflowd "$f" 9 $PORT
 done
 sleep 0.5
-stop_collector
+t_stop "$MPID" "mamori collect"
 s=$(totals "$TMP/sf")
 "$MAMORI" import pcap --flows --idle-timeout 1h --data "$TMP/mm" \
     "$TESTDATA"/pcap/*.pcap >/dev/null 2>"$TMP/mm.err" ||
-    fail "import: $(cat "$TMP/mm.err")"
+    t_fail "import: $(cat "$TMP/mm.err")"
 m=$(totals "$TMP/mm")
 echo "softflowd $s / mamori $m (flows packets bytes)"
-[ "${s%% *}" -gt 0 ] 2>/dev/null || fail "softflowd exported nothing"
+[ "${s%% *}" -gt 0 ] 2>/dev/null || t_fail "softflowd exported nothing"
 sp=$(echo "$s" | cut -d' ' -f2)
 sb=$(echo "$s" | cut -d' ' -f3)
 mp=$(echo "$m" | cut -d' ' -f2)
 mb=$(echo "$m" | cut -d' ' -f3)
-[ "$mp" = "$sp" ] || fail "packet totals differ"
+[ "$mp" = "$sp" ] || t_fail "packet totals differ"
 [ "$mb" -le "$sb" ] && [ $((sb - mb)) -le $((46 * sp)) ] ||
-    fail "byte totals differ beyond link padding"
+    t_fail "byte totals differ beyond link padding"
 # IP lengths as tshark decodes them (one tshark run over a merged copy)
 if command -v tshark >/dev/null 2>&1 && command -v mergecap >/dev/null 2>&1 &&
     mergecap -a -F pcap -w "$TMP/merged.pcap" "$TESTDATA"/pcap/*.pcap 2>/dev/null; then
@@ -173,12 +119,12 @@ if command -v tshark >/dev/null 2>&1 && command -v mergecap >/dev/null 2>&1 &&
 	    awk -F'\t' '{ if ($1 != "") { split($1, a, ","); s += a[1] }
 		else if ($2 != "") { split($2, b, ","); s += b[1] + 40 } }
 		END { print s + 0 }')
-	[ "$mb" = "$tb" ] || fail "mamori bytes $mb, tshark IP lengths $tb"
+	[ "$mb" = "$tb" ] || t_fail "mamori bytes $mb, tshark IP lengths $tb"
 fi
 # flows: within 10% + 2 (TCP close handling)
 sf=${s%% *}
 mf=${m%% *}
 d=$((mf > sf ? mf - sf : sf - mf))
-[ $d -le $((sf / 10 + 2)) ] || fail "flow counts differ by $d"
+[ $d -le $((sf / 10 + 2)) ] || t_fail "flow counts differ by $d"
 echo "PASS"
 exit 0

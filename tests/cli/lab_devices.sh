@@ -16,49 +16,28 @@
 #
 # usage: sh lab_devices.sh path/to/mamori
 MAMORI=${1:?usage: $0 path/to/mamori}
+# shellcheck source-path=SCRIPTDIR source=lib/testlib.sh
+. "$(dirname "$0")/lib/testlib.sh"
 
-"$MAMORI" lab devices --help >/dev/null 2>&1 || { echo "skip: no lab devices"; exit 77; }
-command -v python3 >/dev/null 2>&1 || { echo "skip: no python3"; exit 77; }
-
-TMP=$(mktemp -d /tmp/mamori-lab-devices.XXXXXX)
-DPID=
-cleanup() {
-	[ -n "$DPID" ] && kill -9 "$DPID" 2>/dev/null
-	[ -n "$KEEP" ] || rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-fail() {
-	echo "FAIL: $*"
-	[ -f "$TMP/dev.err" ] && sed 's|^|  devices: |' "$TMP/dev.err"
-	exit 1
-}
+t_skip_unless_help "$MAMORI" lab devices
+t_need python3
+t_init lab-devices
 
 # 1. scope
 for r in 10.0.0.0/24 192.168.1.0/24 128.0.0.0/16 127.0.0.0/8 0.0.0.0/0; do
 	"$MAMORI" lab devices --range "$r" --duration 1s 2>"$TMP/refuse.err"
 	rc=$?
-	[ "$rc" = 2 ] || fail "--range $r: exit $rc, want 2"
+	[ "$rc" = 2 ] || t_fail "--range $r: exit $rc, want 2"
 done
 grep -q "127.0.0.0/8" "$TMP/refuse.err" || true
 
 # 2. fleet
-"$MAMORI" lab devices --range 127.10.0.0/24 --live-pct 10 --hostile 10 \
-    --seed 7 --idle 5 --duration 300s --truth "$TMP/truth.json" \
-    --counts "$TMP/counts.json" 2>"$TMP/dev.err" &
-DPID=$!
-i=0
-while ! grep -q "listening on" "$TMP/dev.err" 2>/dev/null; do
-	i=$((i + 1))
-	[ $i -gt 100 ] && fail "no ready line"
-	kill -0 "$DPID" 2>/dev/null || fail "lab devices exited"
-	sleep 0.1
-done
+t_fleet DPID 127.10.0.0/24 --live-pct 10 --hostile 10 --seed 7 \
+    --idle 5 --duration 300s --counts "$TMP/counts.json"
 grep -Eq "listening on [0-9]+ ports across [0-9]+ addresses" "$TMP/dev.err" ||
-    fail "bad ready line"
+    t_fail "bad ready line"
 
-python3 - "$TMP/truth.json" "$TMP/contacted.txt" "$TMP/logins.txt" <<'PY' || fail "python probes"
+python3 - "$TMP/truth.json" "$TMP/contacted.txt" "$TMP/logins.txt" <<'PY' || t_fail "python probes"
 import json, os, shutil, socket, ssl, subprocess, sys, time
 logins_ok = nssh = 0
 dbclient = shutil.which("dbclient")
@@ -185,35 +164,32 @@ for s in json.load(open(sys.argv[1]))["services"]:
 	if [ $# -eq 3 ]; then
 		echo "$1" >>"$TMP/contacted.txt"
 		curl -s -o /dev/null -D "$TMP/h401" "http://$1:$2/" ||
-		    fail "curl $1:$2"
-		grep -q "^HTTP/1.1 401" "$TMP/h401" || fail "no 401"
+		    t_fail "curl $1:$2"
+		grep -q "^HTTP/1.1 401" "$TMP/h401" || t_fail "no 401"
 		grep -q "^WWW-Authenticate: Basic realm=" "$TMP/h401" ||
-		    fail "no realm"
+		    t_fail "no realm"
 		code=$(curl -s -o /dev/null -w '%{http_code}' -u "$3" \
 		    "http://$1:$2/")
-		[ "$code" = 200 ] || fail "Basic auth with the default: $code"
+		[ "$code" = 200 ] || t_fail "Basic auth with the default: $code"
 		echo $(($(cat "$TMP/logins.txt") + 1)) >"$TMP/logins.txt"
 		code=$(curl -s -o /dev/null -w '%{http_code}' -u "x:y" \
 		    "http://$1:$2/")
-		[ "$code" = 401 ] || fail "Basic auth with a wrong pair: $code"
+		[ "$code" = 401 ] || t_fail "Basic auth with a wrong pair: $code"
 		curl -s "http://$1:$2/favicon.ico" -o "$TMP/fav" ||
-		    fail "favicon"
-		[ -s "$TMP/fav" ] || fail "empty favicon"
+		    t_fail "favicon"
+		[ -s "$TMP/fav" ] || t_fail "empty favicon"
 	fi
 fi
 
 # 3. SIGTERM, exit 0, counts
-kill -TERM "$DPID"
-wait "$DPID"
-rc=$?
-DPID=
-[ "$rc" = 0 ] || fail "exit $rc after SIGTERM"
+t_stop "$DPID" "lab devices"
+[ "$T_RC" = 0 ] || t_fail "exit $T_RC after SIGTERM"
 # every default-pair login made above (telnet, HTTP Basic, SSH) and no
 # other was accepted
 want=$(cat "$TMP/logins.txt")
 grep -q " connections, $want logins accepted," "$TMP/dev.err" ||
-    fail "want $want logins accepted"
-python3 - "$TMP/counts.json" "$TMP/contacted.txt" "$TMP/truth.json" <<'PY' || fail "counts"
+    t_fail "want $want logins accepted"
+python3 - "$TMP/counts.json" "$TMP/contacted.txt" "$TMP/truth.json" <<'PY' || t_fail "counts"
 import json, sys
 c = json.load(open(sys.argv[1]))
 contacted = set(l.strip() for l in open(sys.argv[2]) if l.strip())

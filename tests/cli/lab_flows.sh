@@ -10,33 +10,11 @@
 #
 # usage: sh lab_flows.sh path/to/mamori
 MAMORI=${1:?usage: $0 path/to/mamori}
+# shellcheck source-path=SCRIPTDIR source=lib/testlib.sh
+. "$(dirname "$0")/lib/testlib.sh"
 
-"$MAMORI" lab flows --help >/dev/null 2>&1 || { echo "skip: no lab flows"; exit 77; }
-
-TMP=$(mktemp -d /tmp/mamori-lab-flows.XXXXXX)
-MPID=
-cleanup() {
-	[ -n "$MPID" ] && kill -9 "$MPID" 2>/dev/null
-	[ -n "$KEEP" ] || rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-fail() {
-	echo "FAIL: $*"
-	[ -f "$TMP/collect.err" ] && sed 's|^|  collect: |' "$TMP/collect.err"
-	exit 1
-}
-
-wait_for() {
-	i=0
-	while [ $i -lt 200 ]; do
-		if eval "$1"; then return 0; fi
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
+t_skip_unless_help "$MAMORI" lab flows
+t_init lab-flows
 
 # json_num FILE KEY: the number after "KEY": in a one-line JSON file
 json_num() {
@@ -46,7 +24,7 @@ json_num() {
 # store_flows DIR [FILTER]: total flows `mamori flows` reports
 store_flows() {
 	"$MAMORI" flows --data "$1" -N -s proto -n 1 "$2" >"$TMP/flows.out" \
-	    2>"$TMP/flows.err" || fail "mamori flows: $(cat "$TMP/flows.err")"
+	    2>"$TMP/flows.err" || t_fail "mamori flows: $(cat "$TMP/flows.err")"
 	sed -n 's/.*total flows: \([0-9]*\).*/\1/p' "$TMP/flows.out"
 }
 
@@ -54,57 +32,48 @@ DAY="--seed 5 --subscribers 300 --duration 3h --start 2026-03-01T00:00:00Z"
 
 # ---- 1. into the store ----
 "$MAMORI" lab flows $DAY --data "$TMP/d1" --truth "$TMP/t1.json" --stats \
-    >"$TMP/s1.json" 2>"$TMP/s1.err" || fail "lab flows: $(cat "$TMP/s1.err")"
+    >"$TMP/s1.json" 2>"$TMP/s1.err" || t_fail "lab flows: $(cat "$TMP/s1.err")"
 n=$(json_num "$TMP/s1.json" flows)
 bn=$(json_num "$TMP/s1.json" botnet)
-[ -n "$n" ] && [ "$n" -gt 1000 ] || fail "stats: flows '$n'"
-[ -n "$bn" ] && [ "$bn" -gt 0 ] || fail "stats: botnet flows '$bn'"
+[ -n "$n" ] && [ "$n" -gt 1000 ] || t_fail "stats: flows '$n'"
+[ -n "$bn" ] && [ "$bn" -gt 0 ] || t_fail "stats: botnet flows '$bn'"
 got=$(store_flows "$TMP/d1")
-[ "$got" = "$n" ] || fail "store holds $got flows, --stats says $n"
+[ "$got" = "$n" ] || t_fail "store holds $got flows, --stats says $n"
 echo "store: $got flows ($bn botnet)"
 
 srv=$(grep -o '"servers":\[{"addr":"[^"]*"' "$TMP/t1.json" | head -1 |
     sed 's/.*"addr":"//; s/"$//')
-[ -n "$srv" ] || fail "no C&C server in the truth"
+[ -n "$srv" ] || t_fail "no C&C server in the truth"
 c=$(store_flows "$TMP/d1" "host $srv")
-[ -n "$c" ] && [ "$c" -gt 0 ] || fail "no flows of C&C server $srv"
+[ -n "$c" ] && [ "$c" -gt 0 ] || t_fail "no flows of C&C server $srv"
 echo "C&C server $srv: $c flows"
 cli=$(grep -o '"clients":\["[^"]*"' "$TMP/t1.json" | head -1 |
     sed 's/.*\["//; s/"$//')
 c=$(store_flows "$TMP/d1" "src host $cli and dst host $srv")
-[ -n "$c" ] && [ "$c" -gt 0 ] || fail "no flows of client $cli to $srv"
+[ -n "$c" ] && [ "$c" -gt 0 ] || t_fail "no flows of client $cli to $srv"
 if command -v python3 >/dev/null 2>&1; then
 	python3 -c "import json,sys; d=json.load(open(sys.argv[1])); \
 assert d['generator']=='mamori lab flows' and len(d['botnets'])==12; \
 assert all(b['servers'] and b['clients'] for b in d['botnets'])" \
-	    "$TMP/t1.json" || fail "truth is not the documented JSON"
+	    "$TMP/t1.json" || t_fail "truth is not the documented JSON"
 fi
 
 "$MAMORI" lab flows $DAY --truth "$TMP/t2.json" ||
-    fail "lab flows --truth"
-cmp -s "$TMP/t1.json" "$TMP/t2.json" || fail "same seed, different truth"
+    t_fail "lab flows --truth"
+cmp -s "$TMP/t1.json" "$TMP/t2.json" || t_fail "same seed, different truth"
 
 # ---- 2. IPFIX to mamori collect, sampled ----
-for try in 0 1 2 3 4 5 6 7 8 9; do
-	PORT=$((20000 + ($$ * 5 + try * 11 + 3) % 20000))
-	"$MAMORI" collect -l 127.0.0.1:$PORT --data "$TMP/d2" \
-	    --stats "$TMP/collect.stats.json" 2>"$TMP/collect.err" &
-	MPID=$!
-	wait_for "grep -qs 'listening on' '$TMP/collect.err' || ! kill -0 $MPID 2>/dev/null"
-	if kill -0 $MPID 2>/dev/null; then break; fi
-	wait $MPID 2>/dev/null
-	MPID=
-done
-[ -n "$MPID" ] || fail "mamori collect did not start"
+t_collect 3 "$TMP/collect.err" --data "$TMP/d2" \
+    --stats "$TMP/collect.stats.json" || t_fail "mamori collect did not start"
 
 "$MAMORI" lab flows $DAY --sampling 10 --send 127.0.0.1:$PORT \
     --format ipfix --rate 20000 --stats >"$TMP/s2.json" 2>"$TMP/s2.err" ||
-    fail "lab flows --send: $(cat "$TMP/s2.err")"
+    t_fail "lab flows --send: $(cat "$TMP/s2.err")"
 n2=$(json_num "$TMP/s2.json" flows)
 out=$(json_num "$TMP/s2.json" sampled_out)
 [ -n "$n2" ] && [ "$n2" -gt 0 ] && [ "$n2" -lt "$n" ] ||
-    fail "sampled day: flows '$n2' (unsampled $n)"
-[ $((n2 + out)) -eq "$n" ] || fail "sampled $n2 + dropped $out != $n"
+    t_fail "sampled day: flows '$n2' (unsampled $n)"
+[ $((n2 + out)) -eq "$n" ] || t_fail "sampled $n2 + dropped $out != $n"
 # bounded wait until the collector has taken every flow off the socket
 # (SIGHUP rewrites its stats file), then stop it
 collected() {
@@ -114,19 +83,16 @@ collected() {
 	    "$TMP/collect.stats.json" 2>/dev/null)
 	[ -n "$c" ] && [ "$c" -ge "$n2" ]
 }
-wait_for collected || echo "note: collector counters did not reach $n2"
-kill -TERM $MPID
-wait $MPID
-rc=$?
-MPID=
-[ $rc -eq 0 ] || fail "mamori collect exited $rc"
+t_wait_for collected || echo "note: collector counters did not reach $n2"
+t_stop "$MPID" "mamori collect"
+[ $T_RC -eq 0 ] || t_fail "mamori collect exited $T_RC"
 got=$(store_flows "$TMP/d2")
-[ "$got" = "$n2" ] || fail "collector stored $got flows, lab flows sent $n2"
+[ "$got" = "$n2" ] || t_fail "collector stored $got flows, lab flows sent $n2"
 "$MAMORI" flows --data "$TMP/d2" -o json -q >"$TMP/d2.json" 2>&1 ||
-    fail "mamori flows -o json"
+    t_fail "mamori flows -o json"
 lines=$(grep -c '"sampling":' "$TMP/d2.json")
-[ "$lines" -eq "$n2" ] || fail "mamori flows -o json printed $lines flows, not $n2"
+[ "$lines" -eq "$n2" ] || t_fail "mamori flows -o json printed $lines flows, not $n2"
 bad=$(grep -vc '"sampling":10,' "$TMP/d2.json")
-[ "$bad" -eq 0 ] || fail "$bad collected flows without sampling 10"
+[ "$bad" -eq 0 ] || t_fail "$bad collected flows without sampling 10"
 echo "collect (IPFIX, 1-in-10): $got flows of $n, sampling announced"
 echo "ok"

@@ -23,54 +23,29 @@
 #
 # usage: sh lab_real.sh path/to/mamori
 MAMORI=${1:?usage: $0 path/to/mamori}
+# shellcheck source-path=SCRIPTDIR source=lib/testlib.sh
+. "$(dirname "$0")/lib/testlib.sh"
 
-"$MAMORI" lab devices --help >/dev/null 2>&1 || { echo "skip: no lab devices"; exit 77; }
+t_skip_unless_help "$MAMORI" lab devices
 for b in /usr/sbin/lighttpd /usr/sbin/dropbear; do
-	[ -x "$b" ] || { echo "skip: no $b (scripts/install-deps)"; exit 77; }
+	[ -x "$b" ] || t_skip "no $b (scripts/install-deps)"
 done
-command -v python3 >/dev/null 2>&1 || { echo "skip: no python3"; exit 77; }
-command -v curl >/dev/null 2>&1 || { echo "skip: no curl"; exit 77; }
-
-SRC=${MAMORI_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-TMP=$(mktemp -d /tmp/mamori-lab-real.XXXXXX)
-DPID=
-cleanup() {
-	[ -n "$DPID" ] && kill -TERM "$DPID" 2>/dev/null && sleep 1
-	[ -n "$DPID" ] && kill -9 "$DPID" 2>/dev/null
-	[ -n "$KEEP" ] || rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-fail() {
-	echo "FAIL: $*"
-	[ -f "$TMP/dev.err" ] && sed 's|^|  devices: |' "$TMP/dev.err"
-	[ -f "$TMP/survey.err" ] && sed 's|^|  survey: |' "$TMP/survey.err"
-	exit 1
-}
+t_need python3 curl
+t_init lab-real
 
 # 1. fleet with real servers
-"$MAMORI" lab devices --range 127.22.0.0/24 --live-pct 60 --seed 11 \
-    --real lighttpd,dropbear --duration 300s --truth "$TMP/truth.json" \
-    --counts "$TMP/counts.json" 2>"$TMP/dev.err" &
-DPID=$!
-i=0
-while ! grep -q "listening on" "$TMP/dev.err" 2>/dev/null; do
-	i=$((i + 1))
-	[ $i -gt 300 ] && fail "no ready line"
-	kill -0 "$DPID" 2>/dev/null || fail "lab devices exited"
-	sleep 0.1
-done
+t_fleet DPID 127.22.0.0/24 --live-pct 60 --seed 11 \
+    --real lighttpd,dropbear --duration 300s --counts "$TMP/counts.json"
 for k in lighttpd-basic lighttpd-digest dropbear; do
-	grep -q "real $k " "$TMP/dev.err" || fail "real $k not started"
+	grep -q "real $k " "$TMP/dev.err" || t_fail "real $k not started"
 done
-ls -d "$TMP"/mamori-real.* >/dev/null 2>&1 || fail "no real servers' directory"
+ls -d "$TMP"/mamori-real.* >/dev/null 2>&1 || t_fail "no real servers' directory"
 
 LV=$(/usr/sbin/lighttpd -v 2>&1 | sed -n 's|.*lighttpd/\([0-9.]*\).*|\1|p' | head -1)
 DV=$(/usr/sbin/dropbear -V 2>&1 | sed -n 's|.*Dropbear v\([0-9.]*\).*|\1|p' | head -1)
-[ -n "$LV" ] && [ -n "$DV" ] || fail "cannot read the real versions"
+[ -n "$LV" ] && [ -n "$DV" ] || t_fail "cannot read the real versions"
 
-python3 - "$TMP/truth.json" "$LV" "$DV" >"$TMP/real.txt" <<'PY' || fail "truth of the real servers"
+python3 - "$TMP/truth.json" "$LV" "$DV" >"$TMP/real.txt" <<'PY' || t_fail "truth of the real servers"
 import json, sys
 t = json.load(open(sys.argv[1]))
 real = [s for s in t["services"] if s["real"]]
@@ -103,26 +78,26 @@ while read -r kind addr port realm pair; do
 	basic|digest)
 		[ "$kind" = digest ] && opt=--digest || opt=--basic
 		curl -s -o /dev/null -D "$TMP/h401" "http://$addr:$port/" ||
-		    fail "curl $addr:$port"
-		grep -q "^HTTP/1.1 401" "$TMP/h401" || fail "$kind: no 401"
+		    t_fail "curl $addr:$port"
+		grep -q "^HTTP/1.1 401" "$TMP/h401" || t_fail "$kind: no 401"
 		grep -qi "^Server: lighttpd/$LV" "$TMP/h401" ||
-		    fail "$kind: Server header"
+		    t_fail "$kind: Server header"
 		if [ "$kind" = digest ]; then
 			grep -q "^WWW-Authenticate: Digest realm=\"$realm\"" \
-			    "$TMP/h401" || fail "digest: realm"
+			    "$TMP/h401" || t_fail "digest: realm"
 		else
 			grep -q "^WWW-Authenticate: Basic realm=\"$realm\"" \
-			    "$TMP/h401" || fail "basic: realm"
+			    "$TMP/h401" || t_fail "basic: realm"
 		fi
 		code=$(curl -s -o /dev/null -w '%{http_code}' $opt -u "$pair" \
 		    "http://$addr:$port/")
-		[ "$code" = 200 ] || fail "$kind with the truth's pair: $code"
+		[ "$code" = 200 ] || t_fail "$kind with the truth's pair: $code"
 		code=$(curl -s -o /dev/null -w '%{http_code}' $opt \
 		    -u "${pair}x" "http://$addr:$port/")
-		[ "$code" = 401 ] || fail "$kind with a wrong pair: $code"
+		[ "$code" = 401 ] || t_fail "$kind with a wrong pair: $code"
 		;;
 	ssh)
-		python3 - "$TMP/truth.json" "$addr" "$port" <<'PY' || fail "dropbear banner"
+		python3 - "$TMP/truth.json" "$addr" "$port" <<'PY' || t_fail "dropbear banner"
 import json, socket, sys
 t = json.load(open(sys.argv[1]))
 want = [s["banner"] for s in t["services"]
@@ -150,8 +125,8 @@ if "$MAMORI" survey --help >/dev/null 2>&1; then
 	    --timeout 2000 --banner-wait 1500 \
 	    --rules "$SRC/data/fingerprints" --vulns "$SRC/data/vulns" \
 	    --data "$TMP/data" -o json >"$TMP/out.json" 2>"$TMP/survey.err" ||
-	    fail "survey exit $?"
-	python3 - "$TMP/truth.json" "$TMP/out.json" "$SRC/src/lab/devices.c" <<'PY' || fail "identification"
+	    t_fail "survey exit $?"
+	python3 - "$TMP/truth.json" "$TMP/out.json" "$SRC/src/lab/devices.c" <<'PY' || t_fail "identification"
 import json, re, sys
 truth = json.load(open(sys.argv[1]))
 # every non-hostile template of the emulator is in this fleet
@@ -184,13 +159,10 @@ PY
 fi
 
 # 4. SIGTERM: exit 0, real servers gone, directory removed, counts
-kill -TERM "$DPID"
-wait "$DPID"
-rc=$?
-DPID=
-[ "$rc" = 0 ] || fail "exit $rc after SIGTERM"
-ls -d "$TMP"/mamori-real.* >/dev/null 2>&1 && fail "real servers' directory left"
-python3 - "$TMP/real.txt" "$TMP/counts.json" <<'PY' || fail "after exit"
+t_stop "$DPID" "lab devices"
+[ "$T_RC" = 0 ] || t_fail "exit $T_RC after SIGTERM"
+ls -d "$TMP"/mamori-real.* >/dev/null 2>&1 && t_fail "real servers' directory left"
+python3 - "$TMP/real.txt" "$TMP/counts.json" <<'PY' || t_fail "after exit"
 import json, socket, sys
 for line in open(sys.argv[1]):
     kind, addr, port = line.split()[:3]

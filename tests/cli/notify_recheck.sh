@@ -22,29 +22,17 @@
 #
 # usage: sh notify_recheck.sh path/to/mamori
 M=${1:?usage: $0 path/to/mamori}
-"$M" notify recheck --help >/dev/null 2>&1 || { echo "skip: no notify recheck"; exit 77; }
-"$M" lab devices --help 2>&1 | grep -q -- '--fixed' ||
-    { echo "skip: mamori lab devices has no --fixed option yet"; exit 77; }
-command -v python3 >/dev/null 2>&1 || { echo "skip: no python3"; exit 77; }
+MAMORI=$M
+# shellcheck source-path=SCRIPTDIR source=lib/testlib.sh
+. "$(dirname "$0")/lib/testlib.sh"
 
-SRC=${MAMORI_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-T=$(mktemp -d /tmp/mamori-notify-recheck.XXXXXX) || exit 1
+t_skip_unless_help "$M" notify recheck
+t_skip_unless_opt --fixed "mamori lab devices has no --fixed option yet" \
+    "$M" lab devices
+t_need python3
+t_init notify-recheck
+T=$TMP
 D=$T/data
-DPID=
-cleanup() {
-	[ -n "$DPID" ] && kill -9 "$DPID" 2>/dev/null
-	[ -n "$KEEP" ] || rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-fail() {
-	echo "FAIL: $*"
-	for f in "$T"/*.err; do
-		[ -s "$f" ] && sed "s|^|  $(basename "$f"): |" "$f"
-	done
-	exit 1
-}
 
 PORTS=22,23,80,443,2323,8080,8443,10443
 RANGE=127.24.0.0/24
@@ -57,22 +45,10 @@ fi
 
 # fleet_start [extra args]: starts the fleet, waits for its ready line
 fleet_start() {
-	rm -f "$T/dev.err"	# else the last fleet's ready line counts
-	"$M" lab devices --range $RANGE --live-pct 12 --seed 7 \
-	    --duration 300s "$@" 2>"$T/dev.err" &
-	DPID=$!
-	i=0
-	while ! grep -q "listening on" "$T/dev.err" 2>/dev/null; do
-		i=$((i + 1))
-		[ $i -gt 300 ] && fail "no ready line from lab devices"
-		kill -0 "$DPID" 2>/dev/null || fail "lab devices exited"
-		sleep 0.1
-	done
+	t_fleet DPID $RANGE --live-pct 12 --seed 7 --duration 300s "$@"
 }
 fleet_stop() {
-	kill -TERM "$DPID" 2>/dev/null
-	wait "$DPID" 2>/dev/null
-	DPID=
+	t_stop "$DPID" "lab devices"
 }
 
 # 1. fleet and survey
@@ -82,7 +58,7 @@ fleet_start
     --timeout 5000 --banner-wait 2000 $CREDS $CREDFILE \
     --rules "$SRC/data/fingerprints" --vulns "$SRC/data/vulns" \
     --data "$D" -o json >"$T/survey.json" 2>"$T/survey.err" ||
-    fail "survey exit $?"
+    t_fail "survey exit $?"
 fleet_stop
 
 # 2. notify to the outbox
@@ -100,12 +76,12 @@ EOF
     --contacts "$T/contacts" --from noc@mamori.example.org \
     --org "Mamori Test" --templates "$SRC/data/notify/templates" \
     --outbox "$T/outbox" >"$T/run.out" 2>"$T/run.err" ||
-    fail "notify run exit $?"
+    t_fail "notify run exit $?"
 "$M" findings list --data "$D" --detector survey -o json >"$T/f1.json" ||
-    fail "findings list"
+    t_fail "findings list"
 
 # 3. the fixed device
-python3 - "$T/f1.json" >"$T/fixed" <<'PY' || fail "choosing the fixed device"
+python3 - "$T/f1.json" >"$T/fixed" <<'PY' || t_fail "choosing the fixed device"
 import json, sys
 by, ports, vports = {}, {}, {}
 for line in open(sys.argv[1]):
@@ -130,12 +106,12 @@ FIXED=$(cat "$T/fixed")
     --rules "$SRC/data/fingerprints" --vulns "$SRC/data/vulns" \
     >"$T/recheck0.out" 2>"$T/recheck0.err"
 rc=$?
-[ "$rc" = 1 ] || fail "recheck with nothing answering: exit $rc, want 1"
-grep -q 'no target answered' "$T/recheck0.err" || fail "no 'no target answered' message"
+[ "$rc" = 1 ] || t_fail "recheck with nothing answering: exit $rc, want 1"
+grep -q 'no target answered' "$T/recheck0.err" || t_fail "no 'no target answered' message"
 "$M" findings list --data "$D" --detector survey --status notified -o csv \
-    >"$T/still" || fail "findings list"
+    >"$T/still" || t_fail "findings list"
 [ "$(($(wc -l <"$T/still") - 1))" -eq "$(wc -l <"$T/f1.json")" ] ||
-    fail "a failed recheck changed findings"
+    t_fail "a failed recheck changed findings"
 rm -f "$T/recheck0.err"
 
 fleet_start --fixed "$T/fixed"
@@ -143,11 +119,11 @@ fleet_start --fixed "$T/fixed"
 # 4. recheck
 "$M" notify recheck --lab $CREDS $CREDFILE --data "$D" --timeout 5000 \
     --rules "$SRC/data/fingerprints" --vulns "$SRC/data/vulns" -o json \
-    >"$T/recheck.json" 2>"$T/recheck.err" || fail "notify recheck exit $?"
+    >"$T/recheck.json" 2>"$T/recheck.err" || t_fail "notify recheck exit $?"
 fleet_stop
 "$M" findings list --data "$D" --detector survey -o json >"$T/f2.json" ||
-    fail "findings list"
-python3 - "$T/recheck.json" "$T/f2.json" "$FIXED" "$T/f1.json" <<'PY' || fail "recheck results"
+    t_fail "findings list"
+python3 - "$T/recheck.json" "$T/f2.json" "$FIXED" "$T/f1.json" <<'PY' || t_fail "recheck results"
 import json, sys
 fixed = sys.argv[3]
 res = [json.loads(l) for l in open(sys.argv[1])]
@@ -190,8 +166,8 @@ print("notify_recheck: fixed %s: %d remediated, %d persisting" % (fixed,
       rem, per))
 sys.exit(bad)
 PY
-"$M" notify stats --data "$D" -o json >"$T/stats.json" || fail "notify stats"
-python3 - "$T/stats.json" "$T/recheck.json" <<'PY' || fail "stats"
+"$M" notify stats --data "$D" -o json >"$T/stats.json" || t_fail "notify stats"
+python3 - "$T/stats.json" "$T/recheck.json" <<'PY' || t_fail "stats"
 import json, sys
 s = json.load(open(sys.argv[1]))
 res = [json.loads(l) for l in open(sys.argv[2])]
@@ -208,9 +184,9 @@ PY
 "$M" notify recheck --lab $CREDS $CREDFILE --data "$D" --timeout 2000 \
     --rules "$SRC/data/fingerprints" --vulns "$SRC/data/vulns" --force \
     -o json >"$T/recheck2.json" 2>"$T/recheck2.err" ||
-    fail "forced notify recheck exit $?"
-"$M" notify stats --data "$D" -o json >"$T/stats2.json" || fail "notify stats"
-python3 - "$T/stats2.json" "$T/recheck.json" "$T/recheck2.json" <<'PY' || fail "stats after remediation"
+    t_fail "forced notify recheck exit $?"
+"$M" notify stats --data "$D" -o json >"$T/stats2.json" || t_fail "notify stats"
+python3 - "$T/stats2.json" "$T/recheck.json" "$T/recheck2.json" <<'PY' || t_fail "stats after remediation"
 import json, sys
 s = json.load(open(sys.argv[1]))
 res = [json.loads(l) for l in open(sys.argv[2])]

@@ -25,29 +25,16 @@
 #
 # usage: sh notify_smtp.sh path/to/mamori
 M=${1:?usage: $0 path/to/mamori}
+MAMORI=$M
+# shellcheck source-path=SCRIPTDIR source=lib/testlib.sh
+. "$(dirname "$0")/lib/testlib.sh"
 PY=/usr/bin/python3
-[ -x "$PY" ] || { echo "skip: no /usr/bin/python3"; exit 77; }
-"$PY" -c 'import aiosmtpd' 2>/dev/null || { echo "skip: python3-aiosmtpd missing"; exit 77; }
-"$M" notify run --help >/dev/null 2>&1 || { echo "skip: no notify"; exit 77; }
-
-SRC=${MAMORI_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-T=$(mktemp -d /tmp/mamori-notify-smtp.XXXXXX) || exit 1
+[ -x "$PY" ] || t_skip "no /usr/bin/python3"
+"$PY" -c 'import aiosmtpd' 2>/dev/null || t_skip "python3-aiosmtpd missing"
+t_skip_unless_help "$M" notify run
+t_init notify-smtp
+T=$TMP
 D=$T/data
-SPID=
-cleanup() {
-	[ -n "$SPID" ] && kill "$SPID" 2>/dev/null
-	[ -n "$KEEP" ] || rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-fail() {
-	echo "FAIL: $*"
-	for f in "$T"/run*.err "$T"/smtpd.err; do
-		[ -s "$f" ] && sed "s|^|  $(basename "$f"): |" "$f"
-	done
-	exit 1
-}
 
 # start_server MODE: starts smtpd.py, sets SPID, PORT and MAIL (a new
 # directory per start: the server numbers its files from 0001 each time)
@@ -59,19 +46,16 @@ start_server() {
 	"$PY" "$SRC/tests/notify/smtpd.py" --mode "$1" --dir "$MAIL" \
 	    --lifetime 300 >"$T/port" 2>"$T/smtpd.err" &
 	SPID=$!
-	i=0
-	while [ ! -s "$T/port" ]; do
-		i=$((i + 1))
-		[ $i -gt 300 ] && fail "smtpd.py ($1) did not start"
-		kill -0 "$SPID" 2>/dev/null || fail "smtpd.py ($1) exited"
-		sleep 0.1
-	done
+	t_bg "$SPID"
+	t_wait_for "[ -s '$T/port' ] || ! kill -0 $SPID 2>/dev/null" 300 ||
+	    t_fail "smtpd.py ($1) did not start"
+	[ -s "$T/port" ] || t_fail "smtpd.py ($1) exited"
 	PORT=$(head -n 1 "$T/port")
 }
 stop_server() {
 	kill "$SPID" 2>/dev/null
 	wait "$SPID" 2>/dev/null
-	SPID=
+	t_unbg "$SPID"
 	: >"$T/port"
 }
 
@@ -103,7 +87,7 @@ add() { # add ID-NAME KIND ADDR PORT [extra args]
 	name=$1; shift
 	"$M" findings add --data "$D" --detector survey --proto 6 \
 	    --severity high --summary "test $name" "$@" >"$T/add.out" 2>&1 ||
-	    fail "findings add $name: $(cat "$T/add.out")"
+	    t_fail "findings add $name: $(cat "$T/add.out")"
 }
 TEL='{"service":"telnet","banner":"login:"}'
 VULN='{"service":"https","cve":"CVE-2024-21762","cvss":9.8,"kev":true,"vendor":"Fortinet","product":"FortiOS","version":"7.2.0"}'
@@ -120,23 +104,23 @@ COMMON="--data $D --customers $T/customers --contacts $T/contacts
 
 # usage errors
 "$M" notify run --data "$D" >/dev/null 2>&1; rc=$?
-[ "$rc" = 2 ] || fail "run without sources: exit $rc, want 2"
+[ "$rc" = 2 ] || t_fail "run without sources: exit $rc, want 2"
 "$M" notify bogus >/dev/null 2>&1; rc=$?
-[ "$rc" = 2 ] || fail "unknown subcommand: exit $rc, want 2"
+[ "$rc" = 2 ] || t_fail "unknown subcommand: exit $rc, want 2"
 for s in run deliver list recheck stats; do
-	"$M" notify $s --help >"$T/help" 2>&1 || fail "notify $s --help"
-	grep -q "usage: mamori notify" "$T/help" || fail "notify $s --help text"
+	"$M" notify $s --help >"$T/help" 2>&1 || t_fail "notify $s --help"
+	grep -q "usage: mamori notify" "$T/help" || t_fail "notify $s --help text"
 done
 
 # 2. accept
 start_server accept
 # shellcheck disable=SC2086
 "$M" notify run $COMMON --smtp "smtp://127.0.0.1:$PORT" -o csv \
-    >"$T/run1.out" 2>"$T/run1.err" || fail "notify run (accept): exit $?"
+    >"$T/run1.out" 2>"$T/run1.err" || t_fail "notify run (accept): exit $?"
 stop_server
 [ "$(ls "$MAIL"/*.eml 2>/dev/null | wc -l)" -eq 2 ] ||
-    fail "want 2 messages, got $(ls "$MAIL"/*.eml 2>/dev/null | wc -l)"
-"$PY" - "$MAIL" <<'PY' || fail "received messages"
+    t_fail "want 2 messages, got $(ls "$MAIL"/*.eml 2>/dev/null | wc -l)"
+"$PY" - "$MAIL" <<'PY' || t_fail "received messages"
 import email, glob, os, sys
 from email import policy
 SS = ("timestamp,severity,ip,protocol,port,hostname,tag,asn,geo,region,"
@@ -188,15 +172,15 @@ print("notify_smtp: 2 messages parsed (ja: %d CSVs, en: %d CSV + %d X-ARF)"
       % (len(ja[2]), len(en[2]), en[3]))
 PY
 "$M" findings list --data "$D" --status notified -o csv >"$T/notified" ||
-    fail "findings list"
-[ "$(grep -c ',notified,' "$T/notified")" -eq 4 ] || fail "want 4 notified findings"
-grep -q 'notified .* in message <' "$T/notified" || fail "no note naming the message"
+    t_fail "findings list"
+[ "$(grep -c ',notified,' "$T/notified")" -eq 4 ] || t_fail "want 4 notified findings"
+grep -q 'notified .* in message <' "$T/notified" || t_fail "no note naming the message"
 "$M" findings list --data "$D" --status open -o csv >"$T/open"
-grep -q '203.0.113.9' "$T/open" || fail "unattributed finding not open"
+grep -q '203.0.113.9' "$T/open" || t_fail "unattributed finding not open"
 ls "$D"/notify/unattributed/*scan_telnet.csv >/dev/null 2>&1 ||
-    fail "no unattributed bucket CSV"
+    t_fail "no unattributed bucket CSV"
 grep -q '203.0.113.9' "$D"/notify/unattributed/*scan_telnet.csv ||
-    fail "bucket CSV lacks the address"
+    t_fail "bucket CSV lacks the address"
 
 # 3a. no server at all: connection refused -> pending
 add ja-new1 --kind open-telnet --subject 192.0.2.20 --port 23 --evidence "$TEL"
@@ -204,8 +188,8 @@ add ja-new1 --kind open-telnet --subject 192.0.2.20 --port 23 --evidence "$TEL"
 "$M" notify run $COMMON --smtp "smtp://127.0.0.1:$PORT" -o csv \
     >"$T/run2.out" 2>"$T/run2.err"
 rc=$?
-[ "$rc" = 1 ] || fail "run with no server: exit $rc, want 1"
-grep -q '^deferred,' "$T/run2.out" || fail "no deferred event (refused)"
+[ "$rc" = 1 ] || t_fail "run with no server: exit $rc, want 1"
+grep -q '^deferred,' "$T/run2.out" || t_fail "no deferred event (refused)"
 # 3b. refuse (550 at RCPT): permanent -> failed, finding open
 add en-new --kind open-telnet --subject 198.51.100.8 --port 23 --evidence "$TEL"
 start_server refuse
@@ -214,9 +198,9 @@ start_server refuse
     >"$T/run3.out" 2>"$T/run3.err"
 rc=$?
 stop_server
-[ "$rc" = 1 ] || fail "run against refuse: exit $rc, want 1"
+[ "$rc" = 1 ] || t_fail "run against refuse: exit $rc, want 1"
 grep -q '^failed,.*abuse@transit.example.net' "$T/run3.out" ||
-    fail "no failed event for the refused recipient"
+    t_fail "no failed event for the refused recipient"
 # 3c. drop (connection closed at the end of DATA) -> pending
 add ja-new2 --kind open-telnet --subject 192.0.2.21 --port 23 --evidence "$TEL"
 start_server drop
@@ -225,26 +209,26 @@ start_server drop
     >"$T/run4.out" 2>"$T/run4.err"
 rc=$?
 stop_server
-[ "$rc" = 1 ] || fail "run against drop: exit $rc, want 1"
-grep -q '^deferred,' "$T/run4.out" || fail "no deferred event (drop)"
+[ "$rc" = 1 ] || t_fail "run against drop: exit $rc, want 1"
+grep -q '^deferred,' "$T/run4.out" || t_fail "no deferred event (drop)"
 "$M" notify list --data "$D" --state pending -o csv >"$T/pending" ||
-    fail "notify list"
+    t_fail "notify list"
 [ "$(grep -c ',pending,' "$T/pending")" -eq 3 ] ||
-    fail "want 3 pending messages: $(cat "$T/pending")"
+    t_fail "want 3 pending messages: $(cat "$T/pending")"
 "$M" notify list --data "$D" --state failed -o csv >"$T/failed"
-[ "$(grep -c ',failed,' "$T/failed")" -eq 1 ] || fail "want 1 failed message"
-grep -q '550' "$T/failed" || fail "failed message lacks the 550 reply"
+[ "$(grep -c ',failed,' "$T/failed")" -eq 1 ] || t_fail "want 1 failed message"
+grep -q '550' "$T/failed" || t_fail "failed message lacks the 550 reply"
 # a failed message is final, its notification is not: the wording says so
 grep -q 'failed messages are not retried' "$T/run3.err" ||
-    fail "run does not say a failed message is not retried: $(cat "$T/run3.err")"
+    t_fail "run does not say a failed message is not retried: $(cat "$T/run3.err")"
 "$M" notify list --data "$D" --state failed >"$T/failed.txt"
 grep -q 'notifications are still pending' "$T/failed.txt" ||
-    fail "list does not say the failed message's notifications are pending"
-"$M" notify stats --data "$D" >"$T/stats0.txt" || fail "notify stats (3)"
+    t_fail "list does not say the failed message's notifications are pending"
+"$M" notify stats --data "$D" >"$T/stats0.txt" || t_fail "notify stats (3)"
 grep -q 'notifications: [0-9]* pending (new, not told yet)' "$T/stats0.txt" ||
-    fail "stats does not count pending notifications: $(cat "$T/stats0.txt")"
-"$M" notify stats --data "$D" -o json >"$T/stats0.json" || fail "notify stats (3)"
-"$PY" - "$T/stats0.json" <<'PY' || fail "stats after the failures"
+    t_fail "stats does not count pending notifications: $(cat "$T/stats0.txt")"
+"$M" notify stats --data "$D" -o json >"$T/stats0.json" || t_fail "notify stats (3)"
+"$PY" - "$T/stats0.json" <<'PY' || t_fail "stats after the failures"
 import json, sys
 s = json.load(open(sys.argv[1]))
 # 192.0.2.20, 192.0.2.21 (pending messages), 198.51.100.8 (failed one)
@@ -253,29 +237,29 @@ assert s["queue"]["failed"] == 1 and s["queue"]["pending"] == 3, s["queue"]
 PY
 "$M" findings list --data "$D" --status open -o csv >"$T/open"
 for a in 192.0.2.20 192.0.2.21 198.51.100.8; do
-	grep -q "$a" "$T/open" || fail "$a not open after failed delivery"
+	grep -q "$a" "$T/open" || t_fail "$a not open after failed delivery"
 done
 
 # 4. accept again: deliver --now sends the three pending ones
 start_server accept
 "$M" notify deliver --data "$D" --smtp "smtp://127.0.0.1:$PORT" \
     --from noc@mamori.example.org --now -o csv >"$T/run5.out" \
-    2>"$T/run5.err" || fail "notify deliver --now: exit $?"
-[ "$(grep -c '^sent,' "$T/run5.out")" -eq 3 ] || fail "deliver sent $(grep -c '^sent,' "$T/run5.out"), want 3"
+    2>"$T/run5.err" || t_fail "notify deliver --now: exit $?"
+[ "$(grep -c '^sent,' "$T/run5.out")" -eq 3 ] || t_fail "deliver sent $(grep -c '^sent,' "$T/run5.out"), want 3"
 grep -q '^sent,.*abuse@transit.example.net' "$T/run5.out" ||
-    fail "the refused recipient's finding was not sent again"
+    t_fail "the refused recipient's finding was not sent again"
 # shellcheck disable=SC2086
 "$M" notify run $COMMON --smtp "smtp://127.0.0.1:$PORT" -o json \
-    >"$T/run6.out" 2>"$T/run6.err" || fail "notify run (nothing new): exit $?"
+    >"$T/run6.out" 2>"$T/run6.err" || t_fail "notify run (nothing new): exit $?"
 stop_server
 grep -q '"type":"summary".*"messages":0' "$T/run6.out" ||
-    fail "a further run rendered messages: $(cat "$T/run6.out")"
+    t_fail "a further run rendered messages: $(cat "$T/run6.out")"
 n1=$(ls "$MAIL"/*.eml | wc -l)
-[ "$n1" -eq 3 ] || fail "want 3 more messages, got $n1"
+[ "$n1" -eq 3 ] || t_fail "want 3 more messages, got $n1"
 "$M" findings list --data "$D" --status open -o csv >"$T/open"
-[ "$(grep -c ',open,' "$T/open")" -eq 1 ] || fail "only the unattributed finding may stay open"
-"$M" notify stats --data "$D" -o json >"$T/stats.json" || fail "notify stats"
-"$PY" - "$T/stats.json" <<'PY' || fail "stats"
+[ "$(grep -c ',open,' "$T/open")" -eq 1 ] || t_fail "only the unattributed finding may stay open"
+"$M" notify stats --data "$D" -o json >"$T/stats.json" || t_fail "notify stats"
+"$PY" - "$T/stats.json" <<'PY' || t_fail "stats"
 import json, sys
 s = json.load(open(sys.argv[1]))
 t = s["totals"]
@@ -286,7 +270,7 @@ isps = {r["isp"] for r in s["rows"]}
 assert {"Test Kaisen", "Test Transit"} <= isps, isps
 print("notify_smtp: stats", t, s["queue"])
 PY
-"$M" notify stats --data "$D" >"$T/stats.txt" || fail "notify stats table"
-grep -q 'Test Kaisen' "$T/stats.txt" || fail "stats table lacks the ISP"
+"$M" notify stats --data "$D" >"$T/stats.txt" || t_fail "notify stats table"
+grep -q 'Test Kaisen' "$T/stats.txt" || t_fail "stats table lacks the ISP"
 echo "notify_smtp: ok"
 exit 0

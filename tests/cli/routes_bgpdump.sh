@@ -28,12 +28,11 @@
 MAMORI=${1:?usage: $0 path/to/mamori}
 TD=${MAMORI_TESTDATA:-$(dirname "$0")/../../../shared/testdata}
 D="$TD/mrt"
-[ -d "$D" ] || { echo "skip: no $D"; exit 77; }
-command -v bgpdump >/dev/null 2>&1 || { echo "skip: bgpdump missing"; exit 77; }
-
-TMP=$(mktemp -d /tmp/mamori-routes.XXXXXX)
-trap '[ -n "$KEEP" ] || rm -rf "$TMP"' EXIT
-fail() { echo "FAIL: $*"; exit 1; }
+# shellcheck source-path=SCRIPTDIR source=lib/testlib.sh
+. "$(dirname "$0")/lib/testlib.sh"
+[ -d "$D" ] || t_skip "no $D"
+t_need bgpdump
+t_init routes
 
 # project < bgpdump-lines > "EV|peer|prefix|pathid|aspath|origin" lines
 project() {
@@ -67,22 +66,22 @@ EOF
 }
 
 # ---- usage and errors ----
-"$MAMORI" routes >/dev/null 2>&1; [ $? -eq 2 ] || fail "no subcommand: not 2"
-"$MAMORI" routes bogus >/dev/null 2>&1; [ $? -eq 2 ] || fail "bogus: not 2"
-"$MAMORI" routes dump >/dev/null 2>&1; [ $? -eq 2 ] || fail "dump w/o --mrt"
+"$MAMORI" routes >/dev/null 2>&1; [ $? -eq 2 ] || t_fail "no subcommand: not 2"
+"$MAMORI" routes bogus >/dev/null 2>&1; [ $? -eq 2 ] || t_fail "bogus: not 2"
+"$MAMORI" routes dump >/dev/null 2>&1; [ $? -eq 2 ] || t_fail "dump w/o --mrt"
 "$MAMORI" routes dump --mrt x -o xml >/dev/null 2>&1
-[ $? -eq 2 ] || fail "-o xml: not 2"
+[ $? -eq 2 ] || t_fail "-o xml: not 2"
 "$MAMORI" routes lookup 192.0.2.1 >/dev/null 2>&1
-[ $? -eq 2 ] || fail "lookup without source: not 2"
+[ $? -eq 2 ] || t_fail "lookup without source: not 2"
 "$MAMORI" routes lookup --mrt "$D/quagga_rib" not-an-addr >/dev/null 2>&1
-[ $? -eq 2 ] || fail "bad address: not 2"
-"$MAMORI" routes --help | grep -q -- '--customers' || fail "--help"
+[ $? -eq 2 ] || t_fail "bad address: not 2"
+"$MAMORI" routes --help | grep -q -- '--customers' || t_fail "--help"
 "$MAMORI" routes dump --mrt "$TMP/missing" >/dev/null 2>&1
-[ $? -eq 1 ] || fail "missing file: not 1"
+[ $? -eq 1 ] || t_fail "missing file: not 1"
 printf 'hello, this is not MRT\n' >"$TMP/text"
 "$MAMORI" routes dump --mrt "$TMP/text" >/dev/null 2>"$TMP/err"
-[ $? -eq 1 ] || fail "text file: not 1"
-grep -q 'not an MRT file' "$TMP/err" || fail "text file: $(cat "$TMP/err")"
+[ $? -eq 1 ] || t_fail "text file: not 1"
+grep -q 'not an MRT file' "$TMP/err" || t_fail "text file: $(cat "$TMP/err")"
 
 # ---- dump vs bgpdump -m ----
 nfiles=0
@@ -91,13 +90,13 @@ for f in "$D"/*; do
 	b=$(basename "$f")
 	nfiles=$((nfiles + 1))
 	"$MAMORI" routes dump -v -o bgpdump --mrt "$f" >"$TMP/$b.ours" \
-	    2>"$TMP/$b.err" || fail "$b: mamori: $(cat "$TMP/$b.err")"
+	    2>"$TMP/$b.err" || t_fail "$b: mamori: $(cat "$TMP/$b.err")"
 	ref="$f"
 	note=""
 	if grep -q ' [1-9][0-9]* ADD-PATH sections guessed' "$TMP/$b.err"; then
 		command -v python3 >/dev/null 2>&1 ||
 		    { echo "$b: ADD-PATH guessed, no python3: not compared"; continue; }
-		relabel "$f" "$TMP/$b.relabelled" || fail "$b: relabel"
+		relabel "$f" "$TMP/$b.relabelled" || t_fail "$b: relabel"
 		ref="$TMP/$b.relabelled"
 		note=" (reference: bgpdump on the ADDPATH-relabelled copy)"
 	fi
@@ -106,11 +105,11 @@ for f in "$D"/*; do
 	project <"$TMP/$b.bgp" | sort -u >"$TMP/$b.pb"
 	if ! cmp -s "$TMP/$b.po" "$TMP/$b.pb"; then
 		diff "$TMP/$b.po" "$TMP/$b.pb" | head -20
-		fail "$b: (event, peer, prefix, path id, AS path, origin) sets differ"
+		t_fail "$b: (event, peer, prefix, path id, AS path, origin) sets differ"
 	fi
 	nr=$(project <"$TMP/$b.ours" | wc -l)
 	nb=$(project <"$TMP/$b.bgp" | wc -l)
-	[ "$nr" -eq "$nb" ] || fail "$b: $nr route lines, bgpdump $nb"
+	[ "$nr" -eq "$nb" ] || t_fail "$b: $nr route lines, bgpdump $nb"
 	ns=$(grep -c '|STATE|' "$TMP/$b.ours")
 	nbs=$(grep -c '|STATE|' "$TMP/$b.bgp")
 	same=$(sort "$TMP/$b.ours" | comm -12 - "$(sort "$TMP/$b.bgp" >"$TMP/$b.bs"; echo "$TMP/$b.bs")" | wc -l)
@@ -146,7 +145,7 @@ for f in "$D"/*; do
 	# shellcheck disable=SC2086
 	n0=$nchk
 	"$MAMORI" routes lookup -o csv --mrt "$f" $args >"$TMP/$b.look" \
-	    2>"$TMP/$b.lerr" || fail "$b: lookup: $(cat "$TMP/$b.lerr")"
+	    2>"$TMP/$b.lerr" || t_fail "$b: lookup: $(cat "$TMP/$b.lerr")"
 	while read -r pfx want; do
 		addr=${pfx%/*}
 		line=$(grep "^$addr," "$TMP/$b.look" | head -1)
@@ -155,14 +154,14 @@ for f in "$D"/*; do
 		src=$(echo "$line" | cut -d, -f5)
 		# a more specific prefix may cover the network address
 		[ "$got_pfx" = "$pfx" ] || continue
-		[ "$src" = "mrt" ] || fail "$b: $addr: source '$src'"
+		[ "$src" = "mrt" ] || t_fail "$b: $addr: source '$src'"
 		[ "$got_as" = "$want" ] ||
-		    fail "$b: lookup $addr: origin '$got_as', want '$want' ($pfx)"
+		    t_fail "$b: lookup $addr: origin '$got_as', want '$want' ($pfx)"
 		nchk=$((nchk + 1))
 	done <"$TMP/$b.want"
 	echo "$b: lookup origin AS checked for $((nchk - n0)) of $(wc -l <"$TMP/$b.want") prefixes (the rest are covered by a more specific one)"
 done
-[ "$nchk" -gt 0 ] || fail "no lookup was checked"
+[ "$nchk" -gt 0 ] || t_fail "no lookup was checked"
 echo "lookups checked: $nchk"
 
 # ---- lookup over pfx2as, customers (and a generated mmdb) ----
@@ -171,30 +170,30 @@ AD="$SRC/tests/attrib/data"
 "$MAMORI" routes lookup -o csv --pfx2as "$AD/pfx2as.txt" \
     --customers "$AD/customers.txt" 10.1.2.3 10.9.1.1 192.0.2.200 \
     203.0.113.1 >"$TMP/pc.csv" 2>"$TMP/pc.err" ||
-    fail "pfx2as/customers lookup: $(cat "$TMP/pc.err")"
+    t_fail "pfx2as/customers lookup: $(cat "$TMP/pc.err")"
 grep -qx '10.1.2.3,10.1.2.0/24,64501,0,customer,cust-a,' "$TMP/pc.csv" ||
-    fail "10.1.2.3: $(cat "$TMP/pc.csv")"
+    t_fail "10.1.2.3: $(cat "$TMP/pc.csv")"
 grep -qx '10.9.1.1,10.9.0.0/16,64500,0,customer,cust-b,' "$TMP/pc.csv" ||
-    fail "10.9.1.1: $(cat "$TMP/pc.csv")"
+    t_fail "10.9.1.1: $(cat "$TMP/pc.csv")"
 grep -qx '192.0.2.200,192.0.2.128/25,64531,0,pfx2as,cust-c,' "$TMP/pc.csv" ||
-    fail "192.0.2.200: $(cat "$TMP/pc.csv")"
+    t_fail "192.0.2.200: $(cat "$TMP/pc.csv")"
 grep -qx '203.0.113.1,,,0,none,,' "$TMP/pc.csv" ||
-    fail "203.0.113.1: $(cat "$TMP/pc.csv")"
-grep -q 'pfx2as.txt:7: field 2' "$TMP/pc.err" || fail "bad line not reported"
+    t_fail "203.0.113.1: $(cat "$TMP/pc.csv")"
+grep -q 'pfx2as.txt:7: field 2' "$TMP/pc.err" || t_fail "bad line not reported"
 grep -q 'customers.txt:8: prefix 10.1.2.0/24 repeats line 2' "$TMP/pc.err" ||
-    fail "duplicate not reported: $(cat "$TMP/pc.err")"
+    t_fail "duplicate not reported: $(cat "$TMP/pc.err")"
 "$MAMORI" routes lookup -o json --customers "$AD/customers.txt" \
     2001:db8:1::1 2>/dev/null | grep -q '"customer":"isp-x"' ||
-    fail "json lookup"
+    t_fail "json lookup"
 "$MAMORI" routes lookup --pfx2as "$D/quagga_rib" 10.0.0.1 >/dev/null 2>&1
-[ $? -eq 1 ] || fail "MRT file as pfx2as: not 1"
+[ $? -eq 1 ] || t_fail "MRT file as pfx2as: not 1"
 if command -v python3 >/dev/null 2>&1; then
 	python3 "$SRC/tests/attrib/mkmmdb.py" "$TMP/asn.mmdb" --check ||
-	    fail "mkmmdb"
+	    t_fail "mkmmdb"
 	"$MAMORI" routes lookup -o csv --mmdb "$TMP/asn.mmdb" 10.1.2.3 \
-	    >"$TMP/mm.csv" 2>&1 || fail "mmdb lookup: $(cat "$TMP/mm.csv")"
+	    >"$TMP/mm.csv" 2>&1 || t_fail "mmdb lookup: $(cat "$TMP/mm.csv")"
 	grep -qx '10.1.2.3,10.1.0.0/16,64501,0,mmdb,,Example Ten-One' \
-	    "$TMP/mm.csv" || fail "mmdb: $(cat "$TMP/mm.csv")"
+	    "$TMP/mm.csv" || t_fail "mmdb: $(cat "$TMP/mm.csv")"
 	echo "mmdb lookup ok"
 fi
 echo "ok: $nfiles files"

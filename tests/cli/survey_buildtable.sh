@@ -21,41 +21,18 @@
 #
 # usage: sh survey_buildtable.sh path/to/mamori
 MAMORI=${1:?usage: $0 path/to/mamori}
+# shellcheck source-path=SCRIPTDIR source=lib/testlib.sh
+. "$(dirname "$0")/lib/testlib.sh"
 
-"$MAMORI" survey --help >/dev/null 2>&1 || { echo "skip: no survey"; exit 77; }
-"$MAMORI" lab devices --help >/dev/null 2>&1 || { echo "skip: no lab devices"; exit 77; }
-command -v python3 >/dev/null 2>&1 || { echo "skip: no python3"; exit 77; }
-
-SRC=${MAMORI_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-TMP=$(mktemp -d /tmp/mamori-survey-buildtable.XXXXXX)
-DPID=
-cleanup() {
-	[ -n "$DPID" ] && kill -9 "$DPID" 2>/dev/null
-	[ -n "$KEEP" ] || rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-fail() {
-	echo "FAIL: $*"
-	[ -f "$TMP/dev.err" ] && sed 's|^|  devices: |' "$TMP/dev.err"
-	[ -f "$TMP/survey.err" ] && sed 's|^|  survey: |' "$TMP/survey.err"
-	exit 1
-}
+t_skip_unless_help "$MAMORI" survey
+t_skip_unless_help "$MAMORI" lab devices
+t_need python3
+t_init survey-buildtable
 
 # 1. fleet and scope
-"$MAMORI" lab devices --range 127.26.0.0/24 --live-pct 100 --seed 7 \
-    --duration 300s --truth "$TMP/truth.json" 2>"$TMP/dev.err" &
-DPID=$!
-i=0
-while ! grep -q "listening on" "$TMP/dev.err" 2>/dev/null; do
-	i=$((i + 1))
-	[ $i -gt 300 ] && fail "no ready line from lab devices"
-	kill -0 "$DPID" 2>/dev/null || fail "lab devices exited"
-	sleep 0.1
-done
+t_fleet DPID 127.26.0.0/24 --live-pct 100 --seed 7 --duration 300s
 
-python3 - "$TMP/truth.json" "$SRC/src/lab/devices.c" >"$TMP/scope" <<'PY' || fail "truth"
+python3 - "$TMP/truth.json" "$SRC/src/lab/devices.c" >"$TMP/scope" <<'PY' || t_fail "truth"
 import json, re, sys
 t = json.load(open(sys.argv[1]))
 src = open(sys.argv[2]).read()
@@ -82,7 +59,7 @@ survey() {
 	    --vulns "$SRC/data/vulns" --operator "mamori tests" \
 	    --purpose "survey_buildtable.sh" --contact "tests@example.invalid" \
 	    --data "$TMP/data" -o json >"$out" 2>"$TMP/survey.err" ||
-	    fail "survey exit $?"
+	    t_fail "survey exit $?"
 }
 
 # compare: $1 truth, $2 survey output, $3 "shipped" or "table"
@@ -130,16 +107,14 @@ PY
 # 2. shipped rules only
 survey "$TMP/out1.json" --rules "$SRC/data/fingerprints"
 check "$TMP/truth.json" "$TMP/out1.json" shipped "$TMP/scope" ||
-    fail "shipped rules"
+    t_fail "shipped rules"
 
 # 3. shipped rules plus the lab's build table
 survey "$TMP/out2.json" --rules "$SRC/data/fingerprints" \
     --rules "$SRC/data/lab/fortigate-etag.rules"
 check "$TMP/truth.json" "$TMP/out2.json" table "$TMP/scope" ||
-    fail "with data/lab/fortigate-etag.rules"
+    t_fail "with data/lab/fortigate-etag.rules"
 
-kill -TERM "$DPID"
-wait "$DPID" 2>/dev/null
-DPID=
+t_stop "$DPID" "lab devices"
 echo "survey_buildtable: ok"
 exit 0

@@ -27,27 +27,14 @@
 #
 # usage: sh survey_creds.sh path/to/mamori
 MAMORI=${1:?usage: $0 path/to/mamori}
+# shellcheck source-path=SCRIPTDIR source=lib/testlib.sh
+. "$(dirname "$0")/lib/testlib.sh"
 
-"$MAMORI" survey --help 2>&1 | grep -q check-credentials || { echo "skip: no credential check"; exit 77; }
-"$MAMORI" lab devices --help >/dev/null 2>&1 || { echo "skip: no lab devices"; exit 77; }
-command -v python3 >/dev/null 2>&1 || { echo "skip: no python3"; exit 77; }
-
-SRC=${MAMORI_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+t_skip_unless_opt check-credentials "no credential check" "$MAMORI" survey
+t_skip_unless_help "$MAMORI" lab devices
+t_need python3
+t_init survey-creds
 CREDS="$SRC/data/credentials/mirai.creds"
-TMP=$(mktemp -d /tmp/mamori-survey-creds.XXXXXX)
-DPID=
-cleanup() {
-	[ -n "$DPID" ] && kill -9 "$DPID" 2>/dev/null
-	[ -n "$KEEP" ] || rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-fail() {
-	echo "FAIL: $*"
-	[ -f "$TMP/survey.err" ] && sed 's|^|  survey: |' "$TMP/survey.err"
-	exit 1
-}
 
 PORTS=22,23,80,443,2323,8080,8443,10443
 printf '127.21.0.0/23\n127.21.2.0/24\n127.21.3.252/30\n' >"$TMP/scope"
@@ -58,53 +45,44 @@ COMMON="--lab --scope $TMP/scope -p $PORTS --rate 2000 --seed 1 --timeout 5000 -
 # 5. option errors first (no fleet needed)
 "$MAMORI" survey $COMMON --credentials "$CREDS" --data "$TMP/d0" \
     >/dev/null 2>"$TMP/e1"
-[ $? = 2 ] || fail "--credentials without --check-credentials: want exit 2"
+[ $? = 2 ] || t_fail "--credentials without --check-credentials: want exit 2"
 printf 'ok-1 root xc3511\nbad line here too many\n' >"$TMP/bad.creds"
 "$MAMORI" survey $COMMON --check-credentials --credentials "$TMP/bad.creds" \
     --data "$TMP/d0" >/dev/null 2>"$TMP/e2"
-[ $? = 2 ] || fail "bad credentials file: want exit 2"
-grep -q 'bad.creds:2:' "$TMP/e2" || fail "no file:line in: $(cat "$TMP/e2")"
-grep -q 'xc3511\|too many' "$TMP/e2" && fail "credentials error echoes a field: $(cat "$TMP/e2")"
+[ $? = 2 ] || t_fail "bad credentials file: want exit 2"
+grep -q 'bad.creds:2:' "$TMP/e2" || t_fail "no file:line in: $(cat "$TMP/e2")"
+grep -q 'xc3511\|too many' "$TMP/e2" && t_fail "credentials error echoes a field: $(cat "$TMP/e2")"
 "$MAMORI" survey $COMMON --check-credentials --source 10.1.2.3 \
     --data "$TMP/d0" >/dev/null 2>"$TMP/e3"
-[ $? = 2 ] || fail "--source 10.1.2.3 with --lab: want exit 2"
+[ $? = 2 ] || t_fail "--source 10.1.2.3 with --lab: want exit 2"
 
 # 1. fleet (truth with the secrets, for step 3)
-"$MAMORI" lab devices --range 127.21.0.0/22 --live-pct 6 --seed 11 $REAL \
-    --duration 300s --truth "$TMP/truth.json" --counts "$TMP/counts.json" \
-    2>"$TMP/dev.err" &
-DPID=$!
-i=0
-while ! grep -q "listening on" "$TMP/dev.err" 2>/dev/null; do
-	i=$((i + 1))
-	[ $i -gt 300 ] && fail "no ready line from lab devices"
-	kill -0 "$DPID" 2>/dev/null || fail "lab devices exited"
-	sleep 0.1
-done
+t_fleet DPID 127.21.0.0/22 --live-pct 6 --seed 11 $REAL \
+    --duration 300s --counts "$TMP/counts.json"
 
 # 4b. without the option: no credential field
 "$MAMORI" survey $COMMON --data "$TMP/d-off" -o json \
-    >"$TMP/off.json" 2>"$TMP/survey.err" || fail "survey (check off)"
-grep -q '"credential_id"' "$TMP/off.json" && fail "credential fields without --check-credentials"
+    >"$TMP/off.json" 2>"$TMP/survey.err" || t_fail "survey (check off)"
+grep -q '"credential_id"' "$TMP/off.json" && t_fail "credential fields without --check-credentials"
 
 # 2. the check, JSON rows, the source bound explicitly
 "$MAMORI" survey $COMMON --check-credentials --credentials "$CREDS" \
     --source 127.0.0.1 --operator "mamori tests" --purpose survey_creds.sh \
     --data "$TMP/data" -o json >"$TMP/out.json" 2>"$TMP/survey.err"
 rc=$?
-[ "$rc" = 0 ] || fail "survey exit $rc"
+[ "$rc" = 0 ] || t_fail "survey exit $rc"
 "$MAMORI" findings export --data "$TMP/data" --detector survey -o json \
-    >"$TMP/findings.json" 2>"$TMP/fexp.err" || fail "findings export"
+    >"$TMP/findings.json" 2>"$TMP/fexp.err" || t_fail "findings export"
 "$MAMORI" findings export --data "$TMP/data" --detector survey -o csv \
-    >"$TMP/findings.csv" 2>>"$TMP/fexp.err" || fail "findings export csv"
+    >"$TMP/findings.csv" 2>>"$TMP/fexp.err" || t_fail "findings export csv"
 # the same run as CSV rows (another data dir, same fleet; the real
 # lighttpd, which delays every refused attempt by a second, left out)
 printf '127.21.0.0/23\n127.21.2.0/24\n' >"$TMP/scope-csv"
 "$MAMORI" survey $COMMON --scope "$TMP/scope-csv" --check-credentials \
     --credentials "$CREDS" --data "$TMP/data-csv" -o csv >"$TMP/out.csv" \
-    2>"$TMP/survey-csv.err" || fail "survey -o csv"
+    2>"$TMP/survey-csv.err" || t_fail "survey -o csv"
 
-python3 - "$TMP/truth.json" "$TMP/out.json" "$TMP/findings.json" "$TMP/scope" <<'PY' || fail "credential results"
+python3 - "$TMP/truth.json" "$TMP/out.json" "$TMP/findings.json" "$TMP/scope" <<'PY' || t_fail "credential results"
 import ipaddress, json, sys
 truth = json.load(open(sys.argv[1]))
 nets = [ipaddress.ip_network(l.strip()) for l in open(sys.argv[4]) if l.strip()]
@@ -162,7 +140,7 @@ PY
 # 3. nothing secret in stdout, stderr, the export
 python3 - "$CREDS" "$TMP/truth.json" "$TMP/out.json" "$TMP/findings.json" \
     "$TMP/findings.csv" "$TMP/out.csv" "$TMP/survey.err" "$TMP/fexp.err" \
-    "$TMP/survey-csv.err" <<'PY' || fail "a secret leaked"
+    "$TMP/survey-csv.err" <<'PY' || t_fail "a secret leaked"
 import base64, csv, json, re, sys
 secrets = set()
 pairs = []
@@ -230,10 +208,10 @@ printf '# first pair accepted by no lab device\nnope-01 nobody n0t-a-default\nmi
     >"$TMP/short.creds"
 "$MAMORI" survey $COMMON --check-credentials --credentials "$TMP/short.creds" \
     --max-attempts 1 --data "$TMP/data1" -o json >"$TMP/out1.json" \
-    2>"$TMP/survey.err" || fail "survey --max-attempts 1"
+    2>"$TMP/survey.err" || t_fail "survey --max-attempts 1"
 "$MAMORI" findings list --data "$TMP/data1" --kind weak-credential -o csv \
-    >"$TMP/weak1.csv" 2>&1 || fail "findings list"
-python3 - "$TMP/out1.json" "$TMP/weak1.csv" <<'PY' || fail "--max-attempts 1"
+    >"$TMP/weak1.csv" 2>&1 || t_fail "findings list"
+python3 - "$TMP/out1.json" "$TMP/weak1.csv" <<'PY' || t_fail "--max-attempts 1"
 import csv, json, sys
 bad = 0
 n = 0
@@ -255,15 +233,8 @@ sys.exit(bad)
 PY
 
 # 4c. the fleet's counts: nothing outside the scope was contacted
-kill -TERM "$DPID"
-i=0
-while kill -0 "$DPID" 2>/dev/null; do
-	i=$((i + 1))
-	[ $i -gt 300 ] && fail "lab devices did not exit"
-	sleep 0.1
-done
-DPID=
-python3 - "$TMP/counts.json" "$TMP/scope" <<'PY' || fail "counts"
+t_stop "$DPID" "lab devices"
+python3 - "$TMP/counts.json" "$TMP/scope" <<'PY' || t_fail "counts"
 import ipaddress, json, sys
 c = json.load(open(sys.argv[1]))
 nets = [ipaddress.ip_network(l.strip()) for l in open(sys.argv[2]) if l.strip()]

@@ -14,28 +14,14 @@
 #
 # usage: sh survey_ipv6.sh path/to/mamori
 MAMORI=${1:?usage: $0 path/to/mamori}
+# shellcheck source-path=SCRIPTDIR source=lib/testlib.sh
+. "$(dirname "$0")/lib/testlib.sh"
 
-"$MAMORI" survey --help >/dev/null 2>&1 || { echo "skip: no survey"; exit 77; }
-command -v python3 >/dev/null 2>&1 || { echo "skip: no python3"; exit 77; }
+t_skip_unless_help "$MAMORI" survey
+t_need python3
 python3 -c 'import socket; s=socket.socket(socket.AF_INET6); s.bind(("::1",0))' \
-    2>/dev/null || { echo "skip: ::1 unavailable"; exit 77; }
-
-SRC=${MAMORI_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-TMP=$(mktemp -d /tmp/mamori-survey-v6.XXXXXX)
-LPID=
-cleanup() {
-	[ -n "$LPID" ] && kill "$LPID" 2>/dev/null
-	[ -n "$KEEP" ] || rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-fail() {
-	echo "FAIL: $*"
-	[ -f "$TMP/survey.err" ] && sed 's|^|  survey: |' "$TMP/survey.err"
-	[ -f "$TMP/listen.err" ] && sed 's|^|  listener: |' "$TMP/listen.err"
-	exit 1
-}
+    2>/dev/null || t_skip "::1 unavailable"
+t_init survey-v6
 
 # the listener: writes "SSHPORT HTTPPORT" once both are bound (HTTP on
 # the first free port of 8040-8099, which the shipped rules probe); exits
@@ -95,21 +81,18 @@ while time.time() < end:
         c.close()
 PY
 LPID=$!
-i=0
-while [ ! -s "$TMP/ports" ]; do
-	i=$((i + 1))
-	[ $i -gt 100 ] && fail "listener did not start"
-	kill -0 "$LPID" 2>/dev/null || fail "listener exited"
-	sleep 0.1
-done
+t_bg "$LPID"
+t_wait_for "[ -s '$TMP/ports' ] || ! kill -0 $LPID 2>/dev/null" 100 ||
+    t_fail "listener did not start"
+[ -s "$TMP/ports" ] || t_fail "listener exited"
 read SSHP WEBP <"$TMP/ports"
 printf '::1\n' >"$TMP/scope"
 COMMON="--lab --scope $TMP/scope -p $SSHP,$WEBP --rate 200 --seed 1 --timeout 3000 --banner-wait 1000 --rules $SRC/data/fingerprints --vulns $SRC/data/vulns"
 
 # 1 + 2
 "$MAMORI" survey $COMMON --source ::1 --data "$TMP/data" -o json \
-    >"$TMP/out.json" 2>"$TMP/survey.err" || fail "survey exit $?"
-python3 - "$TMP/out.json" "$SSHP" "$WEBP" <<'PY' || fail "IPv6 results"
+    >"$TMP/out.json" 2>"$TMP/survey.err" || t_fail "survey exit $?"
+python3 - "$TMP/out.json" "$SSHP" "$WEBP" <<'PY' || t_fail "IPv6 results"
 import json, sys
 rows, summary = {}, None
 for line in open(sys.argv[1]):
@@ -135,8 +118,8 @@ PY
 
 # 3. a source of the other family: nothing is contacted
 "$MAMORI" survey $COMMON --source 127.0.0.1 --data "$TMP/data3" -o json \
-    >"$TMP/out3.json" 2>"$TMP/survey.err" || fail "survey --source v4 exit $?"
-python3 - "$TMP/out3.json" <<'PY' || fail "family mismatch"
+    >"$TMP/out3.json" 2>"$TMP/survey.err" || t_fail "survey --source v4 exit $?"
+python3 - "$TMP/out3.json" <<'PY' || t_fail "family mismatch"
 import json, sys
 s = [json.loads(l) for l in open(sys.argv[1])]
 summ = [o for o in s if o.get("type") == "summary"][0]
@@ -147,10 +130,10 @@ PY
 # 4. the credential check over IPv6
 "$MAMORI" survey $COMMON --check-credentials \
     --credentials "$SRC/data/credentials/mirai.creds" --data "$TMP/data4" \
-    -o json >"$TMP/out4.json" 2>"$TMP/survey.err" || fail "survey creds exit $?"
+    -o json >"$TMP/out4.json" 2>"$TMP/survey.err" || t_fail "survey creds exit $?"
 "$MAMORI" findings list --data "$TMP/data4" --kind weak-credential -o csv \
-    >"$TMP/weak.csv" 2>&1 || fail "findings list"
-python3 - "$TMP/out4.json" "$WEBP" "$TMP/weak.csv" <<'PY' || fail "IPv6 credential check"
+    >"$TMP/weak.csv" 2>&1 || t_fail "findings list"
+python3 - "$TMP/out4.json" "$WEBP" "$TMP/weak.csv" <<'PY' || t_fail "IPv6 credential check"
 import csv, json, sys
 rows = {}
 for line in open(sys.argv[1]):

@@ -20,26 +20,13 @@
 #
 # usage: sh survey_lab.sh path/to/mamori
 MAMORI=${1:?usage: $0 path/to/mamori}
+# shellcheck source-path=SCRIPTDIR source=lib/testlib.sh
+. "$(dirname "$0")/lib/testlib.sh"
 
-"$MAMORI" survey --help >/dev/null 2>&1 || { echo "skip: no survey"; exit 77; }
-"$MAMORI" lab devices --help >/dev/null 2>&1 || { echo "skip: no lab devices"; exit 77; }
-command -v python3 >/dev/null 2>&1 || { echo "skip: no python3"; exit 77; }
-
-SRC=${MAMORI_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-TMP=$(mktemp -d /tmp/mamori-survey-lab.XXXXXX)
-DPID=
-cleanup() {
-	[ -n "$DPID" ] && kill -9 "$DPID" 2>/dev/null
-	[ -n "$KEEP" ] || rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-fail() {
-	echo "FAIL: $*"
-	[ -f "$TMP/survey.err" ] && sed 's|^|  survey: |' "$TMP/survey.err"
-	exit 1
-}
+t_skip_unless_help "$MAMORI" survey
+t_skip_unless_help "$MAMORI" lab devices
+t_need python3
+t_init survey-lab
 
 PORTS=22,23,80,443,2323,8080,8443,10443
 printf '127.20.0.0/23\n127.20.2.0/24\n' >"$TMP/scope"
@@ -49,23 +36,14 @@ printf '127.20.0.0/23\n127.20.2.0/24\n' >"$TMP/scope"
     --rules "$SRC/data/fingerprints" --vulns "$SRC/data/vulns" \
     >/dev/null 2>"$TMP/refuse.err"
 rc=$?
-[ "$rc" = 2 ] || fail "scope 127/8 without --lab: exit $rc, want 2"
+[ "$rc" = 2 ] || t_fail "scope 127/8 without --lab: exit $rc, want 2"
 
 # 2. fleet
-"$MAMORI" lab devices --range 127.20.0.0/22 --live-pct 5 --seed 3 \
-    --duration 300s --truth "$TMP/truth.json" --counts "$TMP/counts.json" \
-    2>"$TMP/dev.err" &
-DPID=$!
-i=0
-while ! grep -q "listening on" "$TMP/dev.err" 2>/dev/null; do
-	i=$((i + 1))
-	[ $i -gt 200 ] && fail "no ready line from lab devices"
-	kill -0 "$DPID" 2>/dev/null || fail "lab devices exited"
-	sleep 0.1
-done
+t_fleet DPID 127.20.0.0/22 --live-pct 5 --seed 3 --duration 300s \
+    --counts "$TMP/counts.json"
 
 # the excluded address: the first live one inside the scope
-python3 - "$TMP/truth.json" >"$TMP/exclude" <<'PY' || fail "truth"
+python3 - "$TMP/truth.json" >"$TMP/exclude" <<'PY' || t_fail "truth"
 import json, sys
 t = json.load(open(sys.argv[1]))
 for s in t["services"]:
@@ -73,7 +51,7 @@ for s in t["services"]:
         print(s["addr"])
         break
 PY
-[ -s "$TMP/exclude" ] || fail "no live address to exclude"
+[ -s "$TMP/exclude" ] || t_fail "no live address to exclude"
 
 "$MAMORI" survey --lab --scope "$TMP/scope" --exclude "$TMP/exclude" \
     -p $PORTS --rate 2000 --seed 1 --timeout 2000 --banner-wait 1500 \
@@ -82,10 +60,10 @@ PY
     --contact "tests@example.invalid" --data "$TMP/data" -o json \
     >"$TMP/out.json" 2>"$TMP/survey.err"
 rc=$?
-[ "$rc" = 0 ] || fail "survey exit $rc"
+[ "$rc" = 0 ] || t_fail "survey exit $rc"
 
 # 3. compare with the truth
-python3 - "$TMP/truth.json" "$TMP/out.json" "$TMP/exclude" <<'PY' || fail "identification"
+python3 - "$TMP/truth.json" "$TMP/out.json" "$TMP/exclude" <<'PY' || t_fail "identification"
 import json, sys
 truth = json.load(open(sys.argv[1]))
 excl = open(sys.argv[3]).read().split()
@@ -145,15 +123,8 @@ sys.exit(bad)
 PY
 
 # 4. counts: excluded and out-of-scope addresses got no connection
-kill -TERM "$DPID"
-i=0
-while kill -0 "$DPID" 2>/dev/null; do
-	i=$((i + 1))
-	[ $i -gt 300 ] && fail "lab devices did not exit"
-	sleep 0.1
-done
-DPID=
-python3 - "$TMP/counts.json" "$TMP/exclude" <<'PY' || fail "counts"
+t_stop "$DPID" "lab devices"
+python3 - "$TMP/counts.json" "$TMP/exclude" <<'PY' || t_fail "counts"
 import json, sys
 c = json.load(open(sys.argv[1]))["counts"]
 excl = open(sys.argv[2]).read().split()
@@ -167,32 +138,23 @@ PY
 
 # 5. findings
 "$MAMORI" findings list --data "$TMP/data" --detector survey -o csv \
-    >"$TMP/findings.csv" 2>&1 || fail "findings list"
-grep -q ',device,survey,' "$TMP/findings.csv" || fail "no device finding"
-grep -q ',open-telnet,survey,' "$TMP/findings.csv" || fail "no open-telnet finding"
-grep -q 'scan_id' "$TMP/findings.csv" || fail "no scan id in evidence"
+    >"$TMP/findings.csv" 2>&1 || t_fail "findings list"
+grep -q ',device,survey,' "$TMP/findings.csv" || t_fail "no device finding"
+grep -q ',open-telnet,survey,' "$TMP/findings.csv" || t_fail "no open-telnet finding"
+grep -q 'scan_id' "$TMP/findings.csv" || t_fail "no scan id in evidence"
 # 6. hostile services (endless, drip, reset, iacflood, hugehdr, redirect,
 #    tlserr): the survey ends, identifies nothing there, records anomalies
 printf '127.20.4.0/22\n' >"$TMP/scope2"
-"$MAMORI" lab devices --range 127.20.4.0/22 --live-pct 5 --seed 5 \
-    --hostile 30 --duration 300s --truth "$TMP/truth2.json" \
-    2>"$TMP/dev2.err" &
-DPID=$!
-i=0
-while ! grep -q "listening on" "$TMP/dev2.err" 2>/dev/null; do
-	i=$((i + 1))
-	[ $i -gt 200 ] && fail "no ready line from hostile lab devices"
-	kill -0 "$DPID" 2>/dev/null || fail "hostile lab devices exited"
-	sleep 0.1
-done
+t_fleet DPID 127.20.4.0/22 --live-pct 5 --seed 5 --hostile 30 \
+    --duration 300s
 "$MAMORI" survey --lab --scope "$TMP/scope2" -p $PORTS --rate 2000 \
     --seed 2 --timeout 1500 --banner-wait 1000 \
     --rules "$SRC/data/fingerprints" --vulns "$SRC/data/vulns" \
     --data "$TMP/data2" -o json >"$TMP/out2.json" 2>"$TMP/survey.err"
 rc=$?
-[ "$rc" = 0 ] || fail "hostile survey exit $rc"
-kill -TERM "$DPID"; wait "$DPID" 2>/dev/null; DPID=
-python3 - "$TMP/truth2.json" "$TMP/out2.json" <<'PY' || fail "hostile"
+[ "$rc" = 0 ] || t_fail "hostile survey exit $rc"
+t_stop "$DPID" "hostile lab devices"
+python3 - "$TMP/truth.json" "$TMP/out2.json" <<'PY' || t_fail "hostile"
 import json, sys
 truth = json.load(open(sys.argv[1]))
 got = {}

@@ -38,27 +38,13 @@
 #
 # usage: sh survey_rate.sh path/to/mamori
 MAMORI=${1:?usage: $0 path/to/mamori}
+# shellcheck source-path=SCRIPTDIR source=lib/testlib.sh
+. "$(dirname "$0")/lib/testlib.sh"
 
-"$MAMORI" survey --help >/dev/null 2>&1 || { echo "skip: no survey"; exit 77; }
-"$MAMORI" lab devices --help >/dev/null 2>&1 || { echo "skip: no lab devices"; exit 77; }
-command -v python3 >/dev/null 2>&1 || { echo "skip: no python3"; exit 77; }
-
-SRC=${MAMORI_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-TMP=$(mktemp -d /tmp/mamori-survey-rate.XXXXXX)
-DPID=
-cleanup() {
-	[ -n "$DPID" ] && kill -9 "$DPID" 2>/dev/null
-	[ -n "$KEEP" ] || rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-fail() {
-	echo "FAIL: $*"
-	[ -f "$TMP/survey.err" ] && sed 's|^|  survey: |' "$TMP/survey.err"
-	[ -f "$TMP/dev.err" ] && sed 's|^|  devices: |' "$TMP/dev.err"
-	exit 1
-}
+t_skip_unless_help "$MAMORI" survey
+t_skip_unless_help "$MAMORI" lab devices
+t_need python3
+t_init survey-rate
 
 PORTS=22,23,80,443,2323,8080,8443,10443
 bad=0
@@ -67,33 +53,17 @@ bad=0
 run() {
 	rate=$1
 	printf '%s\n' "$2" >"$TMP/scope"
-	rm -f "$TMP/counts.json" "$TMP/dev.err"
-	"$MAMORI" lab devices --range 127.23.0.0/20 --live-pct 10 --seed 7 \
-	    --duration 120s --counts "$TMP/counts.json" 2>"$TMP/dev.err" &
-	DPID=$!
-	i=0
-	while ! grep -q "listening on" "$TMP/dev.err" 2>/dev/null; do
-		i=$((i + 1))
-		[ $i -gt 300 ] && fail "no ready line from lab devices"
-		kill -0 "$DPID" 2>/dev/null || fail "lab devices exited"
-		sleep 0.1
-	done
+	rm -f "$TMP/counts.json"
+	t_fleet DPID 127.23.0.0/20 --live-pct 10 --seed 7 \
+	    --duration 120s --counts "$TMP/counts.json"
 	"$MAMORI" survey --lab --scope "$TMP/scope" -p $PORTS \
 	    --rate "$rate" --seed 1 --timeout 2000 --banner-wait 1500 \
 	    --rules "$SRC/data/fingerprints" --vulns "$SRC/data/vulns" \
 	    --data "$TMP/data-$rate" -o json \
 	    >"$TMP/out.json" 2>"$TMP/survey.err" ||
-	    fail "survey --rate $rate: exit $?"
-	kill -TERM "$DPID"
-	i=0
-	while kill -0 "$DPID" 2>/dev/null; do
-		i=$((i + 1))
-		[ $i -gt 300 ] && fail "lab devices did not exit"
-		sleep 0.1
-	done
-	wait "$DPID" 2>/dev/null
-	DPID=
-	[ -s "$TMP/counts.json" ] || fail "no counts file"
+	    t_fail "survey --rate $rate: exit $?"
+	t_stop "$DPID" "lab devices"
+	[ -s "$TMP/counts.json" ] || t_fail "no counts file"
 	python3 - "$rate" "$TMP/counts.json" "$TMP/out.json" <<'PY'
 import json, sys
 from datetime import datetime
@@ -147,6 +117,6 @@ PY
 
 run 2000 127.23.0.0/22
 run 500 127.23.4.0/24
-[ $bad = 0 ] || fail "rate not kept"
+[ $bad = 0 ] || t_fail "rate not kept"
 echo "survey_rate: ok"
 exit 0

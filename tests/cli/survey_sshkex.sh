@@ -18,47 +18,21 @@
 #
 # usage: sh survey_sshkex.sh path/to/mamori
 MAMORI=${1:?usage: $0 path/to/mamori}
+# shellcheck source-path=SCRIPTDIR source=lib/testlib.sh
+. "$(dirname "$0")/lib/testlib.sh"
 
-"$MAMORI" survey --help >/dev/null 2>&1 || { echo "skip: no survey"; exit 77; }
-command -v python3 >/dev/null 2>&1 || { echo "skip: no python3"; exit 77; }
+t_skip_unless_help "$MAMORI" survey
+t_need python3
 command -v ssh-keyscan >/dev/null 2>&1 ||
-    { echo "skip: no ssh-keyscan (openssh-client, scripts/install-deps)"; exit 77; }
+    t_skip "no ssh-keyscan (openssh-client, scripts/install-deps)"
 [ -x /usr/sbin/dropbear ] ||
-    { echo "skip: no /usr/sbin/dropbear (scripts/install-deps)"; exit 77; }
-
-SRC=${MAMORI_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-TMP=$(mktemp -d /tmp/mamori-survey-sshkex.XXXXXX)
-DPID= LPID=
-cleanup() {
-	[ -n "$DPID" ] && kill -TERM "$DPID" 2>/dev/null
-	[ -n "$LPID" ] && kill -9 "$LPID" 2>/dev/null
-	[ -n "$DPID" ] && { sleep 0.5; kill -9 "$DPID" 2>/dev/null; }
-	[ -n "$KEEP" ] || rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-fail() {
-	echo "FAIL: $*"
-	for f in "$TMP"/*.err; do
-		[ -f "$f" ] && sed "s|^|  $(basename "$f"): |" "$f"
-	done
-	exit 1
-}
+    t_skip "no /usr/sbin/dropbear (scripts/install-deps)"
+t_init survey-sshkex
 
 # 1. fleet
-"$MAMORI" lab devices --range 127.28.0.0/22 --live-pct 10 --seed 5 \
-    --real dropbear --duration 300s --truth "$TMP/truth.json" \
-    2>"$TMP/dev.err" &
-DPID=$!
-i=0
-while ! grep -q "listening on" "$TMP/dev.err" 2>/dev/null; do
-	i=$((i + 1))
-	[ $i -gt 300 ] && fail "no ready line from lab devices"
-	kill -0 "$DPID" 2>/dev/null || fail "lab devices exited"
-	sleep 0.1
-done
-python3 - "$TMP/truth.json" >"$TMP/ssh.list" <<'PY' || fail "truth"
+t_fleet DPID 127.28.0.0/22 --live-pct 10 --seed 5 --real dropbear \
+    --duration 300s
+python3 - "$TMP/truth.json" >"$TMP/ssh.list" <<'PY' || t_fail "truth"
 import json, sys
 t = json.load(open(sys.argv[1]))
 for s in t["services"]:
@@ -67,7 +41,7 @@ for s in t["services"]:
               "libssh" if s.get("auth") == "ssh-password" else "emu",
               s.get("hostkey", ""))
 PY
-[ -s "$TMP/ssh.list" ] || fail "no SSH service in the fleet"
+[ -s "$TMP/ssh.list" ] || t_fail "no SSH service in the fleet"
 awk '{ print $1 }' "$TMP/ssh.list" | sort -u >"$TMP/scope"
 ports=$(awk '{ print $2 }' "$TMP/ssh.list" | sort -un | paste -sd, -)
 
@@ -77,7 +51,7 @@ ports=$(awk '{ print $2 }' "$TMP/ssh.list" | sort -un | paste -sd, -)
     --rules "$SRC/data/fingerprints" --vulns "$SRC/data/vulns" \
     --user-agent "mamori-test (survey_sshkex.sh)" \
     --data "$TMP/data" -o json >"$TMP/out.json" 2>"$TMP/survey.err" ||
-    fail "survey exit $?"
+    t_fail "survey exit $?"
 
 # 3. compare with ssh-keyscan and the truth
 while read -r addr port kind want; do
@@ -85,7 +59,7 @@ while read -r addr port kind want; do
 	ssh-keyscan -T 5 -p "$port" -t rsa,ecdsa,ed25519,dsa "$addr" \
 	    >"$TMP/ks-$addr-$port" 2>/dev/null
 done <"$TMP/ssh.list"
-python3 - "$TMP/ssh.list" "$TMP/out.json" "$TMP" <<'PY' || fail "host keys"
+python3 - "$TMP/ssh.list" "$TMP/out.json" "$TMP" <<'PY' || t_fail "host keys"
 import json, os, sys
 ktype = {"ssh-rsa": "rsa", "ssh-dss": "dsa", "ssh-ed25519": "ed25519",
          "ecdsa-sha2-nistp256": "ecdsa-p256",
@@ -165,24 +139,20 @@ except OSError:
 PY
 python3 "$TMP/listen.py" "$TMP/ident" >"$TMP/listen.out" 2>"$TMP/listen.err" &
 LPID=$!
-i=0
-while ! grep -q ready "$TMP/listen.out" 2>/dev/null; do
-	i=$((i + 1))
-	[ $i -gt 100 ] && fail "listener not ready"
-	sleep 0.1
-done
+t_bg "$LPID"
+t_wait_ready $LPID "$TMP/listen.out" ready listener
 echo 127.28.3.250 >"$TMP/scope1"
 "$MAMORI" survey --lab --scope "$TMP/scope1" -p 2222 --seed 1 \
     --timeout 1500 --banner-wait 1500 \
     --rules "$SRC/data/fingerprints" --vulns "$SRC/data/vulns" \
     --user-agent "mamori-test (survey_sshkex.sh)" \
     --data "$TMP/data1" -o json >"$TMP/one.json" 2>"$TMP/one.err" ||
-    fail "survey of the listener: exit $?"
+    t_fail "survey of the listener: exit $?"
 wait "$LPID"
-LPID=
+t_unbg "$LPID"
 grep -q '^SSH-2.0-mamori_survey mamori-test (survey_sshkex.sh)' \
-    "$TMP/ident" || fail "client identification: $(cat "$TMP/ident")"
+    "$TMP/ident" || t_fail "client identification: $(cat "$TMP/ident")"
 grep -q '"anomaly":"ssh: no KEXINIT before the timeout"' "$TMP/one.json" ||
-    fail "a server without KEXINIT: no anomaly in $(cat "$TMP/one.json")"
+    t_fail "a server without KEXINIT: no anomaly in $(cat "$TMP/one.json")"
 echo "survey_sshkex: client identification '$(tr -d '\r\n' <"$TMP/ident")'"
 echo "PASS"

@@ -18,42 +18,16 @@
 #
 # usage: sh survey_workers.sh path/to/mamori
 MAMORI=${1:?usage: $0 path/to/mamori}
+# shellcheck source-path=SCRIPTDIR source=lib/testlib.sh
+. "$(dirname "$0")/lib/testlib.sh"
 
-"$MAMORI" survey --help 2>/dev/null | grep -q -- --workers ||
-    { echo "skip: no survey --workers"; exit 77; }
-command -v python3 >/dev/null 2>&1 || { echo "skip: no python3"; exit 77; }
-
-SRC=${MAMORI_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-TMP=$(mktemp -d /tmp/mamori-survey-workers.XXXXXX)
-DPID= SPID=
-cleanup() {
-	[ -n "$SPID" ] && kill -9 "$SPID" 2>/dev/null
-	[ -n "$DPID" ] && kill -9 "$DPID" 2>/dev/null
-	[ -n "$KEEP" ] || rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-fail() {
-	echo "FAIL: $*"
-	for f in "$TMP"/*.err; do
-		[ -f "$f" ] && sed "s|^|  $(basename "$f"): |" "$f"
-	done
-	exit 1
-}
+t_skip_unless_opt --workers "no survey --workers" "$MAMORI" survey
+t_need python3
+t_init survey-workers
 
 PORTS=22,23,80,443,2323,8080,8443,10443
 echo 127.27.0.0/22 >"$TMP/scope"
-"$MAMORI" lab devices --range 127.27.0.0/22 --live-pct 5 --seed 3 \
-    --duration 300s --truth "$TMP/truth.json" 2>"$TMP/dev.err" &
-DPID=$!
-i=0
-while ! grep -q "listening on" "$TMP/dev.err" 2>/dev/null; do
-	i=$((i + 1))
-	[ $i -gt 200 ] && fail "no ready line from lab devices"
-	kill -0 "$DPID" 2>/dev/null || fail "lab devices exited"
-	sleep 0.1
-done
+t_fleet DPID 127.27.0.0/22 --live-pct 5 --seed 3 --duration 300s
 
 # survey NAME [options]: one run into $TMP/NAME.json, exit code in $rc
 survey() {
@@ -76,6 +50,7 @@ survey_bg() {
 	    --rules "$SRC/data/fingerprints" --vulns "$SRC/data/vulns" \
 	    -o json "$@" >"$TMP/$name.json" 2>"$TMP/$name.err" &
 	SPID=$!
+	t_bg "$SPID"
 }
 
 # services FILE...: the sorted service rows of the json outputs
@@ -94,14 +69,6 @@ for r in sorted(rows):
 PY
 }
 
-# summary FILE KEY
-summary() {
-	python3 -c 'import json, sys
-for l in open(sys.argv[1]):
-    o = json.loads(l)
-    if o.get("type") == "summary": print(o[sys.argv[2]])' "$1" "$2"
-}
-
 nfindings() {
 	"$MAMORI" findings list --data "$1" -o csv 2>/dev/null | tail -n +2 |
 	    wc -l | tr -d ' '
@@ -109,21 +76,21 @@ nfindings() {
 
 # 1. one process and three workers agree
 survey one --rate 0 --data "$TMP/d1" --workers 1
-[ "$rc" = 0 ] || fail "--workers 1: exit $rc"
+[ "$rc" = 0 ] || t_fail "--workers 1: exit $rc"
 survey three --rate 0 --data "$TMP/d3" --workers 3
-[ "$rc" = 0 ] || fail "--workers 3: exit $rc"
+[ "$rc" = 0 ] || t_fail "--workers 3: exit $rc"
 services "$TMP/one.json" >"$TMP/one.rows"
 services "$TMP/three.json" >"$TMP/three.rows"
 n1=$(wc -l <"$TMP/one.rows")
-[ "$n1" -gt 50 ] || fail "only $n1 services found"
+[ "$n1" -gt 50 ] || t_fail "only $n1 services found"
 cmp -s "$TMP/one.rows" "$TMP/three.rows" ||
-    { diff "$TMP/one.rows" "$TMP/three.rows" | head; fail "1 vs 3 workers differ"; }
+    { diff "$TMP/one.rows" "$TMP/three.rows" | head; t_fail "1 vs 3 workers differ"; }
 f1=$(nfindings "$TMP/d1") f3=$(nfindings "$TMP/d3")
 [ "$f1" = "$f3" ] && [ "$f1" -gt 0 ] ||
-    fail "findings: $f1 with one process, $f3 with three workers"
-t3=$(summary "$TMP/three.json" targets)
+    t_fail "findings: $f1 with one process, $f3 with three workers"
+t3=$(t_summary "$TMP/three.json" targets)
 [ "$t3" -ge 8190 ] && [ "$t3" -le 8192 ] ||
-    fail "three workers counted $t3 targets of 8192"
+    t_fail "three workers counted $t3 targets of 8192"
 echo "survey_workers: 1 and 3 workers agree: $n1 services, $f1 findings"
 
 # 2. stop part way, resume, nothing twice
@@ -133,24 +100,24 @@ sleep 3
 kill -TERM "$SPID"
 wait "$SPID"
 rc=$?
-SPID=
-[ "$rc" = 0 ] || fail "stopped run: exit $rc"
-[ -f "$STATE.0" ] && [ -f "$STATE.1" ] || fail "no state files STATE.0/.1"
+t_unbg "$SPID"
+[ "$rc" = 0 ] || t_fail "stopped run: exit $rc"
+[ -f "$STATE.0" ] && [ -f "$STATE.1" ] || t_fail "no state files STATE.0/.1"
 survey rest --rate 0 --data "$TMP/dr" --workers 2 --resume "$STATE"
-[ "$rc" = 0 ] || fail "resumed run: exit $rc"
+[ "$rc" = 0 ] || t_fail "resumed run: exit $rc"
 p=$(services "$TMP/part.json" | wc -l)
 services "$TMP/part.json" "$TMP/rest.json" >"$TMP/resumed.rows"
 cmp -s "$TMP/one.rows" "$TMP/resumed.rows" ||
-    { diff "$TMP/one.rows" "$TMP/resumed.rows" | head; fail "stopped + resumed differs from one run"; }
-[ "$p" -lt "$n1" ] || fail "the stopped run found all $p services: not stopped part way"
+    { diff "$TMP/one.rows" "$TMP/resumed.rows" | head; t_fail "stopped + resumed differs from one run"; }
+[ "$p" -lt "$n1" ] || t_fail "the stopped run found all $p services: not stopped part way"
 survey again --rate 0 --data "$TMP/dr" --workers 2 --resume "$STATE"
-[ "$rc" = 0 ] || fail "third run: exit $rc"
-c=$(summary "$TMP/again.json" connects)
-[ "$c" = 0 ] || fail "third run on finished states made $c connects"
+[ "$rc" = 0 ] || t_fail "third run: exit $rc"
+c=$(t_summary "$TMP/again.json" connects)
+[ "$c" = 0 ] || t_fail "third run on finished states made $c connects"
 survey mismatch --rate 0 --data "$TMP/dr" --workers 3 --resume "$STATE"
-[ "$rc" = 2 ] || fail "--workers 3 on 2-worker states: exit $rc, want 2"
+[ "$rc" = 2 ] || t_fail "--workers 3 on 2-worker states: exit $rc, want 2"
 grep -q "state.0: saved as shard 0/2, worker 0 of this run is 0/3" \
-    "$TMP/mismatch.err" || fail "mismatch message: $(cat "$TMP/mismatch.err")"
+    "$TMP/mismatch.err" || t_fail "mismatch message: $(cat "$TMP/mismatch.err")"
 echo "survey_workers: stopped after $p services, resumed to $n1; finished states contact nothing"
 
 # 3. a worker killed: exit 1, what was found is kept
@@ -158,7 +125,7 @@ survey_bg killed --rate 300 --data "$TMP/dk" --workers 2
 i=0 child=
 while [ -z "$child" ]; do
 	i=$((i + 1))
-	[ $i -gt 100 ] && fail "no worker process seen"
+	[ $i -gt 100 ] && t_fail "no worker process seen"
 	sleep 0.1
 	child=$(python3 - "$SPID" <<'PY'
 import os, sys
@@ -178,13 +145,13 @@ sleep 2
 kill -KILL "$child"
 wait "$SPID"
 rc=$?
-SPID=
-[ "$rc" = 1 ] || fail "killed worker: exit $rc, want 1"
+t_unbg "$SPID"
+[ "$rc" = 1 ] || t_fail "killed worker: exit $rc, want 1"
 grep -q "ended by signal 9" "$TMP/killed.err" ||
-    fail "no 'ended by signal 9' in: $(cat "$TMP/killed.err")"
+    t_fail "no 'ended by signal 9' in: $(cat "$TMP/killed.err")"
 k=$(services "$TMP/killed.json" | wc -l)
 fk=$(nfindings "$TMP/dk")
 [ "$k" -gt 0 ] && [ "$fk" -gt 0 ] ||
-    fail "killed worker: $k services reported, $fk findings stored"
+    t_fail "killed worker: $k services reported, $fk findings stored"
 echo "survey_workers: a killed worker ends the survey with exit 1; $k services reported and $fk findings kept"
 echo "PASS"
