@@ -23,6 +23,7 @@
  * big file was read.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -132,6 +133,203 @@ cmd_import(int argc, char **argv)
 	return EXIT_USAGE;
 }
 
+
+/* ---- shared by all formats ---- */
+
+/* One import run: the options every format takes and the store. */
+struct imp {
+	const char		*datadir;	/* --data, or NULL */
+	enum out_format		 of;		/* -o */
+	struct store_conf	 sconf;		/* -t */
+	struct store_writer	*w;
+	struct import_batch	*b;		/* flow importers only */
+	int			 ret;		/* exit status so far */
+};
+
+/* One numeric column of the per-file rows: JSON member and CSV heading,
+ * table heading and width (NULL: not in the table), and where the value
+ * is: a uint64_t at `off` in the struct the row is printed from. */
+struct col {
+	const char	*name;
+	const char	*head;
+	int		 width;
+	size_t		 off;
+};
+
+enum { OPT_DATA = 256, OPT_SCALE, OPT_FLOWS, OPT_BIDIR, OPT_IDLE,
+	OPT_ACTIVE, OPT_MAXFLOWS, OPT_NOVLAN, OPT_LABELS };
+
+/* Zeroes `im` (exit status EXIT_OK) and restarts getopt (quiet: errors
+ * are printed by imp_opt_end()). */
+static void
+imp_init(struct imp *im)
+{
+	memset(im, 0, sizeof(*im));
+	im->ret = EXIT_OK;
+	optind = 1;
+	opterr = 0;
+}
+
+/* The next option of `argv` (getopt_long() with "o:t:h" and `lo`) that is
+ * not one every format takes: --data, -o and -t are stored in `im`.
+ * Returns that option, -1 at the end of the options, or -2 after printing
+ * a bad -o or -t value. */
+static int
+imp_opt(struct imp *im, int argc, char **argv, const struct option *lo)
+{
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "o:t:h", lo, NULL)) != -1) {
+		switch (ch) {
+		case OPT_DATA:
+			im->datadir = optarg;
+			break;
+		case 'o':
+			if (cli_out_format(optarg, &im->of) != 0) {
+				cli_err(CMD, "bad -o '%s' (table, csv, json)",
+				    optarg);
+				return -2;
+			}
+			break;
+		case 't':
+			if (cli_rotate_opt(CMD, optarg, &im->sconf.rotate_ms)
+			    != 0)
+				return -2;
+			break;
+		default:
+			return ch;
+		}
+	}
+	return -1;
+}
+
+/* Ends option parsing at an option `ch` from imp_opt() that the format
+ * does not take: -h prints the usage on stdout; -2 (printed) and anything
+ * else are usage errors. Returns the exit status. */
+static int
+imp_opt_end(int ch, char **argv)
+{
+	if (ch == 'h') {
+		usage_import(stdout);
+		return EXIT_OK;
+	}
+	if (ch != -2) {
+		cli_err(CMD, "bad or incomplete option '%s'",
+		    argv[optind - 1]);
+		usage_import(stderr);
+	}
+	return EXIT_USAGE;
+}
+
+/* Reports that no FILE follows the options of `what` ("pcap"). Returns
+ * EXIT_USAGE. */
+static int
+imp_no_files(const char *what)
+{
+	cli_err(CMD, "%s: no FILE given", what);
+	usage_import(stderr);
+	return EXIT_USAGE;
+}
+
+/* Opens the store writer (and with `batch` the import batch in front of
+ * it). Returns 0, or -1 after printing the error (im->ret is then
+ * EXIT_RUNTIME; imp_close() frees what was opened). */
+static int
+imp_open(struct imp *im, int batch)
+{
+	struct mm_diag d;
+
+	if (store_writer_open(cli_datadir(im->datadir), &im->sconf, &im->w,
+	    &d) != 0) {
+		cli_err(CMD, "%s", d.msg);
+		im->ret = EXIT_RUNTIME;
+		return -1;
+	}
+	if (batch && (im->b = import_batch_new(im->w, 0)) == NULL) {
+		cli_err(CMD, "out of memory");
+		im->ret = EXIT_RUNTIME;
+		return -1;
+	}
+	return 0;
+}
+
+/* Frees the batch and closes the store writer (both may be unopened),
+ * printing a close error (im->ret becomes EXIT_RUNTIME). Returns
+ * im->ret. */
+static int
+imp_close(struct imp *im)
+{
+	struct mm_diag d;
+
+	import_batch_free(im->b);
+	im->b = NULL;
+	d.msg[0] = '\0';
+	if (store_writer_close(im->w, &d) != 0) {
+		cli_err(CMD, "closing the store: %s", d.msg);
+		im->ret = EXIT_RUNTIME;
+	}
+	im->w = NULL;
+	return im->ret;
+}
+
+/* Prints the heading of the per-file rows with columns `cols` (up to a
+ * NULL name): a table line, a CSV header, nothing for JSON. */
+static void
+put_head(enum out_format of, const struct col *cols)
+{
+	const struct col *c;
+
+	if (of == OUT_TABLE) {
+		printf("%-32s %-6s", "file", "status");
+		for (c = cols; c->name != NULL; c++)
+			if (c->head != NULL)
+				printf(" %*s", c->width, c->head);
+		printf("\n");
+	} else if (of == OUT_CSV) {
+		printf("file,status");
+		for (c = cols; c->name != NULL; c++)
+			printf(",%s", c->name);
+		printf("\n");
+	}
+}
+
+/* Prints one file's row: `path`, `status` and the columns `cols` read
+ * from `base`, as a table line, CSV (the path always quoted with
+ * `quoted`, else only when it must be) or one JSON object. */
+static void
+put_row(enum out_format of, const struct col *cols, int quoted,
+    const char *path, const char *status, const void *base)
+{
+	const struct col	*c;
+	json_t			*o = NULL;
+	uint64_t		 v;
+
+	if (of == OUT_JSON)
+		o = json_pack("{s:s, s:s}", "file", path, "status", status);
+	else if (of == OUT_CSV) {
+		if (quoted)
+			cli_csv_quoted(stdout, path);
+		else
+			cli_csv_field(stdout, path);
+		printf(",%s", status);
+	} else
+		printf("%-32s %-6s", path, status);
+	for (c = cols; c->name != NULL; c++) {
+		memcpy(&v, (const char *)base + c->off, sizeof(v));
+		if (of == OUT_JSON)
+			json_object_set_new(o, c->name,
+			    json_integer((json_int_t)v));
+		else if (of == OUT_CSV)
+			printf(",%llu", (unsigned long long)v);
+		else if (c->head != NULL)
+			printf(" %*llu", c->width, (unsigned long long)v);
+	}
+	if (of == OUT_JSON)
+		cli_json_println(o, JSON_COMPACT);
+	else
+		printf("\n");
+}
+
 /* ---- pcap ---- */
 
 struct pcap_run {
@@ -139,6 +337,7 @@ struct pcap_run {
 	struct decoder		*dec;
 	struct store_writer	*w;
 	mtime_t			 now;		/* current packet time */
+	struct pcapfile_stats	 ps;
 	uint64_t		 datagrams;
 	uint64_t		 flows;
 	uint64_t		 malformed;	/* datagrams with errors */
@@ -146,6 +345,18 @@ struct pcap_run {
 	uint64_t		 write_errors;
 	int			 store_err;	/* first store error */
 	struct mm_diag		 store_diag;
+};
+
+#define PR(m)	offsetof(struct pcap_run, m)
+
+static const struct col pcap_cols[] = {
+	{ "packets",	"packets",	9, PR(ps.packets) },
+	{ "datagrams",	"datagrams",	9, PR(datagrams) },
+	{ "flows",	"flows",	9, PR(flows) },
+	{ "malformed",	"malformed",	9, PR(malformed) },
+	{ "no_template", "no_tmpl",	9, PR(notmpl) },
+	{ "skipped",	"skipped",	9, PR(ps.skipped) },
+	{ NULL, NULL, 0, 0 }
 };
 
 static int
@@ -197,48 +408,6 @@ pcap_udp(void *arg, const struct pcap_udp *u)
 	return 0;
 }
 
-static void
-print_row(enum out_format of, const char *path, const char *status,
-    const struct pcap_run *r, const struct pcapfile_stats *ps)
-{
-	json_t	*o;
-
-	switch (of) {
-	case OUT_JSON:
-		o = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I}",
-		    "file", path, "status", status,
-		    "packets", (json_int_t)ps->packets,
-		    "datagrams", (json_int_t)r->datagrams,
-		    "flows", (json_int_t)r->flows,
-		    "malformed", (json_int_t)r->malformed,
-		    "no_template", (json_int_t)r->notmpl,
-		    "skipped", (json_int_t)ps->skipped);
-		cli_json_println(o, JSON_COMPACT);
-		break;
-	case OUT_CSV:
-		cli_csv_quoted(stdout, path);
-		printf(",%s,%llu,%llu,%llu,%llu,%llu,%llu\n", status,
-		    (unsigned long long)ps->packets,
-		    (unsigned long long)r->datagrams,
-		    (unsigned long long)r->flows,
-		    (unsigned long long)r->malformed,
-		    (unsigned long long)r->notmpl,
-		    (unsigned long long)ps->skipped);
-		break;
-	default:
-		printf("%-32s %-6s %9llu %9llu %9llu %9llu %9llu %9llu\n",
-		    path, status, (unsigned long long)ps->packets,
-		    (unsigned long long)r->datagrams,
-		    (unsigned long long)r->flows,
-		    (unsigned long long)r->malformed,
-		    (unsigned long long)r->notmpl,
-		    (unsigned long long)ps->skipped);
-		break;
-	}
-}
-
-enum { OPT_DATA = 256, OPT_SCALE, OPT_FLOWS };
-
 static const struct option pcap_opts[] = {
 	{ "data",	required_argument, NULL, OPT_DATA },
 	{ "scale",	no_argument,	   NULL, OPT_SCALE },
@@ -253,91 +422,50 @@ static int
 import_pcap(int argc, char **argv)
 {
 	struct decoder_conf	 dconf;
-	struct store_conf	 sconf;
+	struct imp		 im;
 	struct pcap_run		 r;
-	struct pcapfile_stats	 ps;
 	struct decoder		*dec = NULL;
-	struct store_writer	*w = NULL;
 	struct mm_diag		 d;
-	enum out_format		 of = OUT_TABLE;
-	const char		*datadir_opt = NULL, *datadir;
 	unsigned long long	 tot_dg = 0, tot_fl = 0, tot_bad = 0, tot_nt = 0;
-	int			 ch, rc, ret = EXIT_OK, i;
+	int			 ch, rc, i;
 
 	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
 		if (strcmp(argv[i], "--flows") == 0)
 			return import_pcap_flows(argc, argv);
 	memset(&dconf, 0, sizeof(dconf));
-	memset(&sconf, 0, sizeof(sconf));
-	optind = 1;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "o:t:h", pcap_opts,
-	    NULL)) != -1) {
+	imp_init(&im);
+	while ((ch = imp_opt(&im, argc, argv, pcap_opts)) != -1) {
 		switch (ch) {
-		case OPT_DATA:
-			datadir_opt = optarg;
-			break;
 		case OPT_SCALE:
 			dconf.scale = 1;
 			break;
 		case OPT_FLOWS:
 			return import_pcap_flows(argc, argv);
-		case 'o':
-			if (cli_out_format(optarg, &of) != 0) {
-				cli_err(CMD, "bad -o '%s' (table, csv, json)",
-				    optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case 't':
-			if (cli_rotate_opt(CMD, optarg, &sconf.rotate_ms) != 0)
-				return EXIT_USAGE;
-			break;
-		case 'h':
-			usage_import(stdout);
-			return EXIT_OK;
 		default:
-			cli_err(CMD, "bad or incomplete option '%s'",
-			    argv[optind - 1]);
-			usage_import(stderr);
-			return EXIT_USAGE;
+			return imp_opt_end(ch, argv);
 		}
 	}
-	if (optind >= argc) {
-		cli_err(CMD, "pcap: no FILE given");
-		usage_import(stderr);
-		return EXIT_USAGE;
-	}
-	datadir = cli_datadir(datadir_opt);
+	if (optind >= argc)
+		return imp_no_files("pcap");
 	if ((dec = decoder_new(&dconf)) == NULL) {
 		cli_err(CMD, "out of memory");
 		return EXIT_RUNTIME;
 	}
-	if ((rc = store_writer_open(datadir, &sconf, &w, &d)) != 0) {
-		cli_err(CMD, "%s", d.msg);
-		ret = EXIT_RUNTIME;
+	if (imp_open(&im, 0) != 0)
 		goto out;
-	}
-	if (of == OUT_TABLE)
-		printf("%-32s %-6s %9s %9s %9s %9s %9s %9s\n", "file",
-		    "status", "packets", "datagrams", "flows", "malformed",
-		    "no_tmpl", "skipped");
-	else if (of == OUT_CSV)
-		printf("file,status,packets,datagrams,flows,malformed,"
-		    "no_template,skipped\n");
+	put_head(im.of, pcap_cols);
 	for (i = optind; i < argc; i++) {
 		memset(&r, 0, sizeof(r));
-		memset(&ps, 0, sizeof(ps));
 		r.path = argv[i];
 		r.dec = dec;
-		r.w = w;
+		r.w = im.w;
 		d.msg[0] = '\0';
-		rc = pcapfile_udp_foreach(argv[i], pcap_udp, &r, &ps, &d);
+		rc = pcapfile_udp_foreach(argv[i], pcap_udp, &r, &r.ps, &d);
 		if (r.store_err != 0) {
 			cli_err(CMD, "%s: store: %s", argv[i],
 			    r.store_diag.msg);
-			print_row(of, argv[i], "error", &r, &ps);
-			ret = EXIT_RUNTIME;
+			put_row(im.of, pcap_cols, 1, argv[i], "error", &r);
+			im.ret = EXIT_RUNTIME;
 			break;
 		}
 		if (rc != 0) {
@@ -346,10 +474,10 @@ import_pcap(int argc, char **argv)
 			else
 				cli_err(CMD, "%s: %s", argv[i],
 				    mm_strerror(rc));
-			print_row(of, argv[i], "error", &r, &ps);
-			ret = EXIT_RUNTIME;
+			put_row(im.of, pcap_cols, 1, argv[i], "error", &r);
+			im.ret = EXIT_RUNTIME;
 		} else
-			print_row(of, argv[i], "ok", &r, &ps);
+			put_row(im.of, pcap_cols, 1, argv[i], "ok", &r);
 		if (r.malformed + r.notmpl > DIAG_SHOWN)
 			cli_err(CMD, "%s: %llu more datagrams with decode "
 			    "errors not shown", argv[i], (unsigned long long)
@@ -359,21 +487,12 @@ import_pcap(int argc, char **argv)
 		tot_bad += r.malformed;
 		tot_nt += r.notmpl;
 	}
-	if (of == OUT_TABLE && argc - optind > 1)
+	if (im.of == OUT_TABLE && argc - optind > 1)
 		printf("%-32s %-6s %9s %9llu %9llu %9llu %9llu\n", "total",
 		    "", "", tot_dg, tot_fl, tot_bad, tot_nt);
-	d.msg[0] = '\0';
-	rc = store_writer_close(w, &d);
-	w = NULL;
-	if (rc != 0) {
-		cli_err(CMD, "closing the store: %s", d.msg);
-		ret = EXIT_RUNTIME;
-	}
  out:
-	if (w != NULL)
-		(void)store_writer_close(w, NULL);
 	decoder_free(dec);
-	return ret;
+	return imp_close(&im);
 }
 
 /* ---- shared by the flow importers (text formats, pcap --flows) ---- */
@@ -389,6 +508,8 @@ struct flow_run {
 	int			 progress;	/* progress line on stderr */
 	int			 progress_shown;
 };
+
+#define ST(m)	offsetof(struct import_stats, m)
 
 static int
 flow_emit(void *arg, const struct flow *f)
@@ -409,16 +530,21 @@ flow_emit(void *arg, const struct flow *f)
 }
 
 static void
+flow_progress_end(struct flow_run *r)
+{
+	if (r->progress_shown)
+		fputs("\r\033[K", stderr);
+	r->progress_shown = 0;
+}
+
+static void
 flow_warn(void *arg, const struct mm_diag *d)
 {
 	struct flow_run *r = arg;
 
 	if (++r->shown > DIAG_LINES)
 		return;
-	if (r->progress_shown) {
-		fputs("\r\033[K", stderr);
-		r->progress_shown = 0;
-	}
+	flow_progress_end(r);
 	cli_err(CMD, "%s", d->msg);
 }
 
@@ -459,21 +585,6 @@ flow_label(void *arg, const struct flow *f, const char *label, size_t len)
 	r->nlabels++;
 }
 
-static void
-flow_progress_end(struct flow_run *r)
-{
-	if (r->progress_shown)
-		fputs("\r\033[K", stderr);
-	r->progress_shown = 0;
-}
-
-/* Writes one CSV field or JSON/table text for the file column. */
-static void
-put_path(const char *path)
-{
-	cli_csv_field(stdout, path);
-}
-
 /* Starts one file's run: zeroes `r`, points it at `path` and the batch
  * `b` (and --labels `labels`, may be NULL), and wires `sink` to it. The
  * label callback is set only `with_label`. */
@@ -493,41 +604,38 @@ flow_run_start(struct flow_run *r, struct import_sink *sink, const char *path,
 	sink->arg = r;
 }
 
-/* Frees the batch `b` and closes the store writer `w` (both may be NULL
- * as their free/close allow). Returns 0, or -1 after printing the close
- * error. */
+/*
+ * Ends one file of a flow import (text formats, pcap --flows): clears the
+ * progress line; unless the store failed, flushes the batch and the store
+ * writer (the file's flows are on disk when its row is printed); reports
+ * a store failure, the count of malformed lines not shown, or the import
+ * error `rc` (message in `d`); prints the file's row (columns `cols` of
+ * `st`). Sets im->ret to EXIT_RUNTIME on any error. Returns -1 when the
+ * store is failing (the caller stops: later files could not be stored),
+ * else 0.
+ */
 static int
-flow_store_close(struct import_batch *b, struct store_writer *w)
+flow_file_end(struct imp *im, struct flow_run *r, int rc,
+    const struct mm_diag *d, const struct col *cols,
+    const struct import_stats *st)
 {
-	struct mm_diag d;
+	struct mm_diag	sd;
+	int		src;
 
-	import_batch_free(b);
-	d.msg[0] = '\0';
-	if (store_writer_close(w, &d) != 0) {
-		cli_err(CMD, "closing the store: %s", d.msg);
-		return -1;
+	flow_progress_end(r);
+	if (r->store_err == 0) {
+		sd.msg[0] = '\0';
+		if ((src = import_batch_flush(r->b, &sd)) == 0)
+			src = store_writer_flush(im->w, &sd);
+		if (src != 0) {
+			r->store_err = src;
+			r->store_diag = sd;
+		}
 	}
-	return 0;
-}
-
-/* Prints one file's result row (table, CSV or JSON). */
-typedef void (*flow_row_fn)(enum out_format, const char *, const char *,
-    const struct import_stats *);
-
-/* Ends one file of a flow import (text formats, pcap --flows): reports a
- * store failure, the count of malformed lines not shown, or the import
- * error `rc` (message in `d`), then prints the file's row with `row`;
- * sets *ret to EXIT_RUNTIME on any error. Returns -1 when the store is
- * failing (the caller stops: later files could not be stored), else 0. */
-static int
-flow_file_end(const struct flow_run *r, enum out_format of, int rc,
-    const struct mm_diag *d, const struct import_stats *st, flow_row_fn row,
-    int *ret)
-{
 	if (r->store_err != 0) {
 		cli_err(CMD, "%s: store: %s", r->path, r->store_diag.msg);
-		row(of, r->path, "error", st);
-		*ret = EXIT_RUNTIME;
+		put_row(im->of, cols, 0, r->path, "error", st);
+		im->ret = EXIT_RUNTIME;
 		return -1;
 	}
 	if (r->shown > DIAG_LINES)
@@ -536,101 +644,23 @@ flow_file_end(const struct flow_run *r, enum out_format of, int rc,
 	if (rc != 0) {
 		cli_err(CMD, "%s", d->msg[0] != '\0' ? d->msg :
 		    mm_strerror(rc));
-		row(of, r->path, "error", st);
-		*ret = EXIT_RUNTIME;
+		put_row(im->of, cols, 0, r->path, "error", st);
+		im->ret = EXIT_RUNTIME;
 	} else
-		row(of, r->path, "ok", st);
+		put_row(im->of, cols, 0, r->path, "ok", st);
 	return 0;
-}
-
-/* Flushes the batch and the store writer (end of a file: the file's
- * flows are on disk when its row is printed). */
-static int
-flow_sync(struct flow_run *r, struct store_writer *w)
-{
-	struct mm_diag	d;
-	int		rc;
-
-	d.msg[0] = '\0';
-	if ((rc = import_batch_flush(r->b, &d)) == 0)
-		rc = store_writer_flush(w, &d);
-	if (rc != 0 && r->store_err == 0) {
-		r->store_err = rc;
-		r->store_diag = d;
-	}
-	return rc;
-}
-
-struct flow_opts {
-	const char	*datadir;
-	enum out_format	 of;
-	struct store_conf sconf;
-};
-
-/* Common options; returns 1 when handled, 0 when not ours, -1 on error. */
-static int
-flow_common_opt(int ch, struct flow_opts *o)
-{
-	switch (ch) {
-	case OPT_DATA:
-		o->datadir = optarg;
-		return 1;
-	case 'o':
-		if (cli_out_format(optarg, &o->of) != 0) {
-			cli_err(CMD, "bad -o '%s' (table, csv, json)", optarg);
-			return -1;
-		}
-		return 1;
-	case 't':
-		if (cli_rotate_opt(CMD, optarg, &o->sconf.rotate_ms) != 0)
-			return -1;
-		return 1;
-	default:
-		return 0;
-	}
 }
 
 /* ---- zeek, binetflow, nfcsv ---- */
 
-static void
-text_row(enum out_format of, const char *path, const char *status,
-    const struct import_stats *st)
-{
-	json_t	*o;
-
-	switch (of) {
-	case OUT_JSON:
-		o = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I}",
-		    "file", path, "status", status,
-		    "lines", (json_int_t)st->lines,
-		    "records", (json_int_t)st->records,
-		    "flows", (json_int_t)st->flows,
-		    "malformed", (json_int_t)st->malformed,
-		    "skipped", (json_int_t)st->skipped);
-		cli_json_println(o, JSON_COMPACT);
-		break;
-	case OUT_CSV:
-		put_path(path);
-		printf(",%s,%llu,%llu,%llu,%llu,%llu\n", status,
-		    (unsigned long long)st->lines,
-		    (unsigned long long)st->records,
-		    (unsigned long long)st->flows,
-		    (unsigned long long)st->malformed,
-		    (unsigned long long)st->skipped);
-		break;
-	default:
-		printf("%-32s %-6s %10llu %10llu %10llu %9llu %9llu\n", path,
-		    status, (unsigned long long)st->lines,
-		    (unsigned long long)st->records,
-		    (unsigned long long)st->flows,
-		    (unsigned long long)st->malformed,
-		    (unsigned long long)st->skipped);
-		break;
-	}
-}
-
-enum { OPT_BIDIR = 300, OPT_IDLE, OPT_ACTIVE, OPT_MAXFLOWS, OPT_NOVLAN,
-	OPT_LABELS };
+static const struct col text_cols[] = {
+	{ "lines",	"lines",	10, ST(lines) },
+	{ "records",	"records",	10, ST(records) },
+	{ "flows",	"flows",	10, ST(flows) },
+	{ "malformed",	"malformed",	9, ST(malformed) },
+	{ "skipped",	"skipped",	9, ST(skipped) },
+	{ NULL, NULL, 0, 0 }
+};
 
 static const struct option text_opts[] = {
 	{ "data",	required_argument, NULL, OPT_DATA },
@@ -643,30 +673,21 @@ static const struct option text_opts[] = {
 static int
 import_text(enum import_text_fmt fmt, int argc, char **argv)
 {
-	struct flow_opts	 o;
+	struct imp		 im;
 	struct import_conf	 ic;
 	struct import_sink	 sink;
 	struct import_stats	 st, tot;
 	struct flow_run		 r;
-	struct store_writer	*w = NULL;
-	struct import_batch	*b = NULL;
 	struct mm_diag		 d;
 	const char		*fname = import_fmt_name(fmt);
 	const char		*labels_path = NULL;
 	FILE			*labels = NULL;
-	int			 ch, rc, ret = EXIT_OK, i, h;
+	int			 ch, rc, i;
 
-	memset(&o, 0, sizeof(o));
 	memset(&ic, 0, sizeof(ic));
 	memset(&tot, 0, sizeof(tot));
-	optind = 1;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "o:t:h", text_opts,
-	    NULL)) != -1) {
-		if ((h = flow_common_opt(ch, &o)) < 0)
-			return EXIT_USAGE;
-		if (h > 0)
-			continue;
+	imp_init(&im);
+	while ((ch = imp_opt(&im, argc, argv, text_opts)) != -1) {
 		switch (ch) {
 		case OPT_BIDIR:
 			if (fmt != IMPORT_ZEEK) {
@@ -684,21 +705,12 @@ import_text(enum import_text_fmt fmt, int argc, char **argv)
 			}
 			labels_path = optarg;
 			break;
-		case 'h':
-			usage_import(stdout);
-			return EXIT_OK;
 		default:
-			cli_err(CMD, "bad or incomplete option '%s'",
-			    argv[optind - 1]);
-			usage_import(stderr);
-			return EXIT_USAGE;
+			return imp_opt_end(ch, argv);
 		}
 	}
-	if (optind >= argc) {
-		cli_err(CMD, "%s: no FILE given", fname);
-		usage_import(stderr);
-		return EXIT_USAGE;
-	}
+	if (optind >= argc)
+		return imp_no_files(fname);
 	if (labels_path != NULL) {
 		if ((labels = fopen(labels_path, "w")) == NULL) {
 			cli_err(CMD, "--labels %s: %s", labels_path,
@@ -707,31 +719,14 @@ import_text(enum import_text_fmt fmt, int argc, char **argv)
 		}
 		fprintf(labels, "first,src,src_port,dst,dst_port,proto,label\n");
 	}
-	if ((rc = store_writer_open(cli_datadir(o.datadir), &o.sconf, &w,
-	    &d)) != 0) {
-		cli_err(CMD, "%s", d.msg);
-		if (labels != NULL)
-			fclose(labels);
-		return EXIT_RUNTIME;
-	}
-	if ((b = import_batch_new(w, 0)) == NULL) {
-		cli_err(CMD, "out of memory");
-		ret = EXIT_RUNTIME;
+	if (imp_open(&im, 1) != 0)
 		goto out;
-	}
-	if (o.of == OUT_TABLE)
-		printf("%-32s %-6s %10s %10s %10s %9s %9s\n", "file", "status",
-		    "lines", "records", "flows", "malformed", "skipped");
-	else if (o.of == OUT_CSV)
-		printf("file,status,lines,records,flows,malformed,skipped\n");
+	put_head(im.of, text_cols);
 	for (i = optind; i < argc; i++) {
-		flow_run_start(&r, &sink, argv[i], b, labels, 1);
+		flow_run_start(&r, &sink, argv[i], im.b, labels, 1);
 		d.msg[0] = '\0';
 		rc = import_text_file(fmt, argv[i], &ic, &sink, &st, &d);
-		flow_progress_end(&r);
-		if (r.store_err == 0)
-			(void)flow_sync(&r, w);
-		if (flow_file_end(&r, o.of, rc, &d, &st, text_row, &ret) != 0)
+		if (flow_file_end(&im, &r, rc, &d, text_cols, &st) != 0)
 			break;
 		tot.lines += st.lines;
 		tot.records += st.records;
@@ -739,16 +734,15 @@ import_text(enum import_text_fmt fmt, int argc, char **argv)
 		tot.malformed += st.malformed;
 		tot.skipped += st.skipped;
 	}
-	if (o.of == OUT_TABLE && argc - optind > 1)
-		text_row(o.of, "total", "", &tot);
+	if (im.of == OUT_TABLE && argc - optind > 1)
+		put_row(im.of, text_cols, 0, "total", "", &tot);
  out:
-	if (flow_store_close(b, w) != 0)
-		ret = EXIT_RUNTIME;
+	imp_close(&im);
 	if (labels != NULL && (ferror(labels) | fclose(labels)) != 0) {
 		cli_err(CMD, "--labels %s: write error", labels_path);
-		ret = EXIT_RUNTIME;
+		im.ret = EXIT_RUNTIME;
 	}
-	return ret;
+	return im.ret;
 }
 
 static int
@@ -771,53 +765,19 @@ import_nfcsv(int argc, char **argv)
 
 /* ---- pcap --flows ---- */
 
-static void
-meter_row(enum out_format of, const char *path, const char *status,
-    const struct import_stats *st)
-{
-	json_t	*o;
-
-	switch (of) {
-	case OUT_JSON:
-		o = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
-		    "s:I, s:I}", "file", path, "status", status,
-		    "packets", (json_int_t)st->packets,
-		    "not_ip", (json_int_t)st->nonip,
-		    "flows", (json_int_t)st->flows,
-		    "expired_idle", (json_int_t)st->expired_idle,
-		    "expired_active", (json_int_t)st->expired_active,
-		    "expired_tcp", (json_int_t)st->expired_tcp,
-		    "expired_full", (json_int_t)st->expired_full,
-		    "expired_eof", (json_int_t)st->expired_eof,
-		    "max_active", (json_int_t)st->max_active);
-		cli_json_println(o, JSON_COMPACT);
-		break;
-	case OUT_CSV:
-		put_path(path);
-		printf(",%s,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu\n",
-		    status, (unsigned long long)st->packets,
-		    (unsigned long long)st->nonip,
-		    (unsigned long long)st->flows,
-		    (unsigned long long)st->expired_idle,
-		    (unsigned long long)st->expired_active,
-		    (unsigned long long)st->expired_tcp,
-		    (unsigned long long)st->expired_full,
-		    (unsigned long long)st->expired_eof,
-		    (unsigned long long)st->max_active);
-		break;
-	default:
-		printf("%-32s %-6s %9llu %7llu %9llu %8llu %8llu %8llu %8llu "
-		    "%8llu\n", path, status, (unsigned long long)st->packets,
-		    (unsigned long long)st->nonip,
-		    (unsigned long long)st->flows,
-		    (unsigned long long)st->expired_idle,
-		    (unsigned long long)st->expired_active,
-		    (unsigned long long)st->expired_tcp,
-		    (unsigned long long)st->expired_full,
-		    (unsigned long long)st->expired_eof);
-		break;
-	}
-}
+/* The table leaves out max_active. */
+static const struct col meter_cols[] = {
+	{ "packets",		"packets",	9, ST(packets) },
+	{ "not_ip",		"not_ip",	7, ST(nonip) },
+	{ "flows",		"flows",	9, ST(flows) },
+	{ "expired_idle",	"idle",		8, ST(expired_idle) },
+	{ "expired_active",	"active",	8, ST(expired_active) },
+	{ "expired_tcp",	"tcp",		8, ST(expired_tcp) },
+	{ "expired_full",	"full",		8, ST(expired_full) },
+	{ "expired_eof",	"eof",		8, ST(expired_eof) },
+	{ "max_active",		NULL,		0, ST(max_active) },
+	{ NULL, NULL, 0, 0 }
+};
 
 static const struct option flows_opts[] = {
 	{ "data",		required_argument, NULL, OPT_DATA },
@@ -833,29 +793,20 @@ static const struct option flows_opts[] = {
 static int
 import_pcap_flows(int argc, char **argv)
 {
-	struct flow_opts	 o;
+	struct imp		 im;
 	struct meter_conf	 mc;
 	struct import_sink	 sink;
 	struct import_stats	 st;
 	struct flow_run		 r;
-	struct store_writer	*w = NULL;
-	struct import_batch	*b = NULL;
 	struct meter		*m = NULL;
 	struct mm_diag		 d;
 	mtime_t			 ms;
 	uint64_t		 n;
-	int			 ch, rc, ret = EXIT_OK, i, h;
+	int			 ch, rc, i;
 
-	memset(&o, 0, sizeof(o));
 	memset(&mc, 0, sizeof(mc));
-	optind = 1;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "o:t:h", flows_opts,
-	    NULL)) != -1) {
-		if ((h = flow_common_opt(ch, &o)) < 0)
-			return EXIT_USAGE;
-		if (h > 0)
-			continue;
+	imp_init(&im);
+	while ((ch = imp_opt(&im, argc, argv, flows_opts)) != -1) {
 		switch (ch) {
 		case OPT_FLOWS:
 			break;
@@ -884,62 +835,32 @@ import_pcap_flows(int argc, char **argv)
 		case OPT_NOVLAN:
 			mc.no_vlan = 1;
 			break;
-		case 'h':
-			usage_import(stdout);
-			return EXIT_OK;
 		default:
-			cli_err(CMD, "bad or incomplete option '%s'",
-			    argv[optind - 1]);
-			usage_import(stderr);
-			return EXIT_USAGE;
+			return imp_opt_end(ch, argv);
 		}
 	}
-	if (optind >= argc) {
-		cli_err(CMD, "pcap --flows: no FILE given");
-		usage_import(stderr);
-		return EXIT_USAGE;
-	}
+	if (optind >= argc)
+		return imp_no_files("pcap --flows");
 	if ((m = meter_new(&mc)) == NULL) {
 		cli_err(CMD, "out of memory for the flow table");
 		return EXIT_RUNTIME;
 	}
-	if ((rc = store_writer_open(cli_datadir(o.datadir), &o.sconf, &w,
-	    &d)) != 0) {
-		cli_err(CMD, "%s", d.msg);
-		meter_free(m);
-		return EXIT_RUNTIME;
-	}
-	if ((b = import_batch_new(w, 0)) == NULL) {
-		cli_err(CMD, "out of memory");
-		ret = EXIT_RUNTIME;
+	if (imp_open(&im, 1) != 0)
 		goto out;
-	}
-	if (o.of == OUT_TABLE)
-		printf("%-32s %-6s %9s %7s %9s %8s %8s %8s %8s %8s\n", "file",
-		    "status", "packets", "not_ip", "flows", "idle", "active",
-		    "tcp", "full", "eof");
-	else if (o.of == OUT_CSV)
-		printf("file,status,packets,not_ip,flows,expired_idle,"
-		    "expired_active,expired_tcp,expired_full,expired_eof,"
-		    "max_active\n");
+	put_head(im.of, meter_cols);
 	for (i = optind; i < argc; i++) {
 		memset(&st, 0, sizeof(st));
-		flow_run_start(&r, &sink, argv[i], b, NULL, 0);
+		flow_run_start(&r, &sink, argv[i], im.b, NULL, 0);
 		d.msg[0] = '\0';
 		rc = meter_pcap_file(m, argv[i], &sink, &st, &d);
-		flow_progress_end(&r);
 		/* flows still open end with their file */
 		if (r.store_err == 0)
 			(void)meter_flush(m, &sink, &st);
-		if (r.store_err == 0)
-			(void)flow_sync(&r, w);
 		/* the meter reports no malformed lines: r.shown stays 0 */
-		if (flow_file_end(&r, o.of, rc, &d, &st, meter_row, &ret) != 0)
+		if (flow_file_end(&im, &r, rc, &d, meter_cols, &st) != 0)
 			break;
 	}
  out:
 	meter_free(m);
-	if (flow_store_close(b, w) != 0)
-		ret = EXIT_RUNTIME;
-	return ret;
+	return imp_close(&im);
 }

@@ -74,16 +74,55 @@ struct preload {
 	size_t		 n, ncap;
 };
 
-struct isp_run {
+/*
+ * What `lab isp` and `lab flows` share: the model options both take
+ * (--seed, --subscribers, --v6, --start), the export and output options
+ * (lab_sink_opt()) and the sink opened from them (lab_sink_open()): the
+ * exporter, the loopback sender with its --preload buffer, the pcap file,
+ * CSV on stdout, the wall clock and the progress line.
+ */
+struct lab_sink {
+	const char		*cmd;		/* "lab isp", for messages */
+	uint64_t		 seed;
+	unsigned		 subscribers;	/* 0 = model default */
+	int			 v6_pct;	/* < 0 = model default */
+	int			 v6set;		/* --v6 given */
+	mtime_t			 start;		/* 0 = model default */
+	enum export_format	 fmt;
+	struct export_conf	 ec;
+	const char		*send;		/* --send, or NULL */
+	const char		*pcap_path;	/* --pcap, or NULL */
+	int			 sndbuf, csv, stats;
+	int			 preload, gso;
+	/* flows the format cannot carry still count in span and CSV */
+	int			 keep_skipped;
+	double			 rate;		/* wall flows/s; 0 = max */
+	struct sockaddr_storage	 ss;		/* --send, parsed */
+	socklen_t		 sslen;
 	struct flow_exporter	*exp;
 	struct udpout		*udp;
 	struct pcapout		*pcap;
 	struct preload		 pre;
-	int			 preload;
-	double			 rate;		/* wall flows/s; 0 = max */
-	double			 t0;		/* wall start, s */
+	uint64_t		 skipped;	/* not encodable */
+	mtime_t			 first, last;	/* span of the flows */
+	int			 progress;	/* line on stderr */
+	double			 t_gen;		/* wall start, s */
+	double			 t0;		/* wall start of sending */
+	double			 t_end;		/* wall end */
+	double			 last_prog;	/* last progress line */
 	int			 err;		/* first emit error */
 	struct mm_diag		 diag;
+};
+
+/* Option values of `lab isp` and `lab flows`: first those lab_sink_opt()
+ * parses, then the ones each generator parses itself. */
+enum {
+	L_SEED = 256, L_SUBS, L_V6, L_START, L_FORMAT, L_MTU, L_DOMAIN,
+	L_SEND, L_RATE, L_SNDBUF, L_PCAP, L_CSV, L_STATS,
+	L_FLOWS, L_DURATION,
+	L_SERVERS, L_TEVERY, L_TSECS, L_PRELOAD, L_GSO,
+	L_BOTNETS, L_SAMPLING, L_NOBG, L_DATA, L_CODEC, L_LEVEL, L_ROTATE,
+	L_TRUTH
 };
 
 static double
@@ -109,17 +148,101 @@ wall_sleep_until(double t)
 		;
 }
 
-/* One progress line on stderr ("\rmamori lab isp: N flows, R flows/s"),
- * at most every 64 Ki flows and 0.5 s of wall time; *last is the wall time
- * of the previous line. */
-static void
-progress_tick(const char *cmd, uint64_t n, double t_gen, double *last)
+static int
+parse_u64(const char *s, uint64_t max, uint64_t *v)
 {
-	if ((n & 0xffff) != 0 || wall_now() - *last < 0.5)
-		return;
-	*last = wall_now();
-	fprintf(stderr, "\rmamori %s: %" PRIu64 " flows, %.0f flows/s   ",
-	    cmd, n, (double)n / (*last - t_gen));
+	char *end;
+	unsigned long long x;
+
+	if (*s == '\0' || *s == '-')
+		return -1;
+	errno = 0;
+	x = strtoull(s, &end, 0);
+	if (*end != '\0' || errno != 0 || x > max)
+		return -1;
+	*v = x;
+	return 0;
+}
+
+static int
+parse_double(const char *s, double *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtod(s, &end);
+	if (*s == '\0' || *end != '\0' || errno != 0 || !(*v >= 0))
+		return -1;
+	return 0;
+}
+
+/* Prints "mamori CMD: bad value for --NAME: 'arg'", NAME being the option
+ * of `opts` whose value is `ch`. Returns EXIT_USAGE. */
+static int
+bad_value(const char *cmd, const struct option *opts, int ch, const char *arg)
+{
+	while (opts->name != NULL && opts->val != ch)
+		opts++;
+	cli_err(cmd, "bad value for --%s: '%s'",
+	    opts->name != NULL ? opts->name : "?", arg);
+	return EXIT_USAGE;
+}
+
+/* Ends option parsing at an option `ch` the generator does not take: -h
+ * prints `usage` on stdout; -2 (a bad value, printed) and anything else
+ * (getopt printed why) are usage errors, with `usage` on stderr but for
+ * -2. Returns the exit status. */
+static int
+opt_end(int ch, void (*usage)(FILE *))
+{
+	if (ch == 'h') {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	if (ch != -2)
+		usage(stderr);
+	return EXIT_USAGE;
+}
+
+/* Returns 0 when no operand follows the options, else -1 after printing
+ * the first as `cmd`. */
+static int
+no_operand(const char *cmd, int argc, char **argv)
+{
+	if (optind == argc)
+		return 0;
+	cli_err(cmd, "unexpected argument '%s'", argv[optind]);
+	return -1;
+}
+
+/* Writes the `what` document ("truth"): `len` bytes at `buf`, made by a
+ * *_json() call that returned `jrc`, to `path` (created or truncated) and
+ * frees `buf`. Returns 0, or -1 after printing the error as `cmd` ("WHAT:
+ * out of memory" when jrc is not 0). */
+static int
+write_doc(const char *cmd, const char *what, const char *path, int jrc,
+    char *buf, size_t len)
+{
+	FILE *fp;
+	int rc = 0;
+
+	if (jrc != 0) {
+		cli_err(cmd, "%s: out of memory", what);
+		return -1;
+	}
+	if ((fp = fopen(path, "w")) == NULL) {
+		cli_err(cmd, "%s: %s", path, strerror(errno));
+		free(buf);
+		return -1;
+	}
+	if (fwrite(buf, 1, len, fp) != len)
+		rc = -1;
+	if (fclose(fp) != 0)
+		rc = -1;
+	if (rc != 0)
+		cli_err(cmd, "%s: write error", path);
+	free(buf);
+	return rc;
 }
 
 /* The UDP port exports are addressed to: --send's if given, else the
@@ -134,38 +257,6 @@ export_dport(enum export_format fmt, const struct sockaddr_storage *ss,
 	return ss->ss_family == AF_INET ?
 	    ntohs(((const struct sockaddr_in *)ss)->sin_port) :
 	    ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
-}
-
-/* NetFlow v5 carries IPv4 only: --v6 above 0 given with it is a usage
- * error (printed; returns -1), else *v6_pct becomes 0. */
-static int
-v5_only(const char *cmd, int v6set, int *v6_pct)
-{
-	if (v6set && *v6_pct > 0) {
-		cli_err(cmd, "--format v5 carries IPv4 only; "
-		    "use --v6 0 or another format");
-		return -1;
-	}
-	*v6_pct = 0;
-	return 0;
-}
-
-/* Closes r->pcap if open. Returns 0, or -1 after printing a write error
- * naming `path`. */
-static int
-pcap_finish(struct isp_run *r, const char *cmd, const char *path)
-{
-	int rc;
-
-	if (r->pcap == NULL)
-		return 0;
-	rc = pcapout_close(r->pcap);
-	r->pcap = NULL;
-	if (rc != 0) {
-		cli_err(cmd, "%s: write error", path);
-		return -1;
-	}
-	return 0;
 }
 
 static int
@@ -211,40 +302,49 @@ preload_free(struct preload *p)
 	memset(p, 0, sizeof(*p));
 }
 
-static int
-isp_emit(void *arg, const uint8_t *buf, size_t len, mtime_t now)
+static size_t
+preload_len(const struct preload *p, size_t i)
 {
-	struct isp_run *r = arg;
+	return (i + 1 < p->n ? p->off[i + 1] : p->len) - p->off[i];
+}
+
+/* The exporter's emit callback: writes the datagram to the pcap file,
+ * then queues it for sending (paced by --rate) or keeps it for --preload.
+ * On error sets k->err and k->diag and returns the error. */
+static int
+sink_emit(void *arg, const uint8_t *buf, size_t len, mtime_t now)
+{
+	struct lab_sink *k = arg;
 	struct export_counters c;
 	double due;
 	int rc;
 
-	exporter_counters(r->exp, &c);
-	if (r->pcap != NULL && pcapout_write(r->pcap, buf, len, now) != 0) {
-		mm_diag_set(&r->diag, MM_EIO, "pcap write: %s",
+	exporter_counters(k->exp, &c);
+	if (k->pcap != NULL && pcapout_write(k->pcap, buf, len, now) != 0) {
+		mm_diag_set(&k->diag, MM_EIO, "pcap write: %s",
 		    strerror(errno));
-		return r->err = MM_EIO;
+		return k->err = MM_EIO;
 	}
-	if (r->udp == NULL)
+	if (k->udp == NULL)
 		return 0;
-	if (r->preload) {
-		if ((rc = preload_add(&r->pre, buf, len, c.flows)) != 0) {
-			mm_diag_set(&r->diag, rc, "preload: out of memory");
-			return r->err = rc;
+	if (k->preload) {
+		if ((rc = preload_add(&k->pre, buf, len, c.flows)) != 0) {
+			mm_diag_set(&k->diag, rc, "preload: out of memory");
+			return k->err = rc;
 		}
 		return 0;
 	}
-	if ((rc = udpout_queue(r->udp, buf, len)) != 0) {
-		mm_diag_set(&r->diag, rc, "send: %s", strerror(errno));
-		return r->err = rc;
+	if ((rc = udpout_queue(k->udp, buf, len)) != 0) {
+		mm_diag_set(&k->diag, rc, "send: %s", strerror(errno));
+		return k->err = rc;
 	}
-	if (r->rate > 0) {
-		due = r->t0 + (double)c.flows / r->rate;
+	if (k->rate > 0) {
+		due = k->t0 + (double)c.flows / k->rate;
 		if (wall_now() < due) {
-			if ((rc = udpout_flush(r->udp)) != 0) {
-				mm_diag_set(&r->diag, rc, "send: %s",
+			if ((rc = udpout_flush(k->udp)) != 0) {
+				mm_diag_set(&k->diag, rc, "send: %s",
 				    strerror(errno));
-				return r->err = rc;
+				return k->err = rc;
 			}
 			wall_sleep_until(due);
 		}
@@ -252,49 +352,44 @@ isp_emit(void *arg, const uint8_t *buf, size_t len, mtime_t now)
 	return 0;
 }
 
-static size_t
-preload_len(const struct preload *p, size_t i)
-{
-	return (i + 1 < p->n ? p->off[i + 1] : p->len) - p->off[i];
-}
-
-/* Sends the preloaded datagrams, paced by cumulative flows. With `gso`,
+/* Sends the preloaded datagrams, paced by cumulative flows. With --gso,
  * runs of equal-sized datagrams (all v5 datagrams but the last) go out as
  * UDP GSO super-datagrams; shorter runs go 64 per sendmmsg(2). */
 static int
-preload_send(struct isp_run *r, int gso)
+preload_send(struct lab_sink *k)
 {
 	struct iovec iov[UDPOUT_BATCH];
-	struct preload *p = &r->pre;
-	size_t i, k, n, len = 0;
+	struct preload *p = &k->pre;
+	size_t i, j, n, len = 0;
 	int rc;
 
-	r->t0 = wall_now();
+	k->t0 = wall_now();
 	for (i = 0; i < p->n; i += n) {
 		n = 1;
-		if (gso) {
+		if (k->gso) {
 			len = preload_len(p, i);
 			for (; i + n < p->n && n < 1024 &&
 			    preload_len(p, i + n) == len; n++)
 				;
 		}
 		if (n >= 8)
-			rc = udpout_send_gso(r->udp, p->buf + p->off[i], len, n);
+			rc = udpout_send_gso(k->udp, p->buf + p->off[i], len,
+			    n);
 		else {
 			n = p->n - i < UDPOUT_BATCH ? p->n - i : UDPOUT_BATCH;
-			for (k = 0; k < n; k++) {
-				iov[k].iov_base = p->buf + p->off[i + k];
-				iov[k].iov_len = preload_len(p, i + k);
+			for (j = 0; j < n; j++) {
+				iov[j].iov_base = p->buf + p->off[i + j];
+				iov[j].iov_len = preload_len(p, i + j);
 			}
-			rc = udpout_sendv(r->udp, iov, n);
+			rc = udpout_sendv(k->udp, iov, n);
 		}
 		if (rc != 0) {
-			mm_diag_set(&r->diag, rc, "send: %s", strerror(errno));
+			mm_diag_set(&k->diag, rc, "send: %s", strerror(errno));
 			return rc;
 		}
-		if (r->rate > 0)
-			wall_sleep_until(r->t0 +
-			    (double)p->cumflows[i + n - 1] / r->rate);
+		if (k->rate > 0)
+			wall_sleep_until(k->t0 +
+			    (double)p->cumflows[i + n - 1] / k->rate);
 	}
 	return 0;
 }
@@ -324,6 +419,320 @@ csv_flow(FILE *fp, const struct flow *f)
 	    f->src_mask, f->dst_mask, addr_fmt(&f->nexthop, a3, sizeof(a3)),
 	    f->vlan, f->direction);
 }
+
+/* Zeroes `k` for the generator `cmd` ("lab isp"), with seed 1, the
+ * model's dual-stack default and export format `fmt`, and restarts
+ * getopt. */
+static void
+lab_sink_init(struct lab_sink *k, const char *cmd, enum export_format fmt)
+{
+	memset(k, 0, sizeof(*k));
+	k->cmd = cmd;
+	k->seed = 1;
+	k->v6_pct = -1;
+	k->fmt = fmt;
+	k->first = INT64_MAX;
+	optind = 1;
+}
+
+/* Parses the option `ch` (argument `arg`) if it is one of those `lab isp`
+ * and `lab flows` share. Returns 1 when parsed, 0 when not one of them,
+ * -1 on a bad value (nothing printed). */
+static int
+lab_sink_opt(struct lab_sink *k, int ch, const char *arg)
+{
+	uint64_t v;
+
+	switch (ch) {
+	case L_SEED:
+		if (parse_u64(arg, UINT64_MAX, &k->seed) != 0)
+			return -1;
+		break;
+	case L_SUBS:
+		if (parse_u64(arg, ISP_MAX_SUBSCRIBERS, &v) != 0 || v == 0)
+			return -1;
+		k->subscribers = (unsigned)v;
+		break;
+	case L_V6:
+		if (parse_u64(arg, 100, &v) != 0)
+			return -1;
+		k->v6_pct = (int)v;
+		k->v6set = 1;
+		break;
+	case L_START:
+		if (mtime_parse(arg, &k->start) != 0 || k->start <= 0)
+			return -1;
+		break;
+	case L_FORMAT:
+		if (export_format_parse(arg, &k->fmt) != 0)
+			return -1;
+		break;
+	case L_MTU:
+		if (parse_u64(arg, EXPORT_MAX_MTU, &v) != 0 ||
+		    v < EXPORT_MIN_MTU)
+			return -1;
+		k->ec.mtu = (size_t)v;
+		break;
+	case L_DOMAIN:
+		if (parse_u64(arg, UINT32_MAX, &v) != 0)
+			return -1;
+		k->ec.domain = (uint32_t)v;
+		break;
+	case L_SEND:
+		k->send = arg;
+		break;
+	case L_RATE:
+		if (parse_double(arg, &k->rate) != 0)
+			return -1;
+		break;
+	case L_SNDBUF:
+		if (parse_u64(arg, INT_MAX, &v) != 0)
+			return -1;
+		k->sndbuf = (int)v;
+		break;
+	case L_PCAP:
+		k->pcap_path = arg;
+		break;
+	case L_CSV:
+		k->csv = 1;
+		break;
+	case L_STATS:
+		k->stats = 1;
+		break;
+	default:
+		return 0;
+	}
+	return 1;
+}
+
+/* The next option of `argv` (getopt_long() over `opts`) that
+ * lab_sink_opt() does not take; those it takes are stored in `k`.
+ * Returns that option, -1 at the end of the options, or -2 after
+ * printing a bad value. */
+static int
+lab_sink_next(struct lab_sink *k, int argc, char **argv,
+    const struct option *opts)
+{
+	int ch, h;
+
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if ((h = lab_sink_opt(k, ch, optarg)) == 0)
+			return ch;
+		if (h < 0) {
+			bad_value(k->cmd, opts, ch, optarg);
+			return -2;
+		}
+	}
+	return -1;
+}
+
+/* NetFlow v5 carries IPv4 only: --v6 above 0 given with it is a usage
+ * error (printed; returns -1), else the dual-stack share becomes 0. */
+static int
+lab_sink_v5(struct lab_sink *k)
+{
+	if (k->v6set && k->v6_pct > 0) {
+		cli_err(k->cmd, "--format v5 carries IPv4 only; "
+		    "use --v6 0 or another format");
+		return -1;
+	}
+	k->v6_pct = 0;
+	return 0;
+}
+
+/* Parses the --send address, if given. Returns 0, or -1 after printing
+ * the (usage) error. */
+static int
+lab_sink_dest(struct lab_sink *k)
+{
+	if (k->send != NULL &&
+	    udpout_parse_dest(k->send, &k->ss, &k->sslen, &k->diag) != 0) {
+		cli_err(k->cmd, "--send %s", k->diag.msg);
+		return -1;
+	}
+	return 0;
+}
+
+/* Opens the exporter (with `export`), the sender (--send) and the pcap
+ * file (--pcap), prints the CSV header (--csv) and starts the clock.
+ * Returns 0, or -1 after printing the error; lab_sink_close() frees. */
+static int
+lab_sink_open(struct lab_sink *k, int export)
+{
+	if (export && (k->exp = exporter_new(k->fmt, &k->ec)) == NULL) {
+		cli_err(k->cmd, "cannot create exporter");
+		return -1;
+	}
+	if (k->send != NULL && (k->udp = udpout_open(&k->ss, k->sslen,
+	    k->ec.mtu ? k->ec.mtu : EXPORT_DEF_MTU, k->sndbuf,
+	    &k->diag)) == NULL) {
+		cli_err(k->cmd, "%s: %s", k->send, k->diag.msg);
+		return -1;
+	}
+	if (k->pcap_path != NULL && (k->pcap = pcapout_open(k->pcap_path,
+	    50000, export_dport(k->fmt, &k->ss, k->send != NULL),
+	    &k->diag)) == NULL) {
+		cli_err(k->cmd, "%s", k->diag.msg);
+		return -1;
+	}
+	if (k->csv) {
+		setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+		csv_header(stdout);
+	}
+	k->progress = cli_progress_enabled();
+	k->t0 = k->t_gen = k->last_prog = wall_now();
+	return 0;
+}
+
+/* Exports `f` at traffic time `now` (if an exporter is open), widens the
+ * span and prints `f` with --csv. A flow the format cannot carry is
+ * counted in k->skipped and, unless k->keep_skipped, left out of span and
+ * CSV. Returns 0, 1 for such a flow, or -1 when the export failed (the
+ * caller stops; lab_sink_finish() reports it). */
+static int
+lab_sink_emit(struct lab_sink *k, const struct flow *f, mtime_t now)
+{
+	int rc, skip = 0;
+
+	if (k->exp != NULL) {
+		rc = exporter_add(k->exp, f, now, sink_emit, k);
+		if (rc == MM_EUNSUP) {
+			k->skipped++;
+			skip = 1;
+		} else if (rc != 0)
+			return -1;
+	}
+	if (skip && !k->keep_skipped)
+		return 1;
+	if (f->first < k->first)
+		k->first = f->first;
+	if (f->last > k->last)
+		k->last = f->last;
+	if (k->csv)
+		csv_flow(stdout, f);
+	return skip;
+}
+
+/* One progress line on stderr ("\rmamori lab isp: N flows, R flows/s")
+ * when enabled, at most every 64 Ki flows and 0.5 s of wall time. */
+static void
+lab_sink_tick(struct lab_sink *k, uint64_t n)
+{
+	if (!k->progress || (n & 0xffff) != 0 ||
+	    wall_now() - k->last_prog < 0.5)
+		return;
+	k->last_prog = wall_now();
+	fprintf(stderr, "\rmamori %s: %" PRIu64 " flows, %.0f flows/s   ",
+	    k->cmd, n, (double)n / (k->last_prog - k->t_gen));
+}
+
+/* Ends the export at traffic time `now`: flushes the exporter, sends the
+ * --preload buffer and the last batch. Returns 0, or -1 after printing
+ * the first error (an emit error included). */
+static int
+lab_sink_finish(struct lab_sink *k, mtime_t now)
+{
+	if (k->exp != NULL && k->err == 0)
+		exporter_flush(k->exp, now, sink_emit, k);
+	if (k->err != 0) {
+		cli_err(k->cmd, "%s", k->diag.msg);
+		return -1;
+	}
+	if (k->udp != NULL && k->preload && preload_send(k) != 0) {
+		cli_err(k->cmd, "%s", k->diag.msg);
+		return -1;
+	}
+	if (k->udp != NULL && udpout_flush(k->udp) != 0) {
+		cli_err(k->cmd, "send: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Closes the pcap file if open. Returns 0, or -1 after printing a write
+ * error. */
+static int
+lab_sink_pcap_close(struct lab_sink *k)
+{
+	int rc;
+
+	if (k->pcap == NULL)
+		return 0;
+	rc = pcapout_close(k->pcap);
+	k->pcap = NULL;
+	if (rc != 0) {
+		cli_err(k->cmd, "%s: write error", k->pcap_path);
+		return -1;
+	}
+	return 0;
+}
+
+/* Stops the clock, clears the progress line and flushes the CSV. Returns
+ * 0, or -1 after printing a write error. */
+static int
+lab_sink_done(struct lab_sink *k)
+{
+	k->t_end = wall_now();
+	if (k->progress)
+		fprintf(stderr, "\r%60s\r", "");
+	if (k->csv && fflush(stdout) != 0) {
+		cli_err(k->cmd, "stdout: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Copies the exporter's and the sender's totals (zero for those not open)
+ * and returns where the --stats line goes: stdout, or stderr with --csv. */
+static FILE *
+lab_sink_counters(const struct lab_sink *k, struct export_counters *c,
+    struct udpout_counters *uc)
+{
+	memset(c, 0, sizeof(*c));
+	memset(uc, 0, sizeof(*uc));
+	if (k->exp != NULL)
+		exporter_counters(k->exp, c);
+	if (k->udp != NULL)
+		udpout_counters(k->udp, uc);
+	return k->csv ? stderr : stdout;
+}
+
+/* Prints the span of the flows as ,"first":"T","last":"T" (empty strings
+ * unless `any`). */
+static void
+lab_sink_span(const struct lab_sink *k, FILE *fp, int any)
+{
+	char t1[MTIME_STRLEN], t2[MTIME_STRLEN];
+
+	fprintf(fp, ",\"first\":\"%s\",\"last\":\"%s\"",
+	    any ? mtime_fmt(k->first, 1, t1, sizeof(t1)) : "",
+	    any ? mtime_fmt(k->last, 1, t2, sizeof(t2)) : "");
+}
+
+/* Prints ,"PFXseconds":S,"PFXflows_per_sec":R for `n` flows from wall
+ * time `from` to the end. */
+static void
+lab_sink_rate(const struct lab_sink *k, FILE *fp, const char *pfx,
+    double from, uint64_t n)
+{
+	fprintf(fp, ",\"%sseconds\":%.3f,\"%sflows_per_sec\":%.0f", pfx,
+	    k->t_end - from, pfx,
+	    k->t_end > from ? (double)n / (k->t_end - from) : 0.0);
+}
+
+/* Closes and frees what lab_sink_open() opened (a pcap file without
+ * reporting errors); `k` may be partly open. */
+static void
+lab_sink_close(struct lab_sink *k)
+{
+	if (k->pcap != NULL)
+		pcapout_close(k->pcap);
+	udpout_close(k->udp);
+	preload_free(&k->pre);
+	exporter_free(k->exp);
+}
+
+/* ---- lab isp ---- */
 
 static void
 usage_isp(FILE *fp)
@@ -365,204 +774,94 @@ usage_isp(FILE *fp)
 	    "                       or stderr with --csv)\n");
 }
 
-enum {
-	O_SEED = 256, O_SUBS, O_SERVERS, O_V6, O_FLOWS, O_DURATION, O_START,
-	O_FORMAT, O_MTU, O_DOMAIN, O_TEVERY, O_TSECS, O_SEND, O_RATE,
-	O_PRELOAD, O_SNDBUF, O_PCAP, O_CSV, O_STATS, O_GSO
-};
-
 static const struct option isp_opts[] = {
-	{ "seed", required_argument, NULL, O_SEED },
-	{ "subscribers", required_argument, NULL, O_SUBS },
-	{ "servers", required_argument, NULL, O_SERVERS },
-	{ "v6", required_argument, NULL, O_V6 },
-	{ "flows", required_argument, NULL, O_FLOWS },
-	{ "duration", required_argument, NULL, O_DURATION },
-	{ "start", required_argument, NULL, O_START },
-	{ "format", required_argument, NULL, O_FORMAT },
-	{ "mtu", required_argument, NULL, O_MTU },
-	{ "domain", required_argument, NULL, O_DOMAIN },
-	{ "template-every", required_argument, NULL, O_TEVERY },
-	{ "template-secs", required_argument, NULL, O_TSECS },
-	{ "send", required_argument, NULL, O_SEND },
-	{ "rate", required_argument, NULL, O_RATE },
-	{ "preload", no_argument, NULL, O_PRELOAD },
-	{ "gso", no_argument, NULL, O_GSO },
-	{ "sndbuf", required_argument, NULL, O_SNDBUF },
-	{ "pcap", required_argument, NULL, O_PCAP },
-	{ "csv", no_argument, NULL, O_CSV },
-	{ "stats", no_argument, NULL, O_STATS },
+	{ "seed", required_argument, NULL, L_SEED },
+	{ "subscribers", required_argument, NULL, L_SUBS },
+	{ "servers", required_argument, NULL, L_SERVERS },
+	{ "v6", required_argument, NULL, L_V6 },
+	{ "flows", required_argument, NULL, L_FLOWS },
+	{ "duration", required_argument, NULL, L_DURATION },
+	{ "start", required_argument, NULL, L_START },
+	{ "format", required_argument, NULL, L_FORMAT },
+	{ "mtu", required_argument, NULL, L_MTU },
+	{ "domain", required_argument, NULL, L_DOMAIN },
+	{ "template-every", required_argument, NULL, L_TEVERY },
+	{ "template-secs", required_argument, NULL, L_TSECS },
+	{ "send", required_argument, NULL, L_SEND },
+	{ "rate", required_argument, NULL, L_RATE },
+	{ "preload", no_argument, NULL, L_PRELOAD },
+	{ "gso", no_argument, NULL, L_GSO },
+	{ "sndbuf", required_argument, NULL, L_SNDBUF },
+	{ "pcap", required_argument, NULL, L_PCAP },
+	{ "csv", no_argument, NULL, L_CSV },
+	{ "stats", no_argument, NULL, L_STATS },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
 
 static int
-parse_u64(const char *s, uint64_t max, uint64_t *v)
-{
-	char *end;
-	unsigned long long x;
-
-	if (*s == '\0' || *s == '-')
-		return -1;
-	errno = 0;
-	x = strtoull(s, &end, 0);
-	if (*end != '\0' || errno != 0 || x > max)
-		return -1;
-	*v = x;
-	return 0;
-}
-
-static int
-parse_double(const char *s, double *v)
-{
-	char *end;
-
-	errno = 0;
-	*v = strtod(s, &end);
-	if (*s == '\0' || *end != '\0' || errno != 0 || !(*v >= 0))
-		return -1;
-	return 0;
-}
-
-static int
 run_isp(int argc, char **argv)
 {
 	struct isp_conf ic;
-	struct export_conf ec;
-	enum export_format fmt = EXPORT_NFV9;
-	struct isp_run r;
+	struct lab_sink k;
 	struct isp *g = NULL;
 	struct flow f;
-	struct sockaddr_storage ss;
-	socklen_t sslen = 0;
 	struct export_counters c;
 	struct udpout_counters uc;
-	const char *send = NULL, *pcap = NULL;
-	uint64_t v, nflows = 0, maxflows = DEF_FLOWS, skipped = 0;
-	mtime_t duration = 0, end = INT64_MAX, first = INT64_MAX, last = 0;
-	double t_gen, t_end, last_prog;
-	int ch, csv = 0, stats = 0, have_flows = 0, v6set = 0, sndbuf = 0;
-	int gso = 0;
-	int rc = EXIT_RUNTIME, progress;
-	char ts1[MTIME_STRLEN], ts2[MTIME_STRLEN];
+	uint64_t v, nflows = 0, maxflows = DEF_FLOWS;
+	mtime_t duration = 0, end = INT64_MAX;
+	int ch, h, have_flows = 0, rc = EXIT_RUNTIME;
 	FILE *sfp;
 
 	memset(&ic, 0, sizeof(ic));
-	memset(&ec, 0, sizeof(ec));
-	memset(&r, 0, sizeof(r));
-	ic.seed = 1;
-	ic.v6_pct = -1;
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "h", isp_opts, NULL)) != -1) {
+	lab_sink_init(&k, "lab isp", EXPORT_NFV9);
+	while ((ch = lab_sink_next(&k, argc, argv, isp_opts)) != -1) {
 		switch (ch) {
-		case O_SEED:
-			if (parse_u64(optarg, UINT64_MAX, &ic.seed) != 0)
-				goto bad;
-			break;
-		case O_SUBS:
-			if (parse_u64(optarg, ISP_MAX_SUBSCRIBERS, &v) != 0 ||
-			    v == 0)
-				goto bad;
-			ic.subscribers = (unsigned)v;
-			break;
-		case O_SERVERS:
+		case L_SERVERS:
 			if (parse_u64(optarg, ISP_MAX_SERVERS, &v) != 0 ||
 			    v < 1000)
 				goto bad;
 			ic.servers = (unsigned)v;
 			break;
-		case O_V6:
-			if (parse_u64(optarg, 100, &v) != 0)
-				goto bad;
-			ic.v6_pct = (int)v;
-			v6set = 1;
-			break;
-		case O_FLOWS:
+		case L_FLOWS:
 			if (parse_u64(optarg, UINT64_MAX, &maxflows) != 0)
 				goto bad;
 			have_flows = 1;
 			break;
-		case O_DURATION:
+		case L_DURATION:
 			if (mtime_parse_duration(optarg, &duration) != 0 ||
 			    duration <= 0)
 				goto bad;
 			break;
-		case O_START:
-			if (mtime_parse(optarg, &ic.start) != 0 ||
-			    ic.start <= 0)
-				goto bad;
-			break;
-		case O_FORMAT:
-			if (export_format_parse(optarg, &fmt) != 0)
-				goto bad;
-			break;
-		case O_MTU:
-			if (parse_u64(optarg, EXPORT_MAX_MTU, &v) != 0 ||
-			    v < EXPORT_MIN_MTU)
-				goto bad;
-			ec.mtu = (size_t)v;
-			break;
-		case O_DOMAIN:
-			if (parse_u64(optarg, UINT32_MAX, &v) != 0)
-				goto bad;
-			ec.domain = (uint32_t)v;
-			break;
-		case O_TEVERY:
+		case L_TEVERY:
 			if (parse_u64(optarg, UINT32_MAX, &v) != 0 || v == 0)
 				goto bad;
-			ec.tmpl_every_pkts = (unsigned)v;
+			k.ec.tmpl_every_pkts = (unsigned)v;
 			break;
-		case O_TSECS:
+		case L_TSECS:
 			if (parse_u64(optarg, 86400 * 365, &v) != 0)
 				goto bad;
-			ec.tmpl_every_ms = v == 0 ? -1 : (mtime_t)v * 1000;
+			k.ec.tmpl_every_ms = v == 0 ? -1 : (mtime_t)v * 1000;
 			break;
-		case O_SEND:
-			send = optarg;
+		case L_PRELOAD:
+			k.preload = 1;
 			break;
-		case O_RATE:
-			if (parse_double(optarg, &r.rate) != 0)
-				goto bad;
+		case L_GSO:
+			k.gso = 1;
+			k.preload = 1;
 			break;
-		case O_PRELOAD:
-			r.preload = 1;
-			break;
-		case O_GSO:
-			gso = 1;
-			r.preload = 1;
-			break;
-		case O_SNDBUF:
-			if (parse_u64(optarg, INT_MAX, &v) != 0)
-				goto bad;
-			sndbuf = (int)v;
-			break;
-		case O_PCAP:
-			pcap = optarg;
-			break;
-		case O_CSV:
-			csv = 1;
-			break;
-		case O_STATS:
-			stats = 1;
-			break;
-		case 'h':
-			usage_isp(stdout);
-			return EXIT_OK;
 		default:
-			usage_isp(stderr);
-			return EXIT_USAGE;
+			return opt_end(ch, usage_isp);
 		}
 	}
-	if (optind != argc) {
-		cli_err("lab isp", "unexpected argument '%s'", argv[optind]);
+	if (no_operand(k.cmd, argc, argv) != 0)
 		return EXIT_USAGE;
-	}
-	if (send == NULL && pcap == NULL && !csv && !stats) {
-		cli_err("lab isp", "nothing to do: give --send, --pcap, --csv "
+	if (k.send == NULL && k.pcap_path == NULL && !k.csv && !k.stats) {
+		cli_err(k.cmd, "nothing to do: give --send, --pcap, --csv "
 		    "or --stats");
 		return EXIT_USAGE;
 	}
-	if (fmt == EXPORT_NFV5 && v5_only("lab isp", v6set, &ic.v6_pct) != 0)
+	if (k.fmt == EXPORT_NFV5 && lab_sink_v5(&k) != 0)
 		return EXIT_USAGE;
 	if (duration > 0) {
 		if (have_flows)
@@ -571,121 +870,61 @@ run_isp(int argc, char **argv)
 		else
 			maxflows = UINT64_MAX;
 	}
-	if (send != NULL &&
-	    udpout_parse_dest(send, &ss, &sslen, &r.diag) != 0) {
-		cli_err("lab isp", "--send %s", r.diag.msg);
+	if (lab_sink_dest(&k) != 0)
 		return EXIT_USAGE;
-	}
+	ic.seed = k.seed;
+	ic.subscribers = k.subscribers;
+	ic.v6_pct = k.v6_pct;
+	ic.start = k.start;
 	if ((g = isp_new(&ic)) == NULL) {
-		cli_err("lab isp", "bad generator configuration");
+		cli_err(k.cmd, "bad generator configuration");
 		return EXIT_USAGE;
 	}
 	if (duration > 0)
 		end = isp_clock(g) + duration;
-	if ((r.exp = exporter_new(fmt, &ec)) == NULL) {
-		cli_err("lab isp", "cannot create exporter");
+	if (lab_sink_open(&k, 1) != 0)
 		goto out;
-	}
-	if (send != NULL && (r.udp = udpout_open(&ss, sslen,
-	    ec.mtu ? ec.mtu : EXPORT_DEF_MTU, sndbuf, &r.diag)) == NULL) {
-		cli_err("lab isp", "%s: %s", send, r.diag.msg);
-		goto out;
-	}
-	if (pcap != NULL && (r.pcap = pcapout_open(pcap, 50000,
-	    export_dport(fmt, &ss, send != NULL), &r.diag)) == NULL) {
-		cli_err("lab isp", "%s", r.diag.msg);
-		goto out;
-	}
-	if (csv) {
-		setvbuf(stdout, NULL, _IOFBF, 1 << 16);
-		csv_header(stdout);
-	}
 
-	progress = cli_progress_enabled();
-	r.t0 = t_gen = last_prog = wall_now();
 	while (nflows < maxflows) {
 		isp_next(g, &f);
 		if (isp_clock(g) > end)
 			break;
-		ch = exporter_add(r.exp, &f, isp_clock(g), isp_emit, &r);
-		if (ch == MM_EUNSUP) {
-			skipped++;
+		if ((h = lab_sink_emit(&k, &f, isp_clock(g))) > 0)
 			continue;
-		}
-		if (ch != 0)
+		if (h < 0)
 			break;
 		nflows++;
-		if (f.first < first)
-			first = f.first;
-		if (f.last > last)
-			last = f.last;
-		if (csv)
-			csv_flow(stdout, &f);
-		if (progress)
-			progress_tick("lab isp", nflows, t_gen, &last_prog);
+		lab_sink_tick(&k, nflows);
 	}
-	if (r.err == 0)
-		exporter_flush(r.exp, isp_clock(g), isp_emit, &r);
-	if (r.err != 0) {
-		cli_err("lab isp", "%s", r.diag.msg);
+	if (lab_sink_finish(&k, isp_clock(g)) != 0 || lab_sink_done(&k) != 0 ||
+	    lab_sink_pcap_close(&k) != 0)
 		goto out;
-	}
-	if (r.udp != NULL && r.preload && preload_send(&r, gso) != 0) {
-		cli_err("lab isp", "%s", r.diag.msg);
-		goto out;
-	}
-	if (r.udp != NULL && udpout_flush(r.udp) != 0) {
-		cli_err("lab isp", "send: %s", strerror(errno));
-		goto out;
-	}
-	t_end = wall_now();
-	if (progress)
-		fprintf(stderr, "\r%60s\r", "");
-	if (csv && fflush(stdout) != 0) {
-		cli_err("lab isp", "stdout: %s", strerror(errno));
-		goto out;
-	}
-	if (pcap_finish(&r, "lab isp", pcap) != 0)
-		goto out;
-	if (stats) {
-		exporter_counters(r.exp, &c);
-		memset(&uc, 0, sizeof(uc));
-		if (r.udp != NULL)
-			udpout_counters(r.udp, &uc);
-		sfp = csv ? stderr : stdout;
+	if (k.stats) {
+		sfp = lab_sink_counters(&k, &c, &uc);
 		fprintf(sfp, "{\"format\":\"%s\",\"seed\":%" PRIu64
 		    ",\"flows\":%" PRIu64 ",\"packets\":%" PRIu64
 		    ",\"bytes\":%" PRIu64 ",\"datagrams\":%" PRIu64
 		    ",\"datagram_bytes\":%" PRIu64 ",\"templates\":%" PRIu64
 		    ",\"skipped\":%" PRIu64 ",\"sent_datagrams\":%" PRIu64
-		    ",\"send_errors\":%" PRIu64 ",\"syscalls\":%" PRIu64
-		    ",\"first\":\"%s\",\"last\":\"%s\""
-		    ",\"seconds\":%.3f,\"flows_per_sec\":%.0f"
-		    ",\"send_seconds\":%.3f,\"send_flows_per_sec\":%.0f}\n",
-		    export_format_name(fmt), ic.seed, c.flows, c.packets,
-		    c.bytes, c.datagrams, c.octets, c.templates, skipped,
-		    uc.datagrams, uc.errors, uc.syscalls,
-		    nflows ? mtime_fmt(first, 1, ts1, sizeof(ts1)) : "",
-		    nflows ? mtime_fmt(last, 1, ts2, sizeof(ts2)) : "",
-		    t_end - t_gen,
-		    t_end > t_gen ? (double)c.flows / (t_end - t_gen) : 0.0,
-		    t_end - r.t0,
-		    t_end > r.t0 ? (double)c.flows / (t_end - r.t0) : 0.0);
+		    ",\"send_errors\":%" PRIu64 ",\"syscalls\":%" PRIu64,
+		    export_format_name(k.fmt), ic.seed, c.flows, c.packets,
+		    c.bytes, c.datagrams, c.octets, c.templates, k.skipped,
+		    uc.datagrams, uc.errors, uc.syscalls);
+		lab_sink_span(&k, sfp, nflows != 0);
+		lab_sink_rate(&k, sfp, "", k.t_gen, c.flows);
+		lab_sink_rate(&k, sfp, "send_", k.t0, c.flows);
+		fprintf(sfp, "}\n");
 	}
 	rc = EXIT_OK;
 out:
-	if (r.pcap != NULL)
-		pcapout_close(r.pcap);
-	udpout_close(r.udp);
-	preload_free(&r.pre);
-	exporter_free(r.exp);
+	lab_sink_close(&k);
 	isp_free(g);
 	return rc;
 bad:
-	cli_err("lab isp", "bad value for --%s: '%s'",
-	    isp_opts[ch - O_SEED].name, optarg);
-	return EXIT_USAGE;
+	return bad_value(k.cmd, isp_opts, ch, optarg);
 }
+
+/* ---- lab flows ---- */
 
 static void
 usage_lflows(FILE *fp)
@@ -731,155 +970,92 @@ usage_lflows(FILE *fp)
 	    "                       or stderr with --csv)\n");
 }
 
-enum {
-	F_SEED = 256, F_SUBS, F_BOTNETS, F_V6, F_START, F_DURATION, F_FLOWS,
-	F_SAMPLING, F_NOBG, F_DATA, F_CODEC, F_LEVEL, F_ROTATE, F_SEND,
-	F_FORMAT, F_RATE, F_MTU, F_DOMAIN, F_SNDBUF, F_TRUTH, F_CSV, F_STATS,
-	F_PCAP
-};
-
 static const struct option flows_opts[] = {
-	{ "seed", required_argument, NULL, F_SEED },
-	{ "subscribers", required_argument, NULL, F_SUBS },
-	{ "botnets", required_argument, NULL, F_BOTNETS },
-	{ "v6", required_argument, NULL, F_V6 },
-	{ "start", required_argument, NULL, F_START },
-	{ "duration", required_argument, NULL, F_DURATION },
-	{ "flows", required_argument, NULL, F_FLOWS },
-	{ "sampling", required_argument, NULL, F_SAMPLING },
-	{ "no-background", no_argument, NULL, F_NOBG },
-	{ "data", required_argument, NULL, F_DATA },
-	{ "codec", required_argument, NULL, F_CODEC },
-	{ "level", required_argument, NULL, F_LEVEL },
-	{ "rotate", required_argument, NULL, F_ROTATE },
-	{ "send", required_argument, NULL, F_SEND },
-	{ "format", required_argument, NULL, F_FORMAT },
-	{ "rate", required_argument, NULL, F_RATE },
-	{ "mtu", required_argument, NULL, F_MTU },
-	{ "domain", required_argument, NULL, F_DOMAIN },
-	{ "sndbuf", required_argument, NULL, F_SNDBUF },
-	{ "truth", required_argument, NULL, F_TRUTH },
-	{ "csv", no_argument, NULL, F_CSV },
-	{ "stats", no_argument, NULL, F_STATS },
-	{ "pcap", required_argument, NULL, F_PCAP },
+	{ "seed", required_argument, NULL, L_SEED },
+	{ "subscribers", required_argument, NULL, L_SUBS },
+	{ "botnets", required_argument, NULL, L_BOTNETS },
+	{ "v6", required_argument, NULL, L_V6 },
+	{ "start", required_argument, NULL, L_START },
+	{ "duration", required_argument, NULL, L_DURATION },
+	{ "flows", required_argument, NULL, L_FLOWS },
+	{ "sampling", required_argument, NULL, L_SAMPLING },
+	{ "no-background", no_argument, NULL, L_NOBG },
+	{ "data", required_argument, NULL, L_DATA },
+	{ "codec", required_argument, NULL, L_CODEC },
+	{ "level", required_argument, NULL, L_LEVEL },
+	{ "rotate", required_argument, NULL, L_ROTATE },
+	{ "send", required_argument, NULL, L_SEND },
+	{ "format", required_argument, NULL, L_FORMAT },
+	{ "rate", required_argument, NULL, L_RATE },
+	{ "mtu", required_argument, NULL, L_MTU },
+	{ "domain", required_argument, NULL, L_DOMAIN },
+	{ "sndbuf", required_argument, NULL, L_SNDBUF },
+	{ "truth", required_argument, NULL, L_TRUTH },
+	{ "csv", no_argument, NULL, L_CSV },
+	{ "stats", no_argument, NULL, L_STATS },
+	{ "pcap", required_argument, NULL, L_PCAP },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
-
-static int
-write_truth(const char *path, const struct day *d)
-{
-	char *buf;
-	size_t len;
-	FILE *fp;
-	int rc = 0;
-
-	if (day_truth_json(d, &buf, &len) != 0) {
-		cli_err("lab flows", "truth: out of memory");
-		return -1;
-	}
-	if ((fp = fopen(path, "w")) == NULL) {
-		cli_err("lab flows", "%s: %s", path, strerror(errno));
-		free(buf);
-		return -1;
-	}
-	if (fwrite(buf, 1, len, fp) != len)
-		rc = -1;
-	if (fclose(fp) != 0)
-		rc = -1;
-	if (rc != 0)
-		cli_err("lab flows", "%s: write error", path);
-	free(buf);
-	return rc;
-}
 
 static int
 run_lflows(int argc, char **argv)
 {
 	struct day_conf dc;
 	struct store_conf sc;
-	struct export_conf ec;
-	enum export_format fmt = EXPORT_IPFIX;
-	struct isp_run r;
+	struct lab_sink k;
 	struct day *d = NULL;
 	struct store_writer *w = NULL;
 	struct flow f;
-	struct sockaddr_storage ss;
-	socklen_t sslen = 0;
 	struct export_counters c;
 	struct udpout_counters uc;
 	struct day_counters dcnt;
 	struct mm_diag diag;
-	const char *send = NULL, *data = NULL, *truth = NULL, *pcap = NULL;
-	uint64_t v, n = 0, skipped = 0, rows = 0, blocks = 0, sbytes = 0;
-	mtime_t key = 0, first = INT64_MAX, last = 0;
-	double t_gen, t_end, last_prog;
-	int ch, csv = 0, stats = 0, v6set = 0, sndbuf = 0, progress;
-	int rc = EXIT_RUNTIME;
-	char ts1[MTIME_STRLEN], ts2[MTIME_STRLEN];
+	const char *data = NULL, *truth = NULL;
+	char *buf = NULL;
+	size_t len = 0;
+	uint64_t v, n = 0, rows = 0, blocks = 0, sbytes = 0;
+	mtime_t key = 0;
+	int ch, h, export, rc = EXIT_RUNTIME;
 	FILE *sfp;
 
 	memset(&dc, 0, sizeof(dc));
 	memset(&sc, 0, sizeof(sc));
-	memset(&ec, 0, sizeof(ec));
-	memset(&r, 0, sizeof(r));
 	memset(&diag, 0, sizeof(diag));
-	dc.seed = 1;
+	lab_sink_init(&k, "lab flows", EXPORT_IPFIX);
+	k.keep_skipped = 1;
 	dc.botnets = -1;
-	dc.v6_pct = -1;
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "h", flows_opts, NULL)) != -1) {
+	while ((ch = lab_sink_next(&k, argc, argv, flows_opts)) != -1) {
 		switch (ch) {
-		case F_SEED:
-			if (parse_u64(optarg, UINT64_MAX, &dc.seed) != 0)
-				goto bad;
-			break;
-		case F_SUBS:
-			if (parse_u64(optarg, ISP_MAX_SUBSCRIBERS, &v) != 0 ||
-			    v == 0)
-				goto bad;
-			dc.subscribers = (unsigned)v;
-			break;
-		case F_BOTNETS:
+		case L_BOTNETS:
 			if (parse_u64(optarg, DAY_MAX_BOTNETS, &v) != 0)
 				goto bad;
 			dc.botnets = (int)v;
 			break;
-		case F_V6:
-			if (parse_u64(optarg, 100, &v) != 0)
-				goto bad;
-			dc.v6_pct = (int)v;
-			v6set = 1;
-			break;
-		case F_START:
-			if (mtime_parse(optarg, &dc.start) != 0 ||
-			    dc.start <= 0)
-				goto bad;
-			break;
-		case F_DURATION:
+		case L_DURATION:
 			if (mtime_parse_duration(optarg, &dc.duration) != 0 ||
 			    dc.duration < 60000 ||
 			    dc.duration > DAY_MAX_DURATION)
 				goto bad;
 			break;
-		case F_FLOWS:
+		case L_FLOWS:
 			if (parse_u64(optarg, UINT64_MAX, &dc.flows) != 0 ||
 			    dc.flows == 0)
 				goto bad;
 			break;
-		case F_SAMPLING:
+		case L_SAMPLING:
 			if (parse_u64(optarg, DAY_MAX_SAMPLING, &v) != 0 ||
 			    v == 0)
 				goto bad;
 			dc.sampling = (uint32_t)v;
 			break;
-		case F_NOBG:
+		case L_NOBG:
 			dc.no_background = 1;
 			break;
-		case F_DATA:
+		case L_DATA:
 			data = optarg;
 			break;
-		case F_CODEC:
+		case L_CODEC:
 			if (strcmp(optarg, "zstd") == 0)
 				sc.codec = STORE_ZSTD;
 			else if (strcmp(optarg, "lz4") == 0)
@@ -889,83 +1065,41 @@ run_lflows(int argc, char **argv)
 			else
 				goto bad;
 			break;
-		case F_LEVEL:
+		case L_LEVEL:
 			if (parse_u64(optarg, 22, &v) != 0)
 				goto bad;
 			sc.level = (int)v;
 			break;
-		case F_ROTATE:
+		case L_ROTATE:
 			if (parse_u64(optarg, 86400, &v) != 0 || v < 1)
 				goto bad;
 			sc.rotate_ms = (mtime_t)v * 1000;
 			break;
-		case F_SEND:
-			send = optarg;
-			break;
-		case F_FORMAT:
-			if (export_format_parse(optarg, &fmt) != 0)
-				goto bad;
-			break;
-		case F_RATE:
-			if (parse_double(optarg, &r.rate) != 0)
-				goto bad;
-			break;
-		case F_MTU:
-			if (parse_u64(optarg, EXPORT_MAX_MTU, &v) != 0 ||
-			    v < EXPORT_MIN_MTU)
-				goto bad;
-			ec.mtu = (size_t)v;
-			break;
-		case F_DOMAIN:
-			if (parse_u64(optarg, UINT32_MAX, &v) != 0)
-				goto bad;
-			ec.domain = (uint32_t)v;
-			break;
-		case F_SNDBUF:
-			if (parse_u64(optarg, INT_MAX, &v) != 0)
-				goto bad;
-			sndbuf = (int)v;
-			break;
-		case F_TRUTH:
+		case L_TRUTH:
 			truth = optarg;
 			break;
-		case F_CSV:
-			csv = 1;
-			break;
-		case F_STATS:
-			stats = 1;
-			break;
-		case F_PCAP:
-			pcap = optarg;
-			break;
-		case 'h':
-			usage_lflows(stdout);
-			return EXIT_OK;
 		default:
-			usage_lflows(stderr);
-			return EXIT_USAGE;
+			return opt_end(ch, usage_lflows);
 		}
 	}
-	if (optind != argc) {
-		cli_err("lab flows", "unexpected argument '%s'", argv[optind]);
+	if (no_operand(k.cmd, argc, argv) != 0)
 		return EXIT_USAGE;
-	}
-	if (data == NULL && send == NULL && pcap == NULL && truth == NULL &&
-	    !csv && !stats) {
-		cli_err("lab flows", "nothing to do: give --data, --send, "
+	export = k.send != NULL || k.pcap_path != NULL;
+	if (data == NULL && !export && truth == NULL && !k.csv && !k.stats) {
+		cli_err(k.cmd, "nothing to do: give --data, --send, "
 		    "--pcap, --truth, --csv or --stats");
 		return EXIT_USAGE;
 	}
-	if ((send != NULL || pcap != NULL) && fmt == EXPORT_NFV5 &&
-	    v5_only("lab flows", v6set, &dc.v6_pct) != 0)
+	if (export && k.fmt == EXPORT_NFV5 && lab_sink_v5(&k) != 0)
 		return EXIT_USAGE;
-	if (send != NULL &&
-	    udpout_parse_dest(send, &ss, &sslen, &r.diag) != 0) {
-		cli_err("lab flows", "--send %s", r.diag.msg);
+	if (lab_sink_dest(&k) != 0)
 		return EXIT_USAGE;
-	}
+	dc.seed = k.seed;
+	dc.subscribers = k.subscribers;
+	dc.v6_pct = k.v6_pct;
+	dc.start = k.start;
 	if ((d = day_new(&dc, &diag)) == NULL) {
-		cli_err("lab flows", "%s", diag.msg);
+		cli_err(k.cmd, "%s", diag.msg);
 		return EXIT_USAGE;
 	}
 	if (data != NULL) {
@@ -980,146 +1114,87 @@ run_lflows(int argc, char **argv)
 			sc.rotate_ms = 300000;
 		sc.flush_ms = sc.rotate_ms;
 		if (store_writer_open(data, &sc, &w, &diag) != 0) {
-			cli_err("lab flows", "%s", diag.msg);
+			cli_err(k.cmd, "%s", diag.msg);
 			goto out;
 		}
 	}
-	if (send != NULL || pcap != NULL) {
-		if (day_conf(d)->sampling > 1) {
-			ec.sampling = day_conf(d)->sampling > 0x3fff ? 0x3fff :
-			    (uint16_t)day_conf(d)->sampling;
-			ec.sampling_fields = 1;
-		}
-		if ((r.exp = exporter_new(fmt, &ec)) == NULL) {
-			cli_err("lab flows", "cannot create exporter");
-			goto out;
-		}
-		if (send != NULL && (r.udp = udpout_open(&ss, sslen,
-		    ec.mtu ? ec.mtu : EXPORT_DEF_MTU, sndbuf, &r.diag)) ==
-		    NULL) {
-			cli_err("lab flows", "%s: %s", send, r.diag.msg);
-			goto out;
-		}
-		if (pcap != NULL && (r.pcap = pcapout_open(pcap, 50000,
-		    export_dport(fmt, &ss, send != NULL), &r.diag)) == NULL) {
-			cli_err("lab flows", "%s", r.diag.msg);
-			goto out;
-		}
+	if (export && day_conf(d)->sampling > 1) {
+		k.ec.sampling = day_conf(d)->sampling > 0x3fff ? 0x3fff :
+		    (uint16_t)day_conf(d)->sampling;
+		k.ec.sampling_fields = 1;
 	}
-	if (csv) {
-		setvbuf(stdout, NULL, _IOFBF, 1 << 16);
-		csv_header(stdout);
-	}
+	if (lab_sink_open(&k, export) != 0)
+		goto out;
 
-	progress = cli_progress_enabled();
-	r.t0 = t_gen = last_prog = wall_now();
 	while (day_next(d, &f, &key) == 1) {
-		if (f.first < first)
-			first = f.first;
-		if (f.last > last)
-			last = f.last;
 		if (w != NULL && store_writer_add(w, &f, key, &diag) != 0) {
-			cli_err("lab flows", "%s", diag.msg);
+			cli_err(k.cmd, "%s", diag.msg);
 			goto out;
 		}
-		if (r.exp != NULL) {
-			ch = exporter_add(r.exp, &f, key, isp_emit, &r);
-			if (ch == MM_EUNSUP)
-				skipped++;
-			else if (ch != 0)
-				break;
-		}
-		if (csv)
-			csv_flow(stdout, &f);
+		if (lab_sink_emit(&k, &f, key) < 0)
+			break;
 		n++;
-		if (progress)
-			progress_tick("lab flows", n, t_gen, &last_prog);
+		lab_sink_tick(&k, n);
 	}
-	if (r.exp != NULL && r.err == 0)
-		exporter_flush(r.exp, key, isp_emit, &r);
-	if (r.err != 0) {
-		cli_err("lab flows", "%s", r.diag.msg);
-		goto out;
-	}
-	if (r.udp != NULL && udpout_flush(r.udp) != 0) {
-		cli_err("lab flows", "send: %s", strerror(errno));
-		goto out;
-	}
-	if (pcap_finish(&r, "lab flows", pcap) != 0)
+	if (lab_sink_finish(&k, key) != 0 || lab_sink_pcap_close(&k) != 0)
 		goto out;
 	if (w != NULL) {
 		if (store_writer_flush(w, &diag) != 0) {
-			cli_err("lab flows", "%s", diag.msg);
+			cli_err(k.cmd, "%s", diag.msg);
 			goto out;
 		}
 		store_writer_counts(w, &rows, &blocks, &sbytes);
-		ch = store_writer_close(w, &diag);
+		h = store_writer_close(w, &diag);
 		w = NULL;
-		if (ch != 0) {
-			cli_err("lab flows", "%s", diag.msg);
+		if (h != 0) {
+			cli_err(k.cmd, "%s", diag.msg);
 			goto out;
 		}
 	}
-	t_end = wall_now();
-	if (progress)
-		fprintf(stderr, "\r%60s\r", "");
-	if (csv && fflush(stdout) != 0) {
-		cli_err("lab flows", "stdout: %s", strerror(errno));
+	if (lab_sink_done(&k) != 0)
 		goto out;
+	if (truth != NULL) {
+		h = day_truth_json(d, &buf, &len);
+		if (write_doc(k.cmd, "truth", truth, h, buf, len) != 0)
+			goto out;
 	}
-	if (truth != NULL && write_truth(truth, d) != 0)
-		goto out;
-	if (stats) {
+	if (k.stats) {
 		day_counters(d, &dcnt);
-		memset(&c, 0, sizeof(c));
-		memset(&uc, 0, sizeof(uc));
-		if (r.exp != NULL)
-			exporter_counters(r.exp, &c);
-		if (r.udp != NULL)
-			udpout_counters(r.udp, &uc);
-		sfp = csv ? stderr : stdout;
+		sfp = lab_sink_counters(&k, &c, &uc);
 		fprintf(sfp, "{\"generator\":\"flows\",\"seed\":%" PRIu64
 		    ",\"subscribers\":%u,\"botnets\":%d,\"sampling\":%u"
 		    ",\"flows\":%" PRIu64 ",\"packets\":%" PRIu64
 		    ",\"bytes\":%" PRIu64 ",\"background\":%" PRIu64
 		    ",\"periodic\":%" PRIu64 ",\"botnet\":%" PRIu64
-		    ",\"sampled_out\":%" PRIu64
-		    ",\"first\":\"%s\",\"last\":\"%s\"",
+		    ",\"sampled_out\":%" PRIu64,
 		    day_conf(d)->seed, day_conf(d)->subscribers,
 		    day_conf(d)->botnets, day_conf(d)->sampling, dcnt.flows,
 		    dcnt.packets, dcnt.bytes, dcnt.background, dcnt.periodic,
-		    dcnt.botnet, dcnt.sampled_out,
-		    dcnt.flows ? mtime_fmt(first, 1, ts1, sizeof(ts1)) : "",
-		    dcnt.flows ? mtime_fmt(last, 1, ts2, sizeof(ts2)) : "");
+		    dcnt.botnet, dcnt.sampled_out);
+		lab_sink_span(&k, sfp, dcnt.flows != 0);
 		if (data != NULL)
 			fprintf(sfp, ",\"store_rows\":%" PRIu64
 			    ",\"store_blocks\":%" PRIu64
 			    ",\"store_bytes\":%" PRIu64, rows, blocks, sbytes);
-		if (r.exp != NULL)
+		if (k.exp != NULL)
 			fprintf(sfp, ",\"format\":\"%s\",\"exported\":%"
 			    PRIu64 ",\"skipped\":%" PRIu64 ",\"datagrams\":%"
 			    PRIu64 ",\"sent_datagrams\":%" PRIu64
 			    ",\"send_errors\":%" PRIu64,
-			    export_format_name(fmt), c.flows, skipped,
+			    export_format_name(k.fmt), c.flows, k.skipped,
 			    c.datagrams, uc.datagrams, uc.errors);
-		fprintf(sfp, ",\"seconds\":%.3f,\"flows_per_sec\":%.0f}\n",
-		    t_end - t_gen, t_end > t_gen ?
-		    (double)dcnt.flows / (t_end - t_gen) : 0.0);
+		lab_sink_rate(&k, sfp, "", k.t_gen, dcnt.flows);
+		fprintf(sfp, "}\n");
 	}
 	rc = EXIT_OK;
 out:
 	if (w != NULL)
 		store_writer_close(w, NULL);
-	if (r.pcap != NULL)
-		pcapout_close(r.pcap);
-	udpout_close(r.udp);
-	exporter_free(r.exp);
+	lab_sink_close(&k);
 	day_free(d);
 	return rc;
 bad:
-	cli_err("lab flows", "bad value for --%s: '%s'",
-	    flows_opts[ch - F_SEED].name, optarg);
-	return EXIT_USAGE;
+	return bad_value(k.cmd, flows_opts, ch, optarg);
 }
 
 /* ---- lab devices ---- */
@@ -1194,25 +1269,6 @@ static const struct option devices_opts[] = {
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
-
-static int
-write_buf(const char *path, const char *buf, size_t len)
-{
-	FILE *fp;
-	int rc = 0;
-
-	if ((fp = fopen(path, "w")) == NULL) {
-		cli_err("lab devices", "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	if (fwrite(buf, 1, len, fp) != len)
-		rc = -1;
-	if (fclose(fp) != 0)
-		rc = -1;
-	if (rc != 0)
-		cli_err("lab devices", "%s: write error", path);
-	return rc;
-}
 
 /* Parses --real: "lighttpd", "dropbear", comma-separated. Returns a mask
  * of 1 (lighttpd) and 2 (dropbear), or -1. */
@@ -1370,7 +1426,7 @@ run_ldevices(int argc, char **argv)
 	uint64_t v;
 	mtime_t duration = 0;
 	char *buf = NULL;
-	size_t len;
+	size_t len = 0;
 	int ch, secrets = 1, rc = EXIT_RUNTIME, lrc;
 
 	memset(&dc, 0, sizeof(dc));
@@ -1430,19 +1486,12 @@ run_ldevices(int argc, char **argv)
 		case D_FIXED:
 			fixedpath = optarg;
 			break;
-		case 'h':
-			usage_ldevices(stdout);
-			return EXIT_OK;
 		default:
-			usage_ldevices(stderr);
-			return EXIT_USAGE;
+			return opt_end(ch, usage_ldevices);
 		}
 	}
-	if (optind != argc) {
-		cli_err("lab devices", "unexpected argument '%s'",
-		    argv[optind]);
+	if (no_operand("lab devices", argc, argv) != 0)
 		return EXIT_USAGE;
-	}
 	if (range == NULL) {
 		cli_err("lab devices", "--range is required (e.g. "
 		    "127.10.0.0/20)");
@@ -1487,13 +1536,8 @@ run_ldevices(int argc, char **argv)
 		}
 	}
 	if (truth != NULL) {
-		if (devplan_truth_json(plan, secrets, &buf, &len) != 0) {
-			cli_err("lab devices", "truth: out of memory");
-			goto out;
-		}
-		lrc = write_buf(truth, buf, len);
-		free(buf);
-		buf = NULL;
+		lrc = devplan_truth_json(plan, secrets, &buf, &len);
+		lrc = write_doc("lab devices", "truth", truth, lrc, buf, len);
 		if (lrc != 0)
 			goto out;
 	}
@@ -1528,13 +1572,8 @@ run_ldevices(int argc, char **argv)
 	    " HTTP requests, %" PRIu64 " timeouts\n", cnt.accepted,
 	    cnt.logins_ok, cnt.logins_bad, cnt.http_requests, cnt.timeouts);
 	if (counts != NULL) {
-		if (devsrv_counts_json(srv, &buf, &len) != 0) {
-			cli_err("lab devices", "counts: out of memory");
-			goto out;
-		}
-		lrc = write_buf(counts, buf, len);
-		free(buf);
-		buf = NULL;
+		lrc = devsrv_counts_json(srv, &buf, &len);
+		lrc = write_doc("lab devices", "counts", counts, lrc, buf, len);
 		if (lrc != 0)
 			goto out;
 	}
@@ -1546,9 +1585,7 @@ out:
 	devplan_free(plan);
 	return rc;
 bad:
-	cli_err("lab devices", "bad value for --%s: '%s'",
-	    devices_opts[ch - D_RANGE].name, optarg);
-	return EXIT_USAGE;
+	return bad_value("lab devices", devices_opts, ch, optarg);
 }
 
 static const struct lab_gen lab_gens[] = {
