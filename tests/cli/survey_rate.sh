@@ -6,6 +6,8 @@
 # seed 7; a fresh fleet per run, so its counts cover one run):
 #   --rate 2000 over 127.23.0.0/22 (8,192 targets, ~9,000 connects, ~4.5 s)
 #   --rate  500 over 127.23.4.0/24 (2,048 targets, ~2,250 connects, ~4.5 s)
+#   --rate 1000 --workers 2 over 127.23.8.0/23 (4,096 targets, ~4,500
+#     connects, ~4.5 s): two worker processes with 500/s each, one rate
 #
 # What is measured, and why this way. The token bucket of the survey
 # limits every connect() it makes: new targets, retries and the extra
@@ -49,17 +51,18 @@ t_init survey-rate
 PORTS=22,23,80,443,2323,8080,8443,10443
 bad=0
 
-# run RATE SCOPE
+# run RATE SCOPE [SURVEY OPTION...]
 run() {
 	rate=$1
 	printf '%s\n' "$2" >"$TMP/scope"
+	shift 2
 	rm -f "$TMP/counts.json"
 	t_fleet DPID 127.23.0.0/20 --live-pct 10 --seed 7 \
 	    --duration 120s --counts "$TMP/counts.json"
 	"$MAMORI" survey --lab --scope "$TMP/scope" -p $PORTS \
 	    --rate "$rate" --seed 1 --timeout 2000 --banner-wait 1500 \
 	    --rules "$SRC/data/fingerprints" --vulns "$SRC/data/vulns" \
-	    --data "$TMP/data-$rate" -o json \
+	    --data "$TMP/data-$rate" -o json "$@" \
 	    >"$TMP/out.json" 2>"$TMP/survey.err" ||
 	    t_fail "survey --rate $rate: exit $?"
 	t_stop "$DPID" "lab devices"
@@ -117,6 +120,7 @@ PY
 
 run 2000 127.23.0.0/22
 run 500 127.23.4.0/24
+run 1000 127.23.8.0/23 --workers 2
 [ $bad = 0 ] || t_fail "rate not kept"
 echo "survey_rate: ok"
 exit 0
