@@ -79,12 +79,16 @@
  *    Baines, Rapid7; Metasploit's sonicwall_cve_2021_20039.rb reads the
  *    jquery name); the lab serves those names for its two builds.
  */
+#include <sys/socket.h>
+
+#include <netinet/in.h>
 #include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/sbuf.h"
 #include "lab/devices.h"
@@ -826,6 +830,38 @@ real_json(struct strbuf *s, const struct dev_real *r, int first, int secrets)
 	}
 	sb_cred(s, r->cred, secrets);
 	strbuf_printf(s, ",\"identifiable\":true,\"real\":true,\"hostile\":null}");
+}
+
+int
+devices_listen(const struct dev_service *s, int *fd, struct mm_diag *diag)
+{
+	struct sockaddr_in sin;
+	char a[16];
+	int one = 1, k;
+
+	*fd = -1;
+	fmt_addr(s->addr, a, sizeof(a));
+	if ((s->addr >> 24) != 127)
+		return mm_diag_set(diag, MM_EINVAL, "devices: %s is not "
+		    "loopback", a);
+	if ((k = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0)) == -1)
+		return mm_diag_set(diag, MM_EIO, "socket: %s",
+		    strerror(errno));
+	(void)setsockopt(k, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(s->port);
+	sin.sin_addr.s_addr = htonl(s->addr);
+	if (bind(k, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
+	    listen(k, 128) == -1) {
+		mm_diag_set(diag, MM_EIO, "bind %s:%u: %s", a,
+		    (unsigned)s->port, strerror(errno));
+		close(k);
+		return MM_EIO;
+	}
+	*fd = k;
+	return 0;
 }
 
 int

@@ -197,6 +197,13 @@ int	devices_svc_tls(const struct dev_service *s);
  * devices_ssh.c, not by the event loop of devices_srv.c). */
 int	devices_svc_sshlogin(const struct dev_service *s);
 
+/* Opens the listening socket of service `s` (non-blocking, close-on-exec,
+ * SO_REUSEADDR, backlog 128) into *fd. Refuses an address outside
+ * 127.0.0.0/8 (MM_EINVAL); socket/bind/listen errors are MM_EIO naming
+ * ADDR:PORT, with nothing left open. Returns 0 or the error with `diag`. */
+int	devices_listen(const struct dev_service *s, int *fd,
+	    struct mm_diag *diag);
+
 /* Adds a real server of `kind` reporting `version` (at most 31 bytes of
  * [0-9A-Za-z.+~-]) to the plan, on the highest address of the range that
  * is neither planned nor .0/.255 nor used by an earlier real server.

@@ -233,13 +233,11 @@ devsrv_open(const struct dev_plan *p, const struct devsrv_conf *c,
     struct mm_diag *diag)
 {
 	struct devsrv *s;
-	struct sockaddr_in sin;
 	struct epoll_event ev;
 	struct rlimit rl;
 	size_t i, j;
-	int fd, one = 1;
+	int fd;
 	long maxc;
-	char a[16];
 
 	raise_nofile();
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
@@ -307,36 +305,12 @@ devsrv_open(const struct dev_plan *p, const struct devsrv_conf *c,
 		    j++) {
 			if (devices_svc_sshlogin(&p->svc[j]))
 				continue;	/* devices_ssh.c */
-			fmt_addr(p->svc[j].addr, a, sizeof(a));
-			if ((p->svc[j].addr >> 24) != 127) {
-				mm_diag_set(diag, MM_EINVAL, "devices: %s is "
-				    "not loopback", a);
+			if (devices_listen(&p->svc[j], &fd, diag) != 0)
 				goto fail;
-			}
-			fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK |
-			    SOCK_CLOEXEC, 0);
-			if (fd == -1) {
-				mm_diag_set(diag, MM_EIO, "socket: %s",
-				    strerror(errno));
-				goto fail;
-			}
 			s->lsn[s->nlsn].fd = fd;
 			s->lsn[s->nlsn].svc = j;
 			s->lsn[s->nlsn].dev = i;
 			s->nlsn++;
-			(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one,
-			    sizeof(one));
-			memset(&sin, 0, sizeof(sin));
-			sin.sin_family = AF_INET;
-			sin.sin_port = htons(p->svc[j].port);
-			sin.sin_addr.s_addr = htonl(p->svc[j].addr);
-			if (bind(fd, (struct sockaddr *)&sin,
-			    sizeof(sin)) == -1 || listen(fd, 128) == -1) {
-				mm_diag_set(diag, MM_EIO, "bind %s:%u: %s", a,
-				    (unsigned)p->svc[j].port,
-				    strerror(errno));
-				goto fail;
-			}
 			memset(&ev, 0, sizeof(ev));
 			ev.events = EPOLLIN;
 			ev.data.u64 = s->nlsn - 1;

@@ -436,13 +436,11 @@ devssh_open(const struct dev_plan *p, struct devsrv *srv,
 {
 	const struct dev_svctpl *tp = devices_templates(NULL);
 	struct devssh *h;
-	struct sockaddr_in sin;
 	struct wargs *wa;
 	pthread_attr_t attr;
 	sigset_t all, old;
 	size_t i, j, n = 0;
-	int fd, one = 1, rc;
-	char a[16];
+	int fd, rc;
 
 	if ((h = calloc(1, sizeof(*h))) == NULL) {
 		mm_diag_set(diag, MM_ENOMEM, "devices: out of memory");
@@ -476,44 +474,16 @@ devssh_open(const struct dev_plan *p, struct devsrv *srv,
 		    j++) {
 			if (!devices_svc_sshlogin(&p->svc[j]))
 				continue;
-			snprintf(a, sizeof(a), "%u.%u.%u.%u",
-			    (unsigned)(p->svc[j].addr >> 24),
-			    (unsigned)((p->svc[j].addr >> 16) & 0xff),
-			    (unsigned)((p->svc[j].addr >> 8) & 0xff),
-			    (unsigned)(p->svc[j].addr & 0xff));
-			if ((p->svc[j].addr >> 24) != 127) {
-				mm_diag_set(diag, MM_EINVAL, "devices: %s is "
-				    "not loopback", a);
-				goto fail;
-			}
 			if (h->bind[p->svc[j].tpl] == NULL &&
 			    (h->bind[p->svc[j].tpl] = bind_new(
 			    &tp[p->svc[j].tpl], diag)) == NULL)
 				goto fail;
-			fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK |
-			    SOCK_CLOEXEC, 0);
-			if (fd == -1) {
-				mm_diag_set(diag, MM_EIO, "socket: %s",
-				    strerror(errno));
+			if (devices_listen(&p->svc[j], &fd, diag) != 0)
 				goto fail;
-			}
 			h->lsn[h->nlsn].fd = fd;
 			h->lsn[h->nlsn].dev = i;
 			h->lsn[h->nlsn].tpl = p->svc[j].tpl;
 			h->nlsn++;
-			(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one,
-			    sizeof(one));
-			memset(&sin, 0, sizeof(sin));
-			sin.sin_family = AF_INET;
-			sin.sin_port = htons(p->svc[j].port);
-			sin.sin_addr.s_addr = htonl(p->svc[j].addr);
-			if (bind(fd, (struct sockaddr *)&sin,
-			    sizeof(sin)) == -1 || listen(fd, 128) == -1) {
-				mm_diag_set(diag, MM_EIO, "bind %s:%u: %s", a,
-				    (unsigned)p->svc[j].port,
-				    strerror(errno));
-				goto fail;
-			}
 		}
 	}
 	/* the threads leave signals to the main thread */
